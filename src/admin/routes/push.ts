@@ -1,0 +1,29 @@
+// POST /admin/v1/charms?push-channel-map=true: one export per request, streamed as multipart.
+import type { FastifyInstance } from 'fastify'
+import multipart from '@fastify/multipart'
+import { InvalidInput } from '../../catalog/errors.js'
+import type { AdminDeps } from '../plugin.js'
+
+const truthy = (v: unknown): boolean => v === 'true' || v === '1' || v === ''
+
+export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  await app.register(multipart, { limits: { files: 1, fileSize: deps.uploadMaxBytes, fields: 10, parts: 12 } })
+  app.post('/charms', async (req, reply) => {
+    const query = req.query as Record<string, unknown>
+    const part = await req.file()
+    if (!part) throw new InvalidInput({}, 'no file in the upload (multipart field "file")')
+    const file = part.filename || 'upload'
+    const stream = part.file
+    try {
+      const report = await deps.imports.importCharmExport(file, stream, { pushChannelMap: truthy(query['push-channel-map']) })
+      if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+      return reply.send(report)
+    } catch (err) {
+      // Read the rest of the upload so the client sees our answer, not a reset connection.
+      stream.resume()
+      await new Promise((r) => { if (stream.readableEnded) r(undefined); else { stream.once('end', r); stream.once('error', r) } })
+      if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+      throw err
+    }
+  })
+}

@@ -1,0 +1,49 @@
+// Protocol-neutral errors. Each wire plugin maps them to its own envelope and status.
+
+/** Where in an upload a problem was found: the file, the archive member path (outer to inner), a field. */
+export interface Location {
+  readonly file?: string | undefined
+  readonly member?: readonly string[] | undefined
+  readonly field?: string | undefined
+}
+
+export function describeLocation(loc: Location): string {
+  const parts: string[] = []
+  if (loc.file) parts.push(loc.file)
+  for (const m of loc.member ?? []) parts.push(m)
+  let s = parts.join(': ')
+  if (loc.field) s += s ? ` (${loc.field})` : loc.field
+  return s
+}
+
+abstract class CatalogError extends Error {
+  abstract readonly code: string
+}
+
+/** The input is malformed or breaks an import rule. */
+export class InvalidInput extends CatalogError {
+  readonly code = 'invalid-input'
+  constructor(readonly location: Location, readonly problem: string) {
+    const where = describeLocation(location)
+    super(where ? `${where}: ${problem}` : problem)
+  }
+}
+
+/** The input would overwrite something already in the store with different content. */
+export class Conflict extends CatalogError {
+  readonly code = 'conflict'
+  constructor(readonly location: Location, readonly problem: string) {
+    const where = describeLocation(location)
+    super(where ? `${where}: ${problem}` : problem)
+  }
+}
+
+export class NotFound extends CatalogError {
+  readonly code = 'not-found'
+}
+
+export class Unavailable extends CatalogError {
+  readonly code = 'unavailable'
+}
+
+export { CatalogError }

@@ -1,0 +1,63 @@
+// What the catalog needs from storage. Implemented by storage/db/catalog.repo.ts; every method runs
+// inside the transaction the use case was given.
+import type { AssertionInput, BlobRef, PackageType, PublisherInfo } from './model.js'
+import type { Base } from './base.js'
+
+export type Namespace = 'charmhub' | 'snapstore'
+
+export interface ReleaseSlot {
+  readonly track: string
+  readonly risk: string
+  readonly branch: string
+  readonly base: Base
+}
+
+export interface NewPackage {
+  readonly id: string
+  readonly namespace: Namespace
+  readonly type: PackageType
+  readonly name: string
+  readonly publisher?: PublisherInfo | undefined
+  readonly summary: string
+  readonly description: string
+  readonly title: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface NewRevisionRow {
+  readonly packageId: string
+  readonly revision: number
+  readonly version: string
+  readonly blobSha256: string
+  readonly platforms: readonly Base[]
+  readonly texts: Readonly<Record<string, string | null | undefined>>
+  readonly attributes: Readonly<Record<string, string>>
+  readonly extra: Readonly<Record<string, unknown>>
+}
+
+export interface CatalogWriter {
+  findPackage(namespace: Namespace, name: string): Promise<{ id: string; type: PackageType } | undefined>
+  packageIdTaken(id: string): Promise<boolean>
+  insertPackage(p: NewPackage): Promise<void>
+  /** Refreshes store-facing details when a new revision arrives; bumps updated_at. */
+  updatePackage(id: string, p: Omit<NewPackage, 'id' | 'namespace' | 'type' | 'name'>): Promise<void>
+  findRevisionBlob(packageId: string, revision: number): Promise<string | undefined>
+  ensureBlob(blob: BlobRef): Promise<void>
+  insertRevision(r: NewRevisionRow): Promise<void>
+  upsertDeclaredResource(packageId: string, r: { name: string; type: 'file' | 'oci-image'; filename: string; description: string }): Promise<void>
+  findResourceRevisionBlob(packageId: string, name: string, revision: number): Promise<string | undefined>
+  insertResourceRevision(packageId: string, r: { name: string; type: 'file' | 'oci-image'; revision: number; blobSha256: string; imageName?: string | undefined }): Promise<void>
+  attachResource(packageId: string, revision: number, name: string, resourceRevision: number): Promise<void>
+  getRelease(packageId: string, slot: ReleaseSlot): Promise<number | undefined>
+  setRelease(packageId: string, slot: ReleaseSlot, revision: number): Promise<void>
+  /** Stores an assertion unless the same or a newer revision is there; true when it wrote. */
+  putAssertion(a: AssertionInput): Promise<boolean>
+  linkAssertion(packageId: string, type: string, primaryKey: string): Promise<boolean>
+}
+
+export interface CatalogStore {
+  /** Runs `fn` in one transaction; a throw rolls everything back. */
+  transaction<T>(fn: (w: CatalogWriter) => Promise<T>): Promise<T>
+  /** Blob digests not referenced by any row (for cleaning up after a refused import). */
+  unreferencedBlobs(candidates: readonly string[]): Promise<string[]>
+}

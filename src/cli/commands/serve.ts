@@ -1,0 +1,26 @@
+import type { Command } from 'commander'
+import { loadConfig } from '../../config/load.js'
+import { migrateOnly, serve } from '../../main.js'
+
+function configFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML config file (env AIRLOCK_CONFIG)')
+    .option('--host <host>', 'listen address (env AIRLOCK_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'listen port, 0 = any free port (env AIRLOCK_PORT, default 8080)')
+    .option('--data-dir <dir>', 'blobs, embedded database, admin token (env AIRLOCK_DATA_DIR, default ./data)')
+    .option('--public-url <url>', 'base of every download URL (env AIRLOCK_PUBLIC_URL)')
+    .option('--database-url <url>', 'PostgreSQL connection string; unset = embedded PGlite (env DATABASE_URL)')
+    .option('--trusted-assertions <files>', 'extra root account/account-key assertion files, comma-separated (env AIRLOCK_TRUSTED_ASSERTIONS)')
+}
+
+type Flags = Record<string, string | undefined> & { config?: string }
+
+export function registerServe(program: Command): void {
+  configFlags(program.command('serve').description('run the store server'))
+    .action(async (flags: Flags) => { await serve(loadConfig({ file: flags.config, flags })) })
+  configFlags(program.command('migrate').description('run database migrations, then exit'))
+    .action(async (flags: Flags) => {
+      const applied = await migrateOnly(loadConfig({ file: flags.config, flags }))
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n')
+    })
+}

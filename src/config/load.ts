@@ -1,0 +1,91 @@
+// Resolves configuration: defaults < YAML file < AIRLOCK_* env < CLI flags. Fails fast with one line
+// naming the key (ConfigError); the CLI turns it into exit status 2.
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { INVALID, KEYS, type Config } from './schema.js'
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export interface ConfigSources {
+  readonly file?: string | undefined
+  readonly env?: NodeJS.ProcessEnv
+  /** Flag values keyed by KeySpec.flag; undefined means not given. */
+  readonly flags?: Readonly<Record<string, unknown>>
+}
+
+function lookup(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+function assign(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.')
+  let cur = obj
+  for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>
+  cur[parts.at(-1)!] = value
+}
+
+/** Every dotted key the file holds; unknown ones are refused, so a typo never silently falls back. */
+function fileKeys(obj: unknown, prefix = ''): string[] {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [prefix]
+  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => {
+    const path = prefix ? `${prefix}.${k}` : k
+    const isSection = KEYS.some((s) => s.key.startsWith(`${path}.`))
+    return isSection ? fileKeys(v, path) : [path]
+  })
+}
+
+function readFile(file: string): unknown {
+  let text: string
+  try { text = readFileSync(file, 'utf8') } catch (err) {
+    throw new ConfigError(`config file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+  }
+  try {
+    const doc = parseYaml(text) as unknown
+    if (doc === null || doc === undefined) return {}
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('the top level must be a mapping')
+    return doc
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env
+  const flags = sources.flags ?? {}
+  const file = sources.file ?? (env.AIRLOCK_CONFIG || undefined)
+  const fromFile = file ? readFile(file) : {}
+  const known = new Set(KEYS.map((k) => k.key))
+  for (const key of fileKeys(fromFile)) {
+    if (key && !known.has(key)) throw new ConfigError(`config file ${file}: unknown key "${key}"`)
+  }
+  const out: Record<string, unknown> = {}
+  for (const spec of KEYS) {
+    let raw: unknown = spec.default
+    let origin = 'default'
+    const inFile = lookup(fromFile, spec.key)
+    if (inFile !== undefined) { raw = inFile; origin = `config file ${file}` }
+    if (env[spec.env] !== undefined && env[spec.env] !== '') { raw = env[spec.env]; origin = `environment variable ${spec.env}` }
+    if (spec.flag && flags[spec.flag] !== undefined) { raw = flags[spec.flag]; origin = `flag --${spec.key.replace(/\./g, '-')}` }
+    const value = spec.parse(raw)
+    if (value === INVALID) {
+      throw new ConfigError(`invalid ${spec.key} (from ${origin}): ${JSON.stringify(raw)} is not ${spec.expect}`)
+    }
+    assign(out, spec.target, value)
+  }
+  return Object.freeze(out) as unknown as Config
+}
+
+/** The base URL every download URL is built on. */
+export function publicUrlOf(config: Config, boundPort?: number): string {
+  if (config.publicUrl) return config.publicUrl
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  const h = host.includes(':') ? `[${host}]` : host
+  return `http://${h}:${boundPort ?? config.port}`
+}

@@ -1,0 +1,103 @@
+// One description of every configuration key: its YAML path, env variable, default and parser.
+// The YAML file, AIRLOCK_* variables and CLI flags all resolve through this table, so the example
+// config, docker-compose.yml and the docs can be checked against it (test/unit/config.test.ts).
+import { parseSize } from './size.js'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface ImportLimits {
+  readonly uploadMaxBytes: number
+  readonly maxMemberPathBytes: number
+  readonly maxNestingDepth: number
+  readonly maxMembers: number
+  readonly maxUnpackedBytes: number
+  readonly maxExpansionRatio: number
+  readonly ratioGraceBytes: number
+  readonly maxMetadataBytes: number
+}
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  readonly publicUrl: string | undefined
+  readonly databaseUrl: string | undefined
+  readonly logLevel: LogLevel
+  readonly oci: { readonly registryDomain?: string; readonly username?: string; readonly password?: string }
+  readonly trustedAssertions: readonly string[]
+  readonly limits: ImportLimits
+}
+
+type Parse = (raw: unknown) => unknown | typeof INVALID
+export const INVALID = Symbol('invalid')
+
+export interface KeySpec {
+  /** Dotted YAML path, e.g. `limits.max-members`. */
+  readonly key: string
+  /** Environment variable that overrides the file. */
+  readonly env: string
+  /** CLI flag of `airlock serve`, when there is one. */
+  readonly flag?: string
+  readonly default: unknown
+  readonly parse: Parse
+  /** Where the value lands in Config. */
+  readonly target: string
+  readonly expect: string
+}
+
+const str: Parse = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : INVALID)
+const optStr: Parse = (v) => (v === undefined || v === null || v === '' ? undefined : str(v))
+const int = (min: number, max: number): Parse => (v) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) && n >= min && n <= max ? n : INVALID
+}
+const size = (min: number): Parse => (v) => {
+  const n = parseSize(v)
+  return n !== undefined && n >= min ? n : INVALID
+}
+const url: Parse = (v) => {
+  const s = optStr(v)
+  if (s === undefined || s === INVALID) return s
+  try {
+    const u = new URL(s as string)
+    return u.protocol === 'http:' || u.protocol === 'https:' ? (s as string).replace(/\/+$/, '') : INVALID
+  } catch { return INVALID }
+}
+const dbUrl: Parse = (v) => {
+  const s = optStr(v)
+  if (s === undefined || s === INVALID) return s
+  return /^postgres(ql)?:\/\//.test(s as string) ? s : INVALID
+}
+const level: Parse = (v) => (typeof v === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? v : INVALID)
+const list: Parse = (v) => {
+  if (v === undefined || v === null || v === '') return []
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean)
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v
+  return INVALID
+}
+const domain: Parse = (v) => {
+  const s = optStr(v)
+  if (s === undefined || s === INVALID) return s
+  return /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s as string) ? s : INVALID
+}
+
+export const KEYS: readonly KeySpec[] = [
+  { key: 'host', env: 'AIRLOCK_HOST', flag: 'host', default: '127.0.0.1', parse: str, target: 'host', expect: 'a host name or address' },
+  { key: 'port', env: 'AIRLOCK_PORT', flag: 'port', default: 8080, parse: int(0, 65535), target: 'port', expect: 'a port number from 0 to 65535' },
+  { key: 'data-dir', env: 'AIRLOCK_DATA_DIR', flag: 'dataDir', default: './data', parse: str, target: 'dataDir', expect: 'a directory path' },
+  { key: 'public-url', env: 'AIRLOCK_PUBLIC_URL', flag: 'publicUrl', default: undefined, parse: url, target: 'publicUrl', expect: 'an http:// or https:// URL' },
+  { key: 'database-url', env: 'DATABASE_URL', flag: 'databaseUrl', default: undefined, parse: dbUrl, target: 'databaseUrl', expect: 'a postgres:// or postgresql:// connection string' },
+  { key: 'log-level', env: 'AIRLOCK_LOG_LEVEL', default: 'info', parse: level, target: 'logLevel', expect: 'one of fatal, error, warn, info, debug, trace, silent' },
+  { key: 'oci-registry.domain', env: 'AIRLOCK_OCI_REGISTRY_DOMAIN', default: undefined, parse: domain, target: 'oci.registryDomain', expect: 'a registry host[:port]' },
+  { key: 'oci-registry.username', env: 'AIRLOCK_OCI_REGISTRY_USERNAME', default: undefined, parse: optStr, target: 'oci.username', expect: 'a string' },
+  { key: 'oci-registry.password', env: 'AIRLOCK_OCI_REGISTRY_PASSWORD', default: undefined, parse: optStr, target: 'oci.password', expect: 'a string' },
+  { key: 'trusted-assertions', env: 'AIRLOCK_TRUSTED_ASSERTIONS', flag: 'trustedAssertions', default: [], parse: list, target: 'trustedAssertions', expect: 'a list of file paths (comma-separated in env and flags)' },
+  { key: 'limits.upload-max-bytes', env: 'AIRLOCK_LIMITS_UPLOAD_MAX_BYTES', default: '64GiB', parse: size(1), target: 'limits.uploadMaxBytes', expect: 'a size such as 64GiB' },
+  { key: 'limits.max-member-path-bytes', env: 'AIRLOCK_LIMITS_MAX_MEMBER_PATH_BYTES', default: 1024, parse: int(16, 65536), target: 'limits.maxMemberPathBytes', expect: 'an integer from 16 to 65536' },
+  { key: 'limits.max-nesting-depth', env: 'AIRLOCK_LIMITS_MAX_NESTING_DEPTH', default: 8, parse: int(1, 64), target: 'limits.maxNestingDepth', expect: 'an integer from 1 to 64' },
+  { key: 'limits.max-members', env: 'AIRLOCK_LIMITS_MAX_MEMBERS', default: 20000, parse: int(1, 10_000_000), target: 'limits.maxMembers', expect: 'a positive integer' },
+  { key: 'limits.max-unpacked-bytes', env: 'AIRLOCK_LIMITS_MAX_UNPACKED_BYTES', default: '64GiB', parse: size(1), target: 'limits.maxUnpackedBytes', expect: 'a size such as 64GiB' },
+  { key: 'limits.max-expansion-ratio', env: 'AIRLOCK_LIMITS_MAX_EXPANSION_RATIO', default: 100, parse: int(1, 1_000_000), target: 'limits.maxExpansionRatio', expect: 'a positive integer' },
+  { key: 'limits.ratio-grace-bytes', env: 'AIRLOCK_LIMITS_RATIO_GRACE_BYTES', default: '64MiB', parse: size(0), target: 'limits.ratioGraceBytes', expect: 'a size such as 64MiB' },
+  { key: 'limits.max-metadata-bytes', env: 'AIRLOCK_LIMITS_MAX_METADATA_BYTES', default: '16MiB', parse: size(1024), target: 'limits.maxMetadataBytes', expect: 'a size such as 16MiB' },
+]

@@ -1,0 +1,54 @@
+// Runs one export import end to end: read and write blobs as the upload streams, plan, commit in
+// one transaction, and on any failure remove every blob this import created. Imports are serialised
+// in-process so a refused import never deletes a blob a concurrent one has just referenced.
+import type { Logger } from 'pino'
+import type { ImportLimits } from '../config/schema.js'
+import { importRevisions } from '../catalog/import-revisions.js'
+import type { ImportOptions, RevisionOutcome } from '../catalog/model.js'
+import type { CatalogStore } from '../catalog/ports.js'
+import type { BlobStore } from '../storage/blobs/blob-store.js'
+import { readCharmExport } from './charm-export.js'
+import { planCharmExport } from './charm-plan.js'
+
+export interface ImportReport {
+  readonly file: string
+  readonly revisions: readonly RevisionOutcome[]
+  readonly ignored: readonly string[]
+}
+
+export interface ImportService {
+  importCharmExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
+}
+
+export function createImportService(deps: { blobs: BlobStore; catalog: CatalogStore; limits: ImportLimits; log: Logger }): ImportService {
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  async function withRollback<T>(fn: (created: string[]) => Promise<T>): Promise<T> {
+    const created: string[] = []
+    try {
+      return await fn(created)
+    } catch (err) {
+      const orphans = await deps.catalog.unreferencedBlobs(created).catch(() => created)
+      await Promise.all(orphans.map((d) => deps.blobs.delete(d).catch(() => undefined)))
+      throw err
+    }
+  }
+
+  return {
+    importCharmExport(file, input, opts) {
+      return serial(() => withRollback(async (created) => {
+        const log = deps.log.child({ module: 'import', file })
+        const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created })
+        const plan = await planCharmExport(parsed, deps.blobs, deps.limits.maxMetadataBytes)
+        const revisions = await importRevisions(deps.catalog, plan, opts)
+        log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
+        return { file, revisions, ignored: parsed.ignored }
+      }))
+    },
+  }
+}

@@ -1,0 +1,25 @@
+// YAML parsing that names the file on error and refuses what Juju's strict decoders would refuse.
+import { parse, parseDocument } from 'yaml'
+import { InvalidInput, type Location } from '../catalog/errors.js'
+
+export function parseYamlMapping(text: string, where: Location, opts: { failsafe?: boolean } = {}): Record<string, unknown> {
+  let value: unknown
+  try {
+    const doc = parseDocument(text, { uniqueKeys: true, schema: opts.failsafe ? 'failsafe' : 'core', prettyErrors: false })
+    if (doc.errors.length > 0) throw doc.errors[0]
+    value = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    throw new InvalidInput(where, `invalid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (value === null || value === undefined) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidInput(where, 'invalid YAML: the top level must be a mapping')
+  return value as Record<string, unknown>
+}
+
+export function parseJson(text: string, where: Location): unknown {
+  try { return JSON.parse(text) } catch (err) {
+    throw new InvalidInput(where, `invalid JSON: ${(err as Error).message}`)
+  }
+}
+
+export { parse as parseYamlLoose }

@@ -1,0 +1,96 @@
+// Safe reading of a zip (a .charm or a bundle) already written to disk: every entry's path is
+// checked, duplicates, symlinks and too many entries are refused, declared sizes are charged to the
+// export's budget, and the few small files we read are size-checked by yauzl as they inflate.
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import type { ImportLimits } from '../config/schema.js'
+import { InvalidInput, type Location } from '../catalog/errors.js'
+import { readAllLimited } from './chunks.js'
+import { checkMemberPath } from './member-path.js'
+import type { UnpackBudget } from './budget.js'
+
+const S_IFMT = 0o170000
+const S_IFLNK = 0o120000
+
+export interface ZipIndex {
+  /** Normalised entry path → entry, regular files only. */
+  readonly files: ReadonlyMap<string, Entry>
+  read(path: string): Promise<Buffer | undefined>
+  close(): void
+}
+
+function openZip(path: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    // strictFileNames off: we apply our own, more precise path rules (and name the entry).
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true }, (err, zip) =>
+      err ? reject(err) : resolve(zip))
+  })
+}
+
+export async function indexZip(
+  path: string, packedSize: number, where: Location, limits: ImportLimits, budget: UnpackBudget,
+): Promise<ZipIndex> {
+  let zip: ZipFile
+  try { zip = await openZip(path) } catch (err) {
+    throw new InvalidInput(where, `not a valid zip archive (${(err as Error).message})`)
+  }
+  const files = new Map<string, Entry>()
+  const names = new Set<string>()
+  let declared = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (err: Error) => reject(new InvalidInput(where, `corrupt zip archive (${err.message})`)))
+      zip.on('end', () => resolve())
+      zip.on('entry', (entry: Entry) => {
+        try {
+          const loc: Location = { ...where, member: [...(where.member ?? []), entry.fileName] }
+          if (names.size >= limits.maxMembers) throw new InvalidInput(where, `more than ${limits.maxMembers} zip entries (limit limits.max-members)`)
+          const checked = checkMemberPath(entry.fileName, limits)
+          if ('problem' in checked) throw new InvalidInput(loc, checked.problem)
+          const isDir = entry.fileName.endsWith('/')
+          const key = checked.path + (isDir ? '/' : '')
+          if (names.has(key)) throw new InvalidInput(loc, 'the same entry name appears twice')
+          names.add(key)
+          const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
+          if (mode === S_IFLNK) throw new InvalidInput(loc, 'symlink entry refused')
+          declared += entry.uncompressedSize
+          if (declared > limits.maxUnpackedBytes) {
+            throw new InvalidInput(where, `zip declares more than ${limits.maxUnpackedBytes} unpacked bytes (limit limits.max-unpacked-bytes)`)
+          }
+          if (declared > limits.ratioGraceBytes && declared > packedSize * limits.maxExpansionRatio) {
+            throw new InvalidInput(where, `zip expands more than ${limits.maxExpansionRatio}x: refused as a decompression bomb (limit limits.max-expansion-ratio)`)
+          }
+          if (!isDir && checked.path !== '') files.set(checked.path, entry)
+          zip.readEntry()
+        } catch (err) { reject(err) }
+      })
+      zip.readEntry()
+    })
+  } catch (err) {
+    zip.close()
+    throw err
+  }
+
+  return {
+    files,
+    close: () => zip.close(),
+    async read(p: string): Promise<Buffer | undefined> {
+      const entry = files.get(p)
+      if (!entry) return undefined
+      const loc: Location = { ...where, member: [...(where.member ?? []), entry.fileName] }
+      if (entry.uncompressedSize > limits.maxMetadataBytes) {
+        throw new InvalidInput(loc, `larger than ${limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`)
+      }
+      try {
+        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+          zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))))
+        const buf = await readAllLimited(stream as AsyncIterable<Buffer>, limits.maxMetadataBytes,
+          () => new InvalidInput(loc, 'inflates past its declared size'))
+        budget.addUnpacked(buf.length, loc)
+        return buf
+      } catch (err) {
+        if (err instanceof InvalidInput) throw err
+        throw new InvalidInput(loc, `cannot be read from the zip (${(err as Error).message})`)
+      }
+    },
+  }
+}

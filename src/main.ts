@@ -1,0 +1,54 @@
+// loadConfig → openDatabase → migrate → buildApp → listen; graceful close on SIGTERM/SIGINT.
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from './config/schema.js'
+import { publicUrlOf } from './config/load.js'
+import { createLogger } from './log.js'
+import { openDatabase } from './storage/db/connect.js'
+import { migrate } from './storage/db/migrate.js'
+import { FsBlobStore } from './storage/blobs/fs-blob-store.js'
+import { ensureAdminToken, loadSigningKey } from './admin/tokens.js'
+import { buildApp } from './app.js'
+import { VERSION } from './version.js'
+
+export async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel)
+  const dataDir = resolve(config.dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir })
+  const applied = await migrate(database.db)
+  logger.info({ database: database.kind, applied }, 'database ready')
+  const signingKey = loadSigningKey(dataDir, true)
+  const token = await ensureAdminToken(dataDir, signingKey)
+  if (token.created) logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
+  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger })
+  await app.listen({ host: config.host, port: config.port })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : config.port
+  logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'shutting down: finishing in-flight requests')
+    try {
+      await app.close()
+      await database.close()
+      logger.info('stopped')
+      process.exit(0)
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+export async function migrateOnly(config: Config): Promise<string[]> {
+  const dataDir = resolve(config.dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir })
+  try { return await migrate(database.db) } finally { await database.close() }
+}

@@ -1,0 +1,44 @@
+// The blob store contract. Blobs are addressed by their sha256; every other hash is computed in the
+// same pass at write time, so nothing is ever re-read to hash it.
+import type { Readable, Writable } from 'node:stream'
+
+export interface BlobInfo {
+  readonly sha256: string // hex
+  readonly sha384: string // hex
+  readonly sha3_384: string // hex (snapd wants url-safe base64 of the same digest)
+  readonly size: number
+}
+
+export interface ByteRange {
+  readonly start: number
+  readonly end: number // inclusive
+}
+
+export interface CommittedBlob extends BlobInfo {
+  /** False when identical content was already stored; the caller must not delete it on rollback. */
+  readonly created: boolean
+}
+
+export interface BlobWriter extends Writable {
+  /** Bytes accepted so far. */
+  readonly bytesWritten: number
+  /**
+   * Flushes and fsyncs, checks `expected`, then makes the blob visible under its sha256. Rejects (and
+   * discards the temp file) on a mismatch; nothing is visible unless it resolves.
+   */
+  commit(expected?: { size?: number; sha256?: string }): Promise<CommittedBlob>
+  /** Discards the temp file. Idempotent, safe after commit: call it in finally. */
+  cancel(): Promise<void>
+}
+
+export interface BlobStore {
+  /** undefined when absent; never throws for that. */
+  stat(sha256: string): Promise<{ size: number } | undefined>
+  /** Rejects with code ENOENT when absent. */
+  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable; size: number }>
+  /** A local path to read the blob with random access (zip reading). */
+  path(sha256: string): string
+  create(): Promise<BlobWriter>
+  /** Idempotent. */
+  delete(sha256: string): Promise<void>
+}
