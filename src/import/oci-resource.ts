@@ -23,7 +23,7 @@ export function parseImageReference(ref: string): ImageReference | undefined {
   let domain = m[1] ?? ''
   let path = m[2]!
   if (domain && !domain.includes('.') && !domain.includes(':') && domain !== 'localhost') {
-    path = `${domain}/${path}`.toLowerCase()
+    path = `${domain}/${path}`
     domain = ''
     if (!new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`).test(path)) return undefined
   }
