@@ -10,6 +10,11 @@ import { createImportService } from './import/import-service.js'
 import { adminPlugin } from './admin/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { VERSION } from './version.js'
+import { publicUrlOf } from './config/load.js'
+import { CatalogView } from './catalog/catalog-view.js'
+import { catalogReader } from './storage/db/index-loader.js'
+import { publicUrls } from './http/public-urls.js'
+import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -17,6 +22,8 @@ export interface AppDeps {
   readonly blobs: BlobStore
   readonly signingKey: Uint8Array
   readonly logger: Logger
+  /** Base of download URLs; defaults to the configured public URL (main.ts passes the bound port). */
+  readonly publicBase?: () => string
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -29,9 +36,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1 << 20,
     return503OnClosing: true,
   })
+  const view = new CatalogView(catalogReader(deps.database.db))
+  await view.loadAll()
+  // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
+  if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
+  app.addHook('onClose', async () => view.stop())
   const imports = createImportService({
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger,
+    onCommitted: (ids) => view.reload(ids),
   })
+  const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
+  await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs })
+  await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,

@@ -21,10 +21,12 @@ export async function serve(config: Config): Promise<void> {
   const signingKey = loadSigningKey(dataDir, true)
   const token = await ensureAdminToken(dataDir, signingKey)
   if (token.created) logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
-  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger })
+  let boundPort = config.port
+  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort) })
   await app.listen({ host: config.host, port: config.port })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
+  boundPort = port
   logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
 
   let closing = false

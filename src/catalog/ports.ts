@@ -61,3 +61,22 @@ export interface CatalogStore {
   /** Blob digests not referenced by any row (for cleaning up after a refused import). */
   unreferencedBlobs(candidates: readonly string[]): Promise<string[]>
 }
+
+export interface RevisionTexts {
+  readonly metadataYaml: string | null
+  readonly configYaml: string | null
+  readonly actionsYaml: string | null
+  readonly bundleYaml: string | null
+  readonly readmeMd: string | null
+  readonly snapYaml: string | null
+  readonly extra: Readonly<Record<string, unknown>>
+}
+
+/** Reads the catalog into the in-memory index (catalog/index.ts). */
+export interface CatalogReader {
+  /** All packages, or only those ids (missing ids are simply absent from the result). */
+  loadPackages(ids?: readonly string[]): Promise<import('./index.js').IndexedPackage[]>
+  revisionTexts(packageId: string, revision: number): Promise<RevisionTexts | undefined>
+  /** Changes whenever anything in the catalog changes (for replicas sharing one PostgreSQL). */
+  version(): Promise<string>
+}

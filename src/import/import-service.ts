@@ -20,7 +20,16 @@ export interface ImportService {
   importCharmExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
 }
 
-export function createImportService(deps: { blobs: BlobStore; catalog: CatalogStore; limits: ImportLimits; log: Logger }): ImportService {
+export interface ImportServiceDeps {
+  readonly blobs: BlobStore
+  readonly catalog: CatalogStore
+  readonly limits: ImportLimits
+  readonly log: Logger
+  /** Called after a commit with the packages it touched (refreshes the read model). */
+  readonly onCommitted?: (packageIds: string[]) => Promise<void>
+}
+
+export function createImportService(deps: ImportServiceDeps): ImportService {
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn)
@@ -46,6 +55,7 @@ export function createImportService(deps: { blobs: BlobStore; catalog: CatalogSt
         const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created })
         const plan = await planCharmExport(parsed, deps.blobs, deps.limits.maxMetadataBytes)
         const revisions = await importRevisions(deps.catalog, plan, opts)
+        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
         return { file, revisions, ignored: parsed.ignored }
       }))

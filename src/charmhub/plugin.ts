@@ -1,0 +1,53 @@
+// The Charmhub API Juju talks to (spec/charmhub-protocol.md). Its own error and not-found handlers,
+// so every answer goes through the content-type hook: Juju compares Content-Type exactly on 4xx (§4.2).
+import type { FastifyError, FastifyInstance } from 'fastify'
+import type { CatalogView } from '../catalog/catalog-view.js'
+import type { PublicUrls } from '../http/public-urls.js'
+import type { BlobStore } from '../storage/blobs/blob-store.js'
+import { refreshRoute } from './routes/refresh.js'
+import { infoRoute } from './routes/info.js'
+import { findRoute } from './routes/find.js'
+import { resourceRevisionsRoute } from './routes/resources.js'
+import { downloadRoutes } from './routes/download.js'
+
+export interface CharmhubDeps {
+  readonly view: CatalogView
+  readonly urls: PublicUrls
+  readonly blobs: BlobStore
+}
+
+export function errorList(code: string, message: string): string {
+  return JSON.stringify({ 'error-list': [{ code, message }] })
+}
+
+export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const ct = reply.getHeader('content-type')
+    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json')
+    return payload
+  })
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    if (status === 500) req.log.error({ err }, 'charmhub request failed')
+    const message = status === 500 ? 'internal server error' : err.message
+    return reply.code(status).type('application/json').send(errorList(status === 500 ? 'internal-error' : 'invalid-request', message))
+  })
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).type('application/json').send(errorList('not-found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)))
+  await refreshRoute(app, deps)
+  await infoRoute(app, deps)
+  await findRoute(app, deps)
+  await resourceRevisionsRoute(app, deps)
+}
+
+/** Downloads live under /api/v1 (INTERFACE.md), outside the /v2/charms prefix. */
+export async function charmhubDownloadsPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const ct = reply.getHeader('content-type')
+    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json')
+    return payload
+  })
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).type('application/json').send(errorList('not-found', `no such download: ${req.url.split('?')[0]}`)))
+  await downloadRoutes(app, deps)
+}
