@@ -165,7 +165,7 @@ export function defaultRelease(pkg: IndexedPackage): { revision: IndexedRevision
  * `bases` without architectures, so list only those that exist for that architecture.
  */
 export function basesForArchitecture(rev: IndexedRevision, architecture: string | undefined): Base[] {
-  if (!architecture) return [...rev.platforms]
+  if (!architecture) return sortBasesNewestLtsFirst(rev.platforms)
   const m = rev.platforms.filter((b) => archMatches(b.architecture, architecture))
-  return m.length > 0 ? m : [...rev.platforms]
+  return sortBasesNewestLtsFirst(m.length > 0 ? m : rev.platforms)
 }
