@@ -46,8 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onCommitted: (ids) => view.reload(ids),
   })
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
-  await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs })
-  await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs })
+  await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
+  await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { PublicUrls } from '../http/public-urls.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
+import type { RegistryConfig } from '../catalog/oci-image.js'
 import { refreshRoute } from './routes/refresh.js'
 import { infoRoute } from './routes/info.js'
 import { findRoute } from './routes/find.js'
@@ -14,6 +15,8 @@ export interface CharmhubDeps {
   readonly view: CatalogView
   readonly urls: PublicUrls
   readonly blobs: BlobStore
+  /** The site registry oci-image resources point at (unset: serve the exported blobs unchanged). */
+  readonly registry: RegistryConfig
 }
 
 export function errorList(code: string, message: string): string {

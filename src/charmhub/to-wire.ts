@@ -7,6 +7,7 @@ import type { RevisionTexts } from '../catalog/ports.js'
 import type { ActionOutcome } from '../catalog/refresh-actions.js'
 import { basesForArchitecture } from '../catalog/select.js'
 import type { PublicUrls } from '../http/public-urls.js'
+import { ociServedBody, type RegistryConfig } from '../catalog/oci-image.js'
 
 export const EMPTY_CONFIG = '{}\n'
 const ALL_BASE: Base = { architecture: 'all', name: 'all', channel: 'all' }
@@ -23,11 +24,16 @@ function downloadWire(url: string, blob: BlobDigest) {
   return { 'hash-sha-256': blob.sha256, 'hash-sha-384': blob.sha384, size: blob.size, url }
 }
 
-export function resourceWire(urls: PublicUrls, pkg: IndexedPackage, r: IndexedResourceRevision) {
+/** Size and hashes of the bytes a resource download serves (oci-image bodies may be rewritten). */
+export function servedDigest(r: IndexedResourceRevision, registry: RegistryConfig): BlobDigest {
+  return (r.type === 'oci-image' ? ociServedBody(r.imageName, registry) : undefined) ?? r.blob
+}
+
+export function resourceWire(urls: PublicUrls, pkg: IndexedPackage, r: IndexedResourceRevision, registry: RegistryConfig) {
   const declared = pkg.resources.get(r.name)
   return {
     description: declared?.description ?? '',
-    download: downloadWire(urls.resource(pkg.id, r.name, r.revision), r.blob),
+    download: downloadWire(urls.resource(pkg.id, r.name, r.revision), servedDigest(r, registry)),
     filename: declared?.filename ?? '',
     name: r.name,
     revision: r.revision,
@@ -46,7 +52,7 @@ function charmUrl(urls: PublicUrls, pkg: IndexedPackage, revision: number): stri
 
 /** The `charm` entity of a refresh result. */
 export function refreshEntity(urls: PublicUrls, pkg: IndexedPackage, rev: IndexedRevision, texts: RevisionTexts | undefined,
-  resources: readonly IndexedResourceRevision[], architecture?: string) {
+  resources: readonly IndexedResourceRevision[], registry: RegistryConfig, architecture?: string) {
   return {
     'actions-yaml': texts?.actionsYaml ?? '',
     bases: revisionBases(pkg, rev, architecture).map(baseWire),
@@ -59,7 +65,7 @@ export function refreshEntity(urls: PublicUrls, pkg: IndexedPackage, rev: Indexe
     ...(pkg.type === 'bundle' ? { 'bundle-yaml': texts?.bundleYaml ?? '' } : {}),
     name: pkg.name,
     publisher: publisherWire(pkg),
-    resources: resources.map((r) => resourceWire(urls, pkg, r)),
+    resources: resources.map((r) => resourceWire(urls, pkg, r, registry)),
     revision: rev.revision,
     summary: pkg.summary,
     type: pkg.type,
@@ -72,7 +78,7 @@ function channelOfRevision(pkg: IndexedPackage, revision: number): IndexedReleas
   return pkg.releases.find((r) => r.revision === revision)
 }
 
-export function refreshResult(urls: PublicUrls, o: ActionOutcome, texts: RevisionTexts | undefined, fields: readonly string[] | undefined): Record<string, unknown> {
+export function refreshResult(urls: PublicUrls, registry: RegistryConfig, o: ActionOutcome, texts: RevisionTexts | undefined, fields: readonly string[] | undefined): Record<string, unknown> {
   const key = o.action.instanceKey
   if (o.kind === 'error') {
     return {
@@ -89,7 +95,7 @@ export function refreshResult(urls: PublicUrls, o: ActionOutcome, texts: Revisio
     }
   }
   const release = o.selection.release ?? channelOfRevision(o.pkg, o.selection.revision.revision)
-  let entity: Record<string, unknown> = refreshEntity(urls, o.pkg, o.selection.revision, texts, o.resources, o.architecture)
+  let entity: Record<string, unknown> = refreshEntity(urls, o.pkg, o.selection.revision, texts, o.resources, registry, o.architecture)
   if (fields && fields.length > 0) {
     const keep = new Set([...fields, 'id', 'name', 'type', 'revision'])
     entity = Object.fromEntries(Object.entries(entity).filter(([k]) => keep.has(k)))

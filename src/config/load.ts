@@ -31,17 +31,21 @@ function assign(obj: Record<string, unknown>, dotted: string, value: unknown): v
   cur[parts.at(-1)!] = value
 }
 
-/** Every dotted key the file holds; unknown ones are refused, so a typo never silently falls back. */
-function fileKeys(obj: unknown, prefix = ''): string[] {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [prefix]
-  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => {
+/**
+ * Every dotted key the file holds; unknown ones are refused, so a typo never silently falls back.
+ * An empty section (`oci-registry:` with every key commented out) is null in YAML and holds nothing.
+ */
+function fileKeys(file: string, obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) => {
     const path = prefix ? `${prefix}.${k}` : k
-    const isSection = KEYS.some((s) => s.key.startsWith(`${path}.`))
-    return isSection ? fileKeys(v, path) : [path]
+    if (!KEYS.some((s) => s.key.startsWith(`${path}.`))) return [path]
+    if (v === null || v === undefined) return []
+    if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`config file ${file}: "${path}" must be a mapping of its keys, such as ${KEYS.find((s) => s.key.startsWith(`${path}.`))!.key}`)
+    return fileKeys(file, v as Record<string, unknown>, path)
   })
 }
 
-function readFile(file: string): unknown {
+function readFile(file: string): Record<string, unknown> {
   let text: string
   try { text = readFileSync(file, 'utf8') } catch (err) {
     throw new ConfigError(`config file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
@@ -50,7 +54,7 @@ function readFile(file: string): unknown {
     const doc = parseYaml(text) as unknown
     if (doc === null || doc === undefined) return {}
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('the top level must be a mapping')
-    return doc
+    return doc as Record<string, unknown>
   } catch (err) {
     throw new ConfigError(`config file ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`)
   }
@@ -62,8 +66,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const file = sources.file ?? (env.AIRLOCK_CONFIG || undefined)
   const fromFile = file ? readFile(file) : {}
   const known = new Set(KEYS.map((k) => k.key))
-  for (const key of fileKeys(fromFile)) {
-    if (key && !known.has(key)) throw new ConfigError(`config file ${file}: unknown key "${key}"`)
+  for (const key of file ? fileKeys(file, fromFile) : []) {
+    if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown key "${key}"`)
   }
   const out: Record<string, unknown> = {}
   for (const spec of KEYS) {
@@ -79,7 +83,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
     assign(out, spec.target, value)
   }
-  return Object.freeze(out) as unknown as Config
+  return deepFreeze(out) as unknown as Config
+}
+
+/** Config is read-only all the way down (`limits`, `oci` included), as its type says. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') for (const v of Object.values(value)) deepFreeze(v)
+  return Object.freeze(value)
 }
 
 /** The base URL every download URL is built on. */

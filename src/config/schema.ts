@@ -72,7 +72,7 @@ const level: Parse = (v) => (typeof v === 'string' && ['fatal', 'error', 'warn',
 const list: Parse = (v) => {
   if (v === undefined || v === null || v === '') return []
   if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean)
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((s: string) => s.trim()).filter(Boolean)
   return INVALID
 }
 const domain: Parse = (v) => {

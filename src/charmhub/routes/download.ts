@@ -1,6 +1,7 @@
 // Charm and resource downloads (spec §9): byte-exact, Content-Length, HEAD, 200 only (no Range).
 import type { FastifyInstance } from 'fastify'
 import { sendBlob } from '../../http/send-blob.js'
+import { ociServedBody } from '../../catalog/oci-image.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 
 export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
@@ -29,6 +30,11 @@ export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): 
       const pkg = deps.view.index.byPackageId(m[1]!)
       const r = pkg?.resources.get(m[2]!)?.revisions.get(Number(m[3]))
       if (!pkg || !r) return notFound(reply, 'resource')
+      const rewritten = r.type === 'oci-image' ? ociServedBody(r.imageName, deps.registry) : undefined
+      if (rewritten) {
+        reply.header('content-type', 'application/octet-stream').header('content-length', String(rewritten.size))
+        return reply.send(req.method === 'HEAD' ? undefined : rewritten.bytes)
+      }
       return sendBlob(deps.blobs, req, reply, { sha256: r.blob.sha256, size: r.blob.size, contentType: 'application/octet-stream' })
     },
   })

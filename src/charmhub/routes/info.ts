@@ -20,7 +20,7 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
       const texts = await deps.view.revisionTexts(pkg.id, def.revision.revision)
       const resources = def.revision.resources.flatMap((a) => {
         const r = pkg.resources.get(a.name)?.revisions.get(a.revision)
-        return r ? [resourceWire(deps.urls, pkg, r)] : []
+        return r ? [resourceWire(deps.urls, pkg, r, deps.registry)] : []
       })
       defaultWire = {
         channel: def.release ? channelWire(def.release) : unreleasedChannel(def.revision),

@@ -81,7 +81,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     const outcomes = resolveRefresh(deps.view.index, parsed.contexts, parsed.actions)
     const results = await Promise.all(outcomes.map(async (o) => {
       const texts = o.kind === 'found' ? await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision) : undefined
-      return refreshResult(deps.urls, o, texts, parsed.fields)
+      return refreshResult(deps.urls, deps.registry, o, texts, parsed.fields)
     }))
     return reply.type('application/json').send(JSON.stringify({ 'error-list': [], results }))
   })

@@ -1,0 +1,53 @@
+// oci-image resources as served: the export's ImageName re-pointed at the site's registry, keeping
+// the repository path and digest (spec/charmhub-protocol.md §10). Hashes and size are always those
+// of the bytes served, so they stay right when the registry configuration changes.
+import { createHash } from 'node:crypto'
+
+export interface RegistryConfig {
+  readonly registryDomain?: string | undefined
+  readonly username?: string | undefined
+  readonly password?: string | undefined
+}
+
+export interface ServedBody {
+  readonly bytes: Buffer
+  readonly sha256: string
+  readonly sha384: string
+  readonly sha3_384: string
+  readonly size: number
+}
+
+/** "registry.jujucharms.com/charm/abc/img@sha256:…" → "<domain>/charm/abc/img@sha256:…". */
+export function localImageReference(imageName: string, domain: string): string {
+  const firstSlash = imageName.indexOf('/')
+  const head = firstSlash < 0 ? '' : imageName.slice(0, firstSlash)
+  // docker's rule: the first component is a registry host only if it has '.', ':' or is localhost.
+  const hasDomain = firstSlash > 0 && (head.includes('.') || head.includes(':') || head === 'localhost')
+  const rest = hasDomain ? imageName.slice(firstSlash + 1) : imageName
+  return `${domain.replace(/\/+$/, '')}/${rest}`
+}
+
+const cache = new Map<string, ServedBody>()
+
+/** The body to serve for an oci-image resource; undefined = serve the stored blob unchanged. */
+export function ociServedBody(imageName: string | null, registry: RegistryConfig): ServedBody | undefined {
+  if (!imageName || !registry.registryDomain) return undefined
+  const key = `${imageName}\0${registry.registryDomain}\0${registry.username ?? ''}\0${registry.password ?? ''}`
+  let body = cache.get(key)
+  if (!body) {
+    const bytes = Buffer.from(JSON.stringify({
+      ImageName: localImageReference(imageName, registry.registryDomain),
+      Username: registry.username ?? '',
+      Password: registry.password ?? '',
+    }))
+    body = {
+      bytes, size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha384: createHash('sha384').update(bytes).digest('hex'),
+      sha3_384: createHash('sha3-384').update(bytes).digest('hex'),
+    }
+    if (cache.size > 10_000) cache.clear()
+    cache.set(key, body)
+  }
+  return body
+}
