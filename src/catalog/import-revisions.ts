@@ -1,6 +1,6 @@
 // The import use case shared by charms, bundles and snaps: all revisions of one export go in
 // together, in one transaction, or not at all. Identical re-pushes write nothing.
-import { Conflict } from './errors.js'
+import { Conflict, InvalidInput } from './errors.js'
 import { formatChannel, shortChannel } from './channel.js'
 import { formatBase, type Base } from './base.js'
 import { newStoreId } from './ids.js'
@@ -30,8 +30,29 @@ async function resolvePackage(w: CatalogWriter, input: RevisionInput): Promise<{
   return { id, isNew: true }
 }
 
-async function importOne(w: CatalogWriter, input: RevisionInput, opts: ImportOptions): Promise<RevisionOutcome> {
-  const pkg = await resolvePackage(w, input)
+/** Bundles: every charm bundle.yaml names must be in the store (this import's charms come first). */
+async function resolveComponents(w: CatalogWriter, input: RevisionInput): Promise<Record<string, unknown>> {
+  if (!input.components) return input.extra
+  const contains: Array<{ name: string; id: string }> = []
+  for (const c of input.components) {
+    const pkg = await w.findPackage('charmhub', c.charm)
+    if (!pkg || pkg.type !== 'charm') {
+      throw new InvalidInput({ ...input.location, field: `applications.${c.app}.charm` },
+        `bundle ${input.name}: application ${JSON.stringify(c.app)} needs charm ${JSON.stringify(c.charm)}, which is neither in this export nor in the store`)
+    }
+    if (!contains.some((x) => x.name === c.charm)) contains.push({ name: c.charm, id: pkg.id })
+  }
+  return { ...input.extra, 'contains-charms': contains }
+}
+
+async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOptions): Promise<RevisionOutcome> {
+  const pkg = await resolvePackage(w, given)
+  let input: RevisionInput = { ...given, extra: await resolveComponents(w, given) }
+  if (input.revision === 0) {
+    const same = pkg.isNew ? undefined : await w.findRevisionByBlob(pkg.id, input.blob.sha256)
+    input = { ...input, revision: same ?? (await w.maxRevision(pkg.id)) + 1 }
+    if (!input.version) input = { ...input, version: String(input.revision) }
+  }
   const existingBlob = await w.findRevisionBlob(pkg.id, input.revision)
   if (existingBlob !== undefined && existingBlob !== input.blob.sha256) {
     throw new Conflict(input.location, `${input.name} revision ${input.revision} is already in the store with different content (sha256 ${existingBlob}; this export has ${input.blob.sha256})`)

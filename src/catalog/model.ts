@@ -45,6 +45,7 @@ export interface RevisionInput {
   readonly title: string
   readonly publisher?: PublisherInfo | undefined
   readonly details: Readonly<Record<string, unknown>>
+  /** 0 = assign one: the revision already holding these bytes, else the next free number (synthesised bundles). */
   readonly revision: number
   readonly version: string
   readonly blob: BlobRef
@@ -65,6 +66,8 @@ export interface RevisionInput {
   /** Where the export wants this revision released, on every platform. */
   readonly channels: readonly Channel[]
   readonly assertions: readonly AssertionInput[]
+  /** Bundles: the application → charm map of bundle.yaml; each charm must be in the store by commit time. */
+  readonly components?: ReadonlyArray<{ readonly app: string; readonly charm: string }> | undefined
   readonly location: Location
 }
 

@@ -42,6 +42,9 @@ export interface CatalogWriter {
   /** Refreshes store-facing details when a new revision arrives; bumps updated_at. */
   updatePackage(id: string, p: Omit<NewPackage, 'id' | 'namespace' | 'type' | 'name'>): Promise<void>
   findRevisionBlob(packageId: string, revision: number): Promise<string | undefined>
+  /** The revision holding these bytes, if any; and the highest revision number (0 when none). */
+  findRevisionByBlob(packageId: string, sha256: string): Promise<number | undefined>
+  maxRevision(packageId: string): Promise<number>
   ensureBlob(blob: BlobRef): Promise<void>
   insertRevision(r: NewRevisionRow): Promise<void>
   upsertDeclaredResource(packageId: string, r: { name: string; type: 'file' | 'oci-image'; filename: string; description: string }): Promise<void>

@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import type { ImportLimits } from '../config/schema.js'
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import type { BlobStore, CommittedBlob } from '../storage/blobs/blob-store.js'
-import { readAllLimited, isGzip, isTar, isZip, peek } from './chunks.js'
+import { drain, readAllLimited, isGzip, isTar, isZip, peek } from './chunks.js'
 import { baseName, dirName } from './member-path.js'
 import { walkTar, type TarMember, type WalkContext } from './tar-entries.js'
 import { indexZip } from './zip-reader.js'
@@ -35,8 +35,22 @@ export interface CharmFile {
   readonly scope: string
 }
 
+export interface BundleFile {
+  /** From "<name>_<revision>.bundle"; undefined when the file name does not say. */
+  readonly name?: string | undefined
+  readonly revision?: number | undefined
+  readonly blob: CommittedBlob
+  readonly bundleYaml: string
+  readonly readme: string
+  readonly location: Location
+}
+
 export interface ParsedCharmExport {
   readonly charms: readonly CharmFile[]
+  /** Bundle archives (.bundle zips, or zips with bundle.yaml and no metadata.yaml). */
+  readonly bundles: readonly BundleFile[]
+  /** YAML files at the top of the export, verbatim (a bundle export's bundle.yaml). */
+  readonly yamlTexts: ReadonlyArray<{ member: string; text: string; location: Location }>
   readonly metadata: ReadonlyArray<{ value: ExportMetadata; location: Location; scope: string }>
   readonly assertions: ReadonlyArray<{ assertions: RawAssertion[]; member: string; location: Location; scope: string }>
   readonly resources: readonly ResourceFile[]
@@ -51,6 +65,8 @@ export interface ReadOptions {
   readonly log: Logger
   /** Every blob this import created (not ones that already existed), for rollback. */
   readonly created: string[]
+  /** Bundle exports need not contain a .charm (the bundle's charms may already be in the store). */
+  readonly allowNoCharms?: boolean
 }
 
 /** "pg_20.charm" → {name:"pg", revision:"20"}: the revision is after the right-most "_". */
@@ -71,7 +87,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
   const counted = (async function* () {
     for await (const chunk of input) { budget.addPacked(chunk.length); yield chunk }
   })()
-  const out = { charms: [] as CharmFile[], metadata: [] as ParsedCharmExport['metadata'][number][], assertions: [] as ParsedCharmExport['assertions'][number][], resources: [] as ResourceFile[], applications: [] as ExportApplication[], ignored: [] as string[] }
+  const out = { charms: [] as CharmFile[], metadata: [] as ParsedCharmExport['metadata'][number][], assertions: [] as ParsedCharmExport['assertions'][number][], resources: [] as ResourceFile[], applications: [] as ExportApplication[], ignored: [] as string[], bundles: [] as BundleFile[], yamlTexts: [] as ParsedCharmExport['yamlTexts'][number][] }
 
   async function storeBlob(stream: AsyncIterable<Buffer>, where: Location): Promise<CommittedBlob> {
     const writer = await opts.blobs.create()
@@ -112,6 +128,21 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       } finally { zip.close() }
       return
     }
+    if (isZip(head) && (name.endsWith('.bundle') || name.endsWith('.zip'))) {
+      const parts = name.endsWith('.bundle') ? splitRevision(name.slice(0, -'.bundle'.length)) : undefined
+      const revision = parts ? positiveRevision(parts.rev, m.location) : undefined
+      const blob = await storeBlob(stream, m.location)
+      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, budget)
+      try {
+        const bundleYaml = await zip.read('bundle.yaml')
+        const readme = await zip.read('README.md')
+        if (!bundleYaml) throw new InvalidInput(m.location, 'not a bundle: bundle.yaml is missing')
+        // Juju refuses a bundle archive without README.md (charm v12 bundlearchive.go).
+        if (!readme) throw new InvalidInput(m.location, 'not a bundle: README.md is missing')
+        out.bundles.push({ name: parts?.name, revision, blob, bundleYaml: bundleYaml.toString('utf8'), readme: readme.toString('utf8'), location: m.location })
+      } finally { zip.close() }
+      return
+    }
     if (dirName(m.path).split('/').at(-1) === 'resources') {
       const dot = name.indexOf('.')
       const parts = dot > 0 ? splitRevision(name.slice(dot + 1)) : undefined
@@ -131,17 +162,21 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       return
     }
     if (/\.ya?ml$/.test(name) && ctx.depth === 1) {
-      const doc = parseYamlMapping((await small()).toString('utf8'), m.location)
+      const text = (await small()).toString('utf8')
+      const doc = parseYamlMapping(text, m.location)
       out.applications.push(...readExportApplications(doc, m.location))
+      out.yamlTexts.push({ member: name, text, location: m.location })
       return
     }
     opts.log.info({ file: opts.file, member: [...ctx.chain, m.path] }, 'ignoring unknown export member')
     out.ignored.push([...ctx.chain, m.path].join(': '))
-    stream.resume()
+    // Awaited, not resume()d: a flowing stream nobody listens to would turn a later stream error
+    // into an uncaught 'error' event (a crash) instead of a refused import.
+    await drain(stream)
   }
 
   const root: WalkContext = { file: opts.file, chain: [], depth: 1, limits: opts.limits, budget }
   await walkTar(counted, root, (m) => visit(m, root))
-  if (out.charms.length === 0) throw new InvalidInput({ file: opts.file }, 'no .charm file found in the export')
+  if (out.charms.length === 0 && !opts.allowNoCharms) throw new InvalidInput({ file: opts.file }, 'no .charm file found in the export')
   return out
 }

@@ -9,6 +9,7 @@ import type { CatalogStore } from '../catalog/ports.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
 import { readCharmExport } from './charm-export.js'
 import { planCharmExport } from './charm-plan.js'
+import { planBundleExport } from './bundle-plan.js'
 
 export interface ImportReport {
   readonly file: string
@@ -18,6 +19,7 @@ export interface ImportReport {
 
 export interface ImportService {
   importCharmExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
+  importBundleExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
 }
 
 export interface ImportServiceDeps {
@@ -57,6 +59,17 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         const revisions = await importRevisions(deps.catalog, plan, opts)
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
+        return { file, revisions, ignored: parsed.ignored }
+      }))
+    },
+    importBundleExport(file, input, opts) {
+      return serial(() => withRollback(async (created) => {
+        const log = deps.log.child({ module: 'import', file })
+        const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created, allowNoCharms: true })
+        const plan = await planBundleExport(parsed, file, deps.blobs, deps.limits.maxMetadataBytes, created)
+        const revisions = await importRevisions(deps.catalog, plan, opts)
+        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
+        log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
         return { file, revisions, ignored: parsed.ignored }
       }))
     },

@@ -72,3 +72,27 @@ it('sees a newer revision after a push with --push-channel-map (revision updater
   const other = await juju.refresh(r.id, 24, 'latest/stable', { name: 'ubuntu', channel: '20.04', architecture: 'amd64' })
   expect(other.charm.revision).toBe(24)
 })
+
+describe.each(['3.6', '4.0'] as const)('Juju %s bundle deploy', (v) => {
+  it('pushes a bundle export with the CLI, then resolves and downloads the bundle and every charm', async () => {
+    const { buildBundleExport } = await import('../support/bundle-builder.js')
+    const file = await writeFixture(fixtures, `obs-${v === '3.6' ? 'a' : 'b'}-20241003T104903.tar.gz`, await buildBundleExport({
+      name: `obs-${v === '3.6' ? 'a' : 'b'}`, applications: { agent: { charm: 'grafana-agent', channel: 'edge' }, pg: { charm: 'ubuntu', channel: 'stable' } },
+      charms: [{ name: 'grafana-agent', revision: 7, metadataJson: false, bases: ['ubuntu@22.04/amd64'] }],
+    }))
+    const push = await runCli(['push-charm-bundle', file, '--url', server.url, '--data-dir', server.dataDir])
+    expect(push.code, push.stderr).toBe(0)
+    expect(push.stdout).toMatch(/bundle obs-[ab] revision 1 .*: imported/)
+    const juju = new JujuClient(server.url, v)
+    const b = await juju.resolve(`obs-${v === '3.6' ? 'a' : 'b'}`, 'stable', { name: 'NA', channel: 'NA', architecture: 'amd64' })
+    expect(b.charm.type).toBe('bundle')
+    const info = await juju.installByRevision(b.name, b.charm.revision)
+    await juju.fetchVerified(info.charm.download.url, { size: info.charm.download.size })
+    for (const [charm, channel] of [['grafana-agent', 'edge'], ['ubuntu', 'stable']] as const) {
+      const c = await juju.resolve(charm, channel, { name: 'ubuntu', channel: '22.04', architecture: 'amd64' })
+      await juju.fetchVerified(c.charm.download.url, { size: c.charm.download.size, sha256: c.charm.download['hash-sha-256'] })
+    }
+    const list = await runCli(['list', 'bundles', '--url', server.url, '--data-dir', server.dataDir])
+    expect(list.stdout).toMatch(new RegExp(`obs-${v === '3.6' ? 'a' : 'b'}`))
+  })
+})

@@ -1,4 +1,5 @@
-// POST /admin/v1/charms?push-channel-map=true: one export per request, streamed as multipart.
+// POST /admin/v1/charms and /admin/v1/bundles (?push-channel-map=true): one export per request,
+// streamed as multipart.
 import type { FastifyInstance } from 'fastify'
 import multipart from '@fastify/multipart'
 import { InvalidInput } from '../../catalog/errors.js'
@@ -8,14 +9,14 @@ const truthy = (v: unknown): boolean => v === 'true' || v === '1' || v === ''
 
 export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   await app.register(multipart, { limits: { files: 1, fileSize: deps.uploadMaxBytes, fields: 10, parts: 12 } })
-  app.post('/charms', async (req, reply) => {
+  const route = (path: string, run: (i: AdminDeps['imports']) => AdminDeps['imports']['importCharmExport']) => app.post(path, async (req, reply) => {
     const query = req.query as Record<string, unknown>
     const part = await req.file()
     if (!part) throw new InvalidInput({}, 'no file in the upload (multipart field "file")')
     const file = part.filename || 'upload'
     const stream = part.file
     try {
-      const report = await deps.imports.importCharmExport(file, stream, { pushChannelMap: truthy(query['push-channel-map']) })
+      const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']) })
       if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
       return reply.send(report)
     } catch (err) {
@@ -26,4 +27,6 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
       throw err
     }
   })
+  route('/charms', (i) => i.importCharmExport)
+  route('/bundles', (i) => i.importBundleExport)
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { Command } from 'commander'
 import type { ImportReport } from '../../import/import-service.js'
 import { CliError, resolveClient, uploadFile } from '../admin-client.js'
@@ -22,7 +23,9 @@ async function pushAll(files: string[], flags: AdminFlags & { json?: boolean }, 
       bar.stop()
       if (!(err instanceof CliError) || err.exitCode === 2) throw err
       failed++
-      const msg = err.message.startsWith(file) ? err.message : `${file}: ${err.message}`
+      // The server names the upload by its base name; show the path the operator typed instead.
+      const base = basename(file)
+      const msg = err.message.startsWith(file) ? err.message : err.message.startsWith(`${base}:`) ? file + err.message.slice(base.length) : `${file}: ${err.message}`
       reports.push({ file, error: msg })
       process.stderr.write(`airlock: refused: ${msg}\n`)
     }
@@ -38,5 +41,12 @@ export function registerPush(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (files: string[], flags: AdminFlags & { json?: boolean; pushChannelMap?: boolean }) => {
       await pushAll(files, flags, () => `/admin/v1/charms${flags.pushChannelMap ? '?push-channel-map=true' : ''}`)
+    })
+  adminFlags(program.command('push-charm-bundle').description('side-load `store-admin export bundle` tarballs (the bundle and its charms)'))
+    .argument('<file...>', 'bundle export tarballs')
+    .option('--push-channel-map', 'move existing channel pointers to the exported revisions')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], flags: AdminFlags & { json?: boolean; pushChannelMap?: boolean }) => {
+      await pushAll(files, flags, () => `/admin/v1/bundles${flags.pushChannelMap ? '?push-channel-map=true' : ''}`)
     })
 }

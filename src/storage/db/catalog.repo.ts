@@ -36,6 +36,15 @@ export function catalogWriter(db: Db): CatalogWriter {
       const row = await db.selectFrom('revisions').select('blob_sha256').where('package_id', '=', packageId).where('revision', '=', revision).executeTakeFirst()
       return row?.blob_sha256
     },
+    async findRevisionByBlob(packageId, sha256) {
+      const row = await db.selectFrom('revisions').select('revision').where('package_id', '=', packageId).where('blob_sha256', '=', sha256)
+        .orderBy('revision', 'desc').executeTakeFirst()
+      return row?.revision
+    },
+    async maxRevision(packageId) {
+      const row = await db.selectFrom('revisions').select((eb) => eb.fn.max('revision').as('m')).where('package_id', '=', packageId).executeTakeFirst()
+      return Number(row?.m ?? 0)
+    },
     async ensureBlob(b) {
       await db.insertInto('blobs').values({ sha256: b.sha256, size: b.size, sha384: b.sha384, sha3_384: b.sha3_384 })
         .onConflict((oc) => oc.column('sha256').doNothing()).execute()
