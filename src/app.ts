@@ -35,6 +35,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 0,
     bodyLimit: 1 << 20,
     return503OnClosing: true,
+    // Health probes come every few seconds; keep them out of the request log.
+    disableRequestLogging: (req) => req.url === '/_status/check',
   })
   const view = new CatalogView(catalogReader(deps.database.db))
   await view.loadAll()
@@ -51,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
+    registry: deps.config.oci,
   })
   return app
 }

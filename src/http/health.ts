@@ -2,8 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 
 export async function healthRoutes(app: FastifyInstance, deps: { ping: () => Promise<void>; database: string; version: string }): Promise<void> {
-  // Probes come every few seconds; keep them out of the request log.
-  app.get('/_status/check', { logLevel: 'warn' }, async (req, reply) => {
+  app.get('/_status/check', async (req, reply) => {
     try {
       await Promise.race([deps.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('database timeout')), 3000).unref())])
       return reply.type('application/json').send({ status: 'ok', database: deps.database, version: deps.version })
