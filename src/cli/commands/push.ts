@@ -34,19 +34,19 @@ async function pushAll(files: string[], flags: AdminFlags & { json?: boolean }, 
   if (failed) throw new CliError(`${failed} of ${files.length} file(s) refused; nothing from them was imported`, 1)
 }
 
+type PushFlags = AdminFlags & { json?: boolean; pushChannelMap?: boolean }
+
+function pushCommand(program: Command, name: string, description: string, what: string, path: string): void {
+  adminFlags(program.command(name).description(description))
+    .argument('<file...>', what)
+    .option('--push-channel-map', 'move existing channel pointers to the exported revisions')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], flags: PushFlags) => {
+      await pushAll(files, flags, () => `${path}${flags.pushChannelMap ? '?push-channel-map=true' : ''}`)
+    })
+}
+
 export function registerPush(program: Command): void {
-  adminFlags(program.command('push-charms').description('side-load `store-admin export charms` tarballs'))
-    .argument('<file...>', 'export tarballs')
-    .option('--push-channel-map', 'move existing channel pointers to the exported revisions')
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], flags: AdminFlags & { json?: boolean; pushChannelMap?: boolean }) => {
-      await pushAll(files, flags, () => `/admin/v1/charms${flags.pushChannelMap ? '?push-channel-map=true' : ''}`)
-    })
-  adminFlags(program.command('push-charm-bundle').description('side-load `store-admin export bundle` tarballs (the bundle and its charms)'))
-    .argument('<file...>', 'bundle export tarballs')
-    .option('--push-channel-map', 'move existing channel pointers to the exported revisions')
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], flags: AdminFlags & { json?: boolean; pushChannelMap?: boolean }) => {
-      await pushAll(files, flags, () => `/admin/v1/bundles${flags.pushChannelMap ? '?push-channel-map=true' : ''}`)
-    })
+  pushCommand(program, 'push-charms', 'side-load `store-admin export charms` tarballs', 'export tarballs', '/admin/v1/charms')
+  pushCommand(program, 'push-charm-bundle', 'side-load `store-admin export bundle` tarballs (the bundle and its charms)', 'bundle export tarballs', '/admin/v1/bundles')
 }
