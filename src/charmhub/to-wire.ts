@@ -102,7 +102,9 @@ export function refreshResult(urls: PublicUrls, registry: RegistryConfig, o: Act
   }
   return {
     charm: entity,
-    'effective-channel': release ? formatChannel(release.channel) : '',
+    // Juju parses this with ParseChannelNormalize, which refuses "" (J36 core/charm/repository/charmhub.go),
+    // so a revision released nowhere still reports the default track's stable channel.
+    'effective-channel': release ? formatChannel(release.channel) : `${o.pkg.defaultTrack}/stable`,
     id: o.pkg.id,
     'instance-key': key,
     name: o.pkg.name,
