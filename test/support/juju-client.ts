@@ -15,7 +15,7 @@ export class JujuClient {
     const ct = res.headers.get('content-type')
     if (res.status >= 400 && res.status < 500 && ct !== 'application/json') throw new JujuError(`unexpected content-type from server "${ct}"`)
     if (res.status >= 500) throw new JujuError(`server error "${this.url}"`)
-    const json = await res.json()
+    const json: any = await res.json()
     const errors = [...Value.Errors(S.RefreshResponse, json)]
     if (errors.length) throw new JujuError(`json: cannot unmarshal: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`)
     const keys = (body as { actions: Array<{ 'instance-key': string }> }).actions.map((a) => a['instance-key'])
