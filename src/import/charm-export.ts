@@ -84,8 +84,11 @@ function positiveRevision(rev: string, where: Location, min = 1): number {
 
 export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOptions): Promise<ParsedCharmExport> {
   const budget = new UnpackBudget(opts.limits)
+  // Not `for await`: leaving that early (a refused export) destroys the upload stream, and then
+  // the request can neither be drained nor answered cleanly. The rest is drained below instead.
+  const source = input[Symbol.asyncIterator]()
   const counted = (async function* () {
-    for await (const chunk of input) { budget.addPacked(chunk.length); yield chunk }
+    for (let r = await source.next(); !r.done; r = await source.next()) { budget.addPacked(r.value.length); yield r.value }
   })()
   const out = { charms: [] as CharmFile[], metadata: [] as ParsedCharmExport['metadata'][number][], assertions: [] as ParsedCharmExport['assertions'][number][], resources: [] as ResourceFile[], applications: [] as ExportApplication[], ignored: [] as string[], bundles: [] as BundleFile[], yamlTexts: [] as ParsedCharmExport['yamlTexts'][number][] }
 
@@ -109,6 +112,17 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
     const scope = ctx.chain.join('\0')
     const name = baseName(m.path)
     const { head, stream } = await peek(m.stream, 512)
+    // Resource files are opaque bytes (spec/export-formats.md §7.5): a file resource is often a
+    // tarball itself, and must be stored as it is, not walked as part of the export.
+    if (dirName(m.path).split('/').at(-1) === 'resources') {
+      const dot = name.indexOf('.')
+      const parts = dot > 0 ? splitRevision(name.slice(dot + 1)) : undefined
+      if (!parts) throw new InvalidInput(m.location, 'resource file name is not <charm>.<resource>_<revision>')
+      const revision = positiveRevision(parts.rev, m.location, 0)
+      const blob = await storeBlob(stream, m.location)
+      out.resources.push({ charm: name.slice(0, dot), name: parts.name, revision, blob, location: m.location, scope })
+      return
+    }
     if (isGzip(head) || isTar(head)) {
       await walkTar(stream, m.nested, (inner) => visit(inner, m.nested))
       return
@@ -116,15 +130,19 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
     const small = () => readAllLimited(stream, opts.limits.maxMetadataBytes,
       () => new InvalidInput(m.location, `larger than ${opts.limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`))
 
+    if (name.endsWith('.charm') && !isZip(head)) throw new InvalidInput(m.location, 'not a charm: a .charm must be a zip archive')
     if (isZip(head) && name.endsWith('.charm')) {
       const parts = splitRevision(name.slice(0, -'.charm'.length))
       if (!parts) throw new InvalidInput(m.location, 'cannot tell the revision: expected <charm>_<revision>.charm')
       const revision = positiveRevision(parts.rev, m.location)
-      const blob = await storeBlob(stream, m.location)
       if (m.nested.depth > opts.limits.maxNestingDepth) throw new InvalidInput(m.location, `archives nested deeper than ${opts.limits.maxNestingDepth} levels (limit limits.max-nesting-depth)`)
+      const blob = await storeBlob(stream, m.location)
       const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, budget)
       try {
-        out.charms.push({ revision, blob, content: await readCharmContent(zip, m.location), location: m.location, scope })
+        const content = await readCharmContent(zip, m.location)
+        // store-admin names the file after the charm; a different name inside means a mixed-up export.
+        if (parts.name !== content.name) throw new InvalidInput({ ...m.location, member: [...(m.location.member ?? []), 'metadata.yaml'], field: 'name' }, `the charm is named ${JSON.stringify(content.name)}, but the file name says ${JSON.stringify(parts.name)}`)
+        out.charms.push({ revision, blob, content, location: m.location, scope })
       } finally { zip.close() }
       return
     }
@@ -141,15 +159,6 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
         if (!readme) throw new InvalidInput(m.location, 'not a bundle: README.md is missing')
         out.bundles.push({ name: parts?.name, revision, blob, bundleYaml: bundleYaml.toString('utf8'), readme: readme.toString('utf8'), location: m.location })
       } finally { zip.close() }
-      return
-    }
-    if (dirName(m.path).split('/').at(-1) === 'resources') {
-      const dot = name.indexOf('.')
-      const parts = dot > 0 ? splitRevision(name.slice(dot + 1)) : undefined
-      if (!parts) throw new InvalidInput(m.location, 'resource file name is not <charm>.<resource>_<revision>')
-      const revision = positiveRevision(parts.rev, m.location, 0)
-      const blob = await storeBlob(stream, m.location)
-      out.resources.push({ charm: name.slice(0, dot), name: parts.name, revision, blob, location: m.location, scope })
       return
     }
     if (name === 'metadata.json') {
@@ -176,7 +185,13 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
   }
 
   const root: WalkContext = { file: opts.file, chain: [], depth: 1, limits: opts.limits, budget }
-  await walkTar(counted, root, (m) => visit(m, root))
+  try {
+    await walkTar(counted, root, (m) => visit(m, root))
+  } catch (err) {
+    // Read (and discard) the rest of the upload, so the client gets the refusal, not a stalled request.
+    try { while (!(await source.next()).done) { /* discard */ } } catch { /* the upload itself failed */ }
+    throw err
+  }
   if (out.charms.length === 0 && !opts.allowNoCharms) throw new InvalidInput({ file: opts.file }, 'no .charm file found in the export')
   return out
 }

@@ -61,7 +61,7 @@ function publisherOf(parsed: ParsedCharmExport, charm: CharmFile): { publisher?:
   }
 }
 
-async function resourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: ExportMetadata | undefined, blobs: BlobStore, maxMeta: number): Promise<ResourceRevisionInput[]> {
+async function resourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: { value: ExportMetadata; location: Location } | undefined, blobs: BlobStore, maxMeta: number): Promise<ResourceRevisionInput[]> {
   const mine = parsed.resources.filter((r) => r.charm === charm.content.name)
   const out: ResourceRevisionInput[] = []
   for (const r of mine) {
@@ -81,12 +81,13 @@ async function resourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: E
   return out
 }
 
-function checkResourceHashes(meta: ExportMetadata | undefined, r: ResourceFile): void {
-  for (const m of meta?.resources ?? []) {
+function checkResourceHashes(meta: { value: ExportMetadata; location: Location } | undefined, r: ResourceFile): void {
+  if (!meta) return
+  for (const m of meta.value.resources) {
     if (m.name !== r.name || m.revision !== r.revision) continue
     const member = r.location.member?.at(-1) ?? r.name
     const bad = (field: string, said: string | number, got: string | number) =>
-      new InvalidInput({ file: r.location.file, member: ['metadata.json'], field: `${m.field}.${field}` }, `${said} does not match ${member} (${got})`)
+      new InvalidInput({ ...meta.location, field: `${m.field}.${field}` }, `${said} does not match ${member} (${got})`)
     if (m.sha256 !== undefined && m.sha256 !== r.blob.sha256) throw bad('download.hash-sha-256', m.sha256, r.blob.sha256)
     if (m.sha384 !== undefined && m.sha384 !== r.blob.sha384) throw bad('download.hash-sha-384', m.sha384, r.blob.sha384)
     if (m.size !== undefined && m.size !== r.blob.size) throw bad('download.size', m.size, r.blob.size)
@@ -139,7 +140,7 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
       attributes: {},
       extra: { subordinate: c.subordinate, relations: c.relations },
       declaredResources: c.resources,
-      resourceRevisions: await resourcesFor(parsed, charm, meta?.value, blobs, maxMeta),
+      resourceRevisions: await resourcesFor(parsed, charm, meta, blobs, maxMeta),
       channels: channelsFor(parsed, charm, meta?.value),
       assertions,
       location: charm.location,

@@ -108,9 +108,12 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
   } catch (err) {
     stream.destroy()
     extract.destroy()
-    if (err instanceof CatalogError) throw err
+    // When this archive's own bytes broke (truncated gzip, bomb), that is the cause, even if a
+    // nested walk or a blob write noticed first and blamed the member it was reading.
     if (streamError instanceof CatalogError) throw streamError
-    throw new InvalidInput(here, describeStreamError(streamError ?? err, gz))
+    if (streamError) throw new InvalidInput(here, describeStreamError(streamError, gz))
+    if (err instanceof CatalogError) throw err
+    throw new InvalidInput(here, describeStreamError(err, gz))
   }
   if (streamError) {
     if (streamError instanceof CatalogError) throw streamError

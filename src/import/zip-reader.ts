@@ -10,6 +10,9 @@ import type { UnpackBudget } from './budget.js'
 
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const SPECIAL: Record<number, string> = { 0o010000: 'FIFO', 0o020000: 'character-device', 0o060000: 'block-device', 0o140000: 'socket' }
 
 export interface ZipIndex {
   /** Normalised entry path → entry, regular files only. */
@@ -20,8 +23,9 @@ export interface ZipIndex {
 
 function openZip(path: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
-    // strictFileNames off: we apply our own, more precise path rules (and name the entry).
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true }, (err, zip) =>
+    // decodeStrings off: with it on, yauzl refuses `..` and absolute names itself, as a corrupt zip
+    // that names no entry; we decode names below and apply our own rules, naming the entry.
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
       err ? reject(err) : resolve(zip))
   })
 }
@@ -42,6 +46,8 @@ export async function indexZip(
       zip.on('end', () => resolve())
       zip.on('entry', (entry: Entry) => {
         try {
+          // Raw bytes with decodeStrings off: decode as yauzl would (UTF-8 flag, Info-ZIP unicode path, CP437).
+          entry.fileName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false)
           const loc: Location = { ...where, member: [...(where.member ?? []), entry.fileName] }
           if (names.size >= limits.maxMembers) throw new InvalidInput(where, `more than ${limits.maxMembers} zip entries (limit limits.max-members)`)
           const checked = checkMemberPath(entry.fileName, limits)
@@ -52,6 +58,7 @@ export async function indexZip(
           names.add(key)
           const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
           if (mode === S_IFLNK) throw new InvalidInput(loc, 'symlink entry refused')
+          if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) throw new InvalidInput(loc, `${SPECIAL[mode] ?? 'special file'} entry refused: only regular files and directories are allowed`)
           declared += entry.uncompressedSize
           if (declared > limits.maxUnpackedBytes) {
             throw new InvalidInput(where, `zip declares more than ${limits.maxUnpackedBytes} unpacked bytes (limit limits.max-unpacked-bytes)`)
