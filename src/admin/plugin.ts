@@ -14,6 +14,7 @@ export interface AdminDeps {
   readonly imports: ImportService
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
+  readonly registry: import('../catalog/oci-image.js').RegistryConfig
 }
 
 const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503 }
