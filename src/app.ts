@@ -7,6 +7,7 @@ import type { Database } from './storage/db/connect.js'
 import type { BlobStore } from './storage/blobs/blob-store.js'
 import { catalogStore } from './storage/db/catalog.repo.js'
 import { createImportService } from './import/import-service.js'
+import { loadTrustedRoots } from './assertions/roots.js'
 import { adminPlugin } from './admin/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { VERSION } from './version.js'
@@ -27,6 +28,8 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Read once at start: a bad --trusted-assertions file stops the server instead of failing imports.
+  const trustedRoots = await loadTrustedRoots(deps.config.trustedAssertions)
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
@@ -44,7 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
   app.addHook('onClose', async () => view.stop())
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger,
+    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
     onCommitted: (ids) => view.reload(ids),
   })
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))

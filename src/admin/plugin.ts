@@ -8,6 +8,7 @@ import type { DB } from '../storage/db/database.js'
 import { verifyToken } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
+import { imageRoutes } from './routes/images.js'
 
 export interface AdminDeps {
   readonly signingKey: Uint8Array
@@ -41,4 +42,5 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no admin route ${req.method} ${req.url}` } }))
   await pushRoutes(app, deps)
   await listRoutes(app, deps)
+  await imageRoutes(app, deps)
 }

@@ -7,6 +7,7 @@ import { registerServe } from './commands/serve.js'
 import { registerPush } from './commands/push.js'
 import { registerList } from './commands/list.js'
 import { registerToken } from './commands/token.js'
+import { registerImages } from './commands/images.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -17,6 +18,7 @@ registerServe(program)
 registerPush(program)
 registerList(program)
 registerToken(program)
+registerImages(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {

@@ -10,6 +10,11 @@ import type { BlobStore } from '../storage/blobs/blob-store.js'
 import { readCharmExport } from './charm-export.js'
 import { planCharmExport } from './charm-plan.js'
 import { planBundleExport } from './bundle-plan.js'
+import { InvalidInput } from '../catalog/errors.js'
+import { parseChannel } from '../catalog/channel.js'
+import { canonicalTrustedRoots, type TrustedRoots } from '../assertions/roots.js'
+import { readSnapExport } from './snap-export.js'
+import { planSnapExport } from './snap-plan.js'
 
 export interface ImportReport {
   readonly file: string
@@ -17,9 +22,16 @@ export interface ImportReport {
   readonly ignored: readonly string[]
 }
 
+export interface SnapImportOptions extends ImportOptions {
+  /** Channel for snaps the export's JSON says nothing about (push-snap --channel); default latest/stable. */
+  readonly channel?: string | undefined
+}
+
 export interface ImportService {
   importCharmExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
   importBundleExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
+  /** A snap export tarball, or a `snap download` pair packed as a tar (.snap + .assert). */
+  importSnapExport(file: string, input: AsyncIterable<Buffer>, opts: SnapImportOptions): Promise<ImportReport>
 }
 
 export interface ImportServiceDeps {
@@ -27,11 +39,14 @@ export interface ImportServiceDeps {
   readonly catalog: CatalogStore
   readonly limits: ImportLimits
   readonly log: Logger
+  /** What snap assertions must verify up to; default Canonical's root only. */
+  readonly trustedRoots?: TrustedRoots
   /** Called after a commit with the packages it touched (refreshes the read model). */
   readonly onCommitted?: (packageIds: string[]) => Promise<void>
 }
 
 export function createImportService(deps: ImportServiceDeps): ImportService {
+  const roots = deps.trustedRoots ?? canonicalTrustedRoots()
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn)
@@ -70,6 +85,19 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         const revisions = await importRevisions(deps.catalog, plan, opts)
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
+        return { file, revisions, ignored: parsed.ignored }
+      }))
+    },
+    importSnapExport(file, input, opts) {
+      return serial(() => withRollback(async (created) => {
+        const log = deps.log.child({ module: 'import', file })
+        const channel = parseChannel(opts.channel ?? 'latest/stable')
+        if (!channel) throw new InvalidInput({ file, field: 'channel' }, `${JSON.stringify(opts.channel)} is not a channel ([track/]risk[/branch])`)
+        const parsed = await readSnapExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created })
+        const plan = planSnapExport(parsed, { roots, channel })
+        const revisions = await importRevisions(deps.catalog, plan, opts)
+        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
+        log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'snap export imported')
         return { file, revisions, ignored: parsed.ignored }
       }))
     },

@@ -1,22 +1,24 @@
-// POST /admin/v1/charms and /admin/v1/bundles (?push-channel-map=true): one export per request,
-// streamed as multipart.
+// POST /admin/v1/charms, /admin/v1/bundles and /admin/v1/snaps (?push-channel-map=true, snaps also
+// ?channel=C): one export per request, streamed as multipart.
 import type { FastifyInstance } from 'fastify'
 import multipart from '@fastify/multipart'
 import { InvalidInput } from '../../catalog/errors.js'
 import type { AdminDeps } from '../plugin.js'
+import type { ImportReport, SnapImportOptions } from '../../import/import-service.js'
 
 const truthy = (v: unknown): boolean => v === 'true' || v === '1' || v === ''
 
 export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   await app.register(multipart, { limits: { files: 1, fileSize: deps.uploadMaxBytes, fields: 10, parts: 12 } })
-  const route = (path: string, run: (i: AdminDeps['imports']) => AdminDeps['imports']['importCharmExport']) => app.post(path, async (req, reply) => {
+  type Run = (file: string, input: AsyncIterable<Buffer>, opts: SnapImportOptions) => Promise<ImportReport>
+  const route = (path: string, run: (i: AdminDeps['imports']) => Run) => app.post(path, async (req, reply) => {
     const query = req.query as Record<string, unknown>
     const part = await req.file()
     if (!part) throw new InvalidInput({}, 'no file in the upload (multipart field "file")')
     const file = part.filename || 'upload'
     const stream = part.file
     try {
-      const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']) })
+      const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']), channel: typeof query.channel === 'string' ? query.channel : undefined })
       if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
       return reply.send(report)
     } catch (err) {
@@ -29,4 +31,5 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
   })
   route('/charms', (i) => i.importCharmExport)
   route('/bundles', (i) => i.importBundleExport)
+  route('/snaps', (i) => i.importSnapExport)
 }
