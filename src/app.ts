@@ -16,6 +16,8 @@ import { CatalogView } from './catalog/catalog-view.js'
 import { catalogReader } from './storage/db/index-loader.js'
 import { publicUrls } from './http/public-urls.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
+import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
+import { assertionReader } from './storage/db/assertions.repo.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -53,6 +55,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
   await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci })
+  const snapstore = { view, urls, blobs: deps.blobs, assertions: assertionReader(deps.database.db) }
+  await app.register(snapStorePlugin, { prefix: '/v2', ...snapstore })
+  await app.register(snapStoreV1Plugin, { prefix: '/api/v1/snaps', ...snapstore })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,

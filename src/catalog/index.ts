@@ -21,6 +21,8 @@ export interface IndexedRevision {
   /** Resource revisions shipped with this revision. */
   readonly resources: ReadonlyArray<{ readonly name: string; readonly revision: number }>
   readonly subordinate: boolean
+  /** Snaps only: confinement, grade, base, type, epoch {read, write}, store (the importer's `extra`). */
+  readonly extra?: Readonly<Record<string, unknown>>
 }
 
 export interface IndexedRelease {

@@ -83,3 +83,23 @@ export interface CatalogReader {
   /** Changes whenever anything in the catalog changes (for replicas sharing one PostgreSQL). */
   version(): Promise<string>
 }
+
+/** An assertion as stored: exact bytes, indexed by (type, primary key joined with "/"). */
+export interface StoredAssertion {
+  readonly type: string
+  readonly primaryKey: string
+  readonly revision: number
+  /** The `format` header (0 when absent). */
+  readonly format: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly bytes: Buffer
+}
+
+/** Reads stored assertions for the Snap Store API. Implemented by storage/db/assertions.repo.ts. */
+export interface AssertionReader {
+  assertion(type: string, primaryKey: string): Promise<StoredAssertion | undefined>
+  /** The highest sequence of a sequence-forming assertion: primary key `<sequenceKey>/<N>`. */
+  latestInSequence(type: string, sequenceKey: string): Promise<StoredAssertion | undefined>
+  /** Every stored assertion of a type (few: e.g. `store`). */
+  ofType(type: string): Promise<StoredAssertion[]>
+}

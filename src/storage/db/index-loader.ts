@@ -39,7 +39,7 @@ export function catalogReader(db: Kysely<DB>): CatalogReader {
           const extra = (r.extra ?? {}) as Record<string, unknown>
           revisions.set(r.revision, {
             revision: r.revision, version: r.version, createdAt: iso(r.created_at), platforms: r.platforms as unknown as Base[],
-            blob: digest(r), subordinate: extra.subordinate === true,
+            blob: digest(r), subordinate: extra.subordinate === true, ...(p.type === 'snap' ? { extra } : {}),
             resources: att.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
           })
         }

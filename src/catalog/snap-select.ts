@@ -1,0 +1,203 @@
+// Snap Store selection (spec/snap-store-protocol.md §4), pure over the in-memory index: channels as
+// snapd spells them (a bare track means <track>/stable), closed-channel fall-back to more stable
+// risks, architecture matching ("all" matches any), epochs, refresh of installed snaps from the
+// request's context, and per-action errors with the codes snapd recognises (§4.4).
+import { parseChannel, shortChannel, sameChannel, RISKS, type Channel } from './channel.js'
+import { fallbackChannels } from './select.js'
+import type { CatalogIndex, IndexedPackage, IndexedRelease, IndexedRevision } from './index.js'
+
+/** The only series snaps exist in (spec §3: `Snap-Device-Series: 16`). */
+export const SERIES = '16'
+
+export interface Epoch { readonly read: readonly number[]; readonly write: readonly number[] }
+export const EPOCH_ZERO: Epoch = { read: [0], write: [0] }
+
+/** A `context` entry: a snap the device has installed. */
+export interface SnapContext {
+  readonly instanceKey: string
+  readonly snapId: string
+  readonly revision: number
+  readonly trackingChannel?: string | undefined
+  readonly epoch?: Epoch | undefined
+}
+
+export interface SnapAction {
+  readonly action: 'install' | 'download' | 'refresh'
+  readonly instanceKey: string
+  readonly name?: string | undefined
+  readonly snapId?: string | undefined
+  readonly channel?: string | undefined
+  readonly revision?: number | undefined
+  /** The installed epoch (install: only when amending; refresh: taken from the context). */
+  readonly epoch?: Epoch | null | undefined
+}
+
+export interface SnapEnv { readonly architecture: string; readonly series: string }
+
+export interface SnapReleaseRef { readonly architecture: string; readonly channel: string }
+
+export type SnapOutcome =
+  | { readonly kind: 'found'; readonly action: SnapAction; readonly pkg: IndexedPackage; readonly revision: IndexedRevision
+      /** Where the revision was found (after fall-back); absent for a by-revision pick released nowhere. */
+      readonly channel?: Channel | undefined }
+  | { readonly kind: 'error'; readonly action: SnapAction; readonly pkg?: IndexedPackage | undefined; readonly code: string; readonly message: string
+      readonly releases?: readonly SnapReleaseRef[] | undefined }
+
+const isRisk = (s: string): boolean => (RISKS as readonly string[]).includes(s)
+
+/** snapd's channel forms: `stable`, `2.0` (= 2.0/stable), `2.0/edge`, `edge/fix`, `t/r/b`. */
+export function parseSnapChannel(text: string, defaultTrack = 'latest'): Channel | undefined {
+  const t = text.trim()
+  if (t !== '' && !t.includes('/') && !isRisk(t)) return parseChannel(`${t}/stable`, defaultTrack)
+  return parseChannel(t, defaultTrack)
+}
+
+/** Normalises an epoch as snap.yaml or the importer may spell it: {read, write}, "N", "N*", N. */
+export function epochOf(value: unknown): Epoch {
+  const ints = (v: unknown): number[] | undefined =>
+    Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0) ? (v as number[]) : undefined
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const o = value as Record<string, unknown>
+    const read = ints(o.read); const write = ints(o.write)
+    if (read && write) return { read, write }
+    if (read) return { read, write: read.slice(-1) }
+    if (write) return { read: write, write }
+    return EPOCH_ZERO
+  }
+  const m = /^(\d+)(\*?)$/.exec(String(value ?? '0'))
+  if (!m) return EPOCH_ZERO
+  const n = Number(m[1])
+  return m[2] && n > 0 ? { read: [n - 1, n], write: [n] } : { read: [n], write: [n] }
+}
+
+/** snapd's Epoch.CanRead: the candidate can read data the installed revision wrote. */
+export function canRead(candidate: Epoch, installed: Epoch): boolean {
+  return candidate.read.some((r) => installed.write.includes(r))
+}
+
+export const formatEpoch = (e: Epoch): string => (e.read.length === 1 && e.read[0] === e.write[0] ? String(e.write[0]) : JSON.stringify(e))
+
+const archMatches = (have: string, want: string): boolean => have === 'all' || have === want
+
+export function revisionArchitectures(rev: IndexedRevision): string[] {
+  const archs = [...new Set(rev.platforms.map((p) => p.architecture))]
+  return archs.length > 0 ? archs : ['all']
+}
+
+function revisionFits(rev: IndexedRevision, architecture: string): boolean {
+  return revisionArchitectures(rev).some((a) => archMatches(a, architecture))
+}
+
+/** The release a device of `architecture` gets from `channel`: the branch, then this risk, then more stable ones. */
+export function snapReleaseFor(pkg: IndexedPackage, channel: Channel, architecture: string): IndexedRelease | undefined {
+  for (const c of fallbackChannels(channel)) {
+    const rels = pkg.releases.filter((r) => sameChannel(r.channel, c) && archMatches(r.base.architecture, architecture) && pkg.revisions.has(r.revision))
+    const rel = rels.find((r) => r.base.architecture === architecture) ?? rels[0]
+    if (rel) return rel
+  }
+  return undefined
+}
+
+/** Every (architecture, channel) the snap is released in; "all" shown as the device's architecture. */
+export function snapReleaseRefs(pkg: IndexedPackage, architecture: string): SnapReleaseRef[] {
+  const seen = new Set<string>()
+  const out: SnapReleaseRef[] = []
+  for (const r of pkg.releases) {
+    const ref = { architecture: r.base.architecture === 'all' ? architecture : r.base.architecture, channel: shortChannel(r.channel) }
+    const k = `${ref.architecture} ${ref.channel}`
+    if (!seen.has(k)) { seen.add(k); out.push(ref) }
+  }
+  return out
+}
+
+function notAvailable(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, message: string): SnapOutcome {
+  return { kind: 'error', action, pkg, code: 'revision-not-found', message, releases: snapReleaseRefs(pkg, env.architecture) }
+}
+
+function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText: string | undefined, installed: Epoch | null | undefined): SnapOutcome {
+  let revision: IndexedRevision | undefined
+  let channel: Channel | undefined
+  if (action.revision !== undefined) {
+    revision = pkg.revisions.get(action.revision)
+    if (!revision || !revisionFits(revision, env.architecture)) {
+      return notAvailable(action, pkg, env, `No revision ${action.revision} of '${pkg.name}' for architecture ${env.architecture}`)
+    }
+    const rel = pkg.releases.find((r) => r.revision === action.revision && archMatches(r.base.architecture, env.architecture))
+    channel = rel?.channel
+  } else {
+    const wanted = parseSnapChannel(channelText ?? 'stable', pkg.defaultTrack)
+    if (!wanted) return { kind: 'error', action, pkg, code: 'invalid-channel', message: `invalid channel ${JSON.stringify(channelText)}` }
+    const rel = snapReleaseFor(pkg, wanted, env.architecture)
+    if (!rel) {
+      return notAvailable(action, pkg, env, `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${env.architecture}`)
+    }
+    revision = pkg.revisions.get(rel.revision)!
+    channel = rel.channel
+  }
+  if (installed) {
+    const epoch = epochOf(revision.extra?.epoch)
+    if (!canRead(epoch, installed)) {
+      return notAvailable(action, pkg, env,
+        `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(installed)}`)
+    }
+  }
+  return { kind: 'found', action, pkg, revision, channel }
+}
+
+function resolveOne(index: CatalogIndex, action: SnapAction, contexts: readonly SnapContext[], env: SnapEnv): SnapOutcome {
+  const snapOnly = (p: IndexedPackage | undefined) => (p?.type === 'snap' && env.series === SERIES ? p : undefined)
+  if (action.action === 'refresh') {
+    const ctx = contexts.find((c) => c.instanceKey === action.instanceKey)
+    const snapId = action.snapId ?? ctx?.snapId
+    if (!ctx && !snapId) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
+    const pkg = snapOnly(snapId ? index.byPackageId(snapId) : undefined)
+    if (!pkg) return { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${snapId ?? ''}' found` }
+    return pick(action, pkg, env, action.channel ?? ctx?.trackingChannel, ctx?.epoch ?? EPOCH_ZERO)
+  }
+  const pkg = snapOnly(action.snapId ? index.byPackageId(action.snapId) : action.name ? index.snapByName(action.name) : undefined)
+  if (!pkg) {
+    return action.snapId
+      ? { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${action.snapId}' found` }
+      : { kind: 'error', action, code: 'name-not-found', message: `No snap named '${action.name ?? ''}' found` }
+  }
+  return pick(action, pkg, env, action.channel, action.epoch)
+}
+
+/** One outcome per action, in request order; snapd matches them up by instance-key. */
+export function resolveSnapActions(index: CatalogIndex, contexts: readonly SnapContext[], actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
+  return actions.map((a) => resolveOne(index, a, contexts, env))
+}
+
+/** info's channel map: default track first, stable → edge, branches last; one entry per channel. */
+export function snapChannelMap(pkg: IndexedPackage, architecture: string | undefined): Array<{ release: IndexedRelease; revision: IndexedRevision; architecture: string }> {
+  const out = new Map<string, { release: IndexedRelease; revision: IndexedRevision; architecture: string }>()
+  const rels = [...pkg.releases].sort((a, b) =>
+    (a.channel.track === pkg.defaultTrack ? 0 : 1) - (b.channel.track === pkg.defaultTrack ? 0 : 1)
+    || a.channel.track.localeCompare(b.channel.track, undefined, { numeric: true })
+    || (a.channel.branch ? 1 : 0) - (b.channel.branch ? 1 : 0)
+    || RISKS.indexOf(a.channel.risk) - RISKS.indexOf(b.channel.risk)
+    || a.channel.branch.localeCompare(b.channel.branch)
+    // An exact-architecture build wins over an "all" one in the same channel.
+    || (a.base.architecture === 'all' ? 1 : 0) - (b.base.architecture === 'all' ? 1 : 0)
+    || a.base.architecture.localeCompare(b.base.architecture))
+  for (const r of rels) {
+    if (architecture && !archMatches(r.base.architecture, architecture)) continue
+    const revision = pkg.revisions.get(r.revision)
+    if (!revision) continue
+    const arch = r.base.architecture === 'all' && architecture ? architecture : r.base.architecture
+    const key = `${shortChannel(r.channel)} ${arch}`
+    if (!out.has(key)) out.set(key, { release: r, revision, architecture: arch })
+  }
+  return [...out.values()]
+}
+
+/** The revision find shows: from `channel` (default stable) on the default track, for this architecture. */
+export function snapFindRevision(pkg: IndexedPackage, architecture: string, channelText: string | undefined): { revision: IndexedRevision; channel: Channel } | undefined {
+  const channel = parseSnapChannel(channelText || 'stable', pkg.defaultTrack)
+  const rel = channel ? snapReleaseFor(pkg, channel, architecture) : undefined
+  if (rel) return { revision: pkg.revisions.get(rel.revision)!, channel: rel.channel }
+  if (channelText) return undefined
+  // No stable release: the first channel of the map, so find still lists the snap.
+  const first = snapChannelMap(pkg, architecture)[0]
+  return first ? { revision: first.revision, channel: first.release.channel } : undefined
+}

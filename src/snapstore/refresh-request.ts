@@ -1,0 +1,110 @@
+// The body of POST v2/snaps/refresh (spec §4.1) read leniently into domain values: snapd sends
+// fields Airlock ignores (fields, cohort-key, validation-sets, held, ...); wrong types are a 400.
+import type { FastifyRequest } from 'fastify'
+import { epochOf, type SnapAction, type SnapContext } from '../catalog/snap-select.js'
+import type { AssertionRef } from '../catalog/snap-assertions.js'
+
+export class BadRequest extends Error { readonly statusCode = 400 }
+
+export interface RefreshRequest {
+  readonly contexts: SnapContext[]
+  readonly actions: SnapAction[]
+  readonly fetches: Array<{ key: string; refs: AssertionRef[] }>
+  readonly maxFormats: Record<string, number>
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function str(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'string') throw new BadRequest(`${field}: expected a string`)
+  return v
+}
+
+function int(v: unknown, field: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new BadRequest(`${field}: expected an integer`)
+  return v
+}
+
+function strings(v: unknown, field: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new BadRequest(`${field}: expected a list of strings`)
+  return v as string[]
+}
+
+function list(v: unknown, field: string): unknown[] {
+  if (v === undefined || v === null) return []
+  if (!Array.isArray(v)) throw new BadRequest(`${field}: expected a list`)
+  return v
+}
+
+function assertionRef(a: unknown, field: string): AssertionRef {
+  if (!isObj(a)) throw new BadRequest(`${field}: expected an object`)
+  const type = str(a.type, `${field}.type`)
+  if (!type) throw new BadRequest(`${field}.type: required`)
+  const primaryKey = strings(a['primary-key'], `${field}.primary-key`)
+  const sequenceKey = strings(a['sequence-key'], `${field}.sequence-key`)
+  if (!primaryKey && !sequenceKey) throw new BadRequest(`${field}: primary-key or sequence-key required`)
+  return {
+    type, primaryKey, sequenceKey, sequence: int(a.sequence, `${field}.sequence`), ifNewerThan: int(a['if-newer-than'], `${field}.if-newer-than`),
+    ifSequenceEqualOrNewerThan: int(a['if-sequence-equal-or-newer-than'], `${field}.if-sequence-equal-or-newer-than`),
+    ifSequenceNewerThan: int(a['if-sequence-newer-than'], `${field}.if-sequence-newer-than`),
+  }
+}
+
+export function parseRefreshRequest(body: unknown): RefreshRequest {
+  if (!isObj(body)) throw new BadRequest('expected a JSON object')
+  const contexts = list(body.context, 'context').map((c, i): SnapContext => {
+    if (!isObj(c)) throw new BadRequest(`context[${i}]: expected an object`)
+    const snapId = str(c['snap-id'], `context[${i}].snap-id`)
+    if (!snapId) throw new BadRequest(`context[${i}].snap-id: required`)
+    return {
+      snapId, instanceKey: str(c['instance-key'], `context[${i}].instance-key`) ?? snapId,
+      revision: int(c.revision, `context[${i}].revision`) ?? 0,
+      trackingChannel: str(c['tracking-channel'], `context[${i}].tracking-channel`) || undefined,
+      epoch: c.epoch === undefined || c.epoch === null ? undefined : epochOf(c.epoch),
+    }
+  })
+  const actions: SnapAction[] = []
+  const fetches: RefreshRequest['fetches'] = []
+  list(body.actions, 'actions').forEach((a, i) => {
+    const f = `actions[${i}]`
+    if (!isObj(a)) throw new BadRequest(`${f}: expected an object`)
+    const action = a.action
+    if (action === 'fetch-assertions') {
+      const key = str(a.key, `${f}.key`)
+      if (!key) throw new BadRequest(`${f}.key: required`)
+      fetches.push({ key, refs: list(a.assertions, `${f}.assertions`).map((x, j) => assertionRef(x, `${f}.assertions[${j}]`)) })
+      return
+    }
+    if (action !== 'install' && action !== 'download' && action !== 'refresh') {
+      throw new BadRequest(`${f}.action: expected install, download, refresh or fetch-assertions`)
+    }
+    const instanceKey = str(a['instance-key'], `${f}.instance-key`)
+    if (!instanceKey) throw new BadRequest(`${f}.instance-key: required`)
+    const name = str(a.name, `${f}.name`) || undefined
+    const snapId = str(a['snap-id'], `${f}.snap-id`) || undefined
+    if (action !== 'refresh' && !name && !snapId) throw new BadRequest(`${f}: name or snap-id required`)
+    actions.push({
+      action, instanceKey, name, snapId,
+      channel: str(a.channel, `${f}.channel`) || undefined, revision: int(a.revision, `${f}.revision`),
+      epoch: a.epoch === undefined || a.epoch === null ? null : epochOf(a.epoch),
+    })
+  })
+  const maxFormats: Record<string, number> = {}
+  if (isObj(body['assertion-max-formats'])) {
+    for (const [k, v] of Object.entries(body['assertion-max-formats'])) maxFormats[k] = int(v, `assertion-max-formats.${k}`) ?? 0
+  }
+  return { contexts, actions, fetches, maxFormats }
+}
+
+/** Architecture and series: v2 headers, else the v1 ones (tooling stores may send either). */
+export function deviceOf(req: FastifyRequest, query: Record<string, unknown> = {}): { architecture: string | undefined; series: string } {
+  const h = (name: string) => { const v = req.headers[name]; return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined }
+  const q = typeof query.architecture === 'string' && query.architecture !== '' ? query.architecture : undefined
+  return {
+    architecture: q ?? h('snap-device-architecture') ?? h('x-ubuntu-architecture'),
+    series: h('snap-device-series') ?? h('x-ubuntu-series') ?? '16',
+  }
+}

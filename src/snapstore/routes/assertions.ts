@@ -1,0 +1,67 @@
+// GET /v2/assertions/{type}/{primary-key...} (spec §6.1, §5.4): the stored bytes verbatim as
+// `application/x.ubuntu.assertion`; not found as 404 `application/problem+json` with
+// {"error-list":[{"code":"not-found"}]}, the form snapd turns into asserts.NotFoundError.
+// GET /v2/auth/store/assertions: the Snap Store Proxy convention (spec §7) for `snap ack`.
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { assertionType } from '../../assertions/types.js'
+import { findAssertion, isSequenceForming, storedKey } from '../../catalog/snap-assertions.js'
+import type { StoredAssertion } from '../../catalog/ports.js'
+import type { SnapStoreDeps } from '../plugin.js'
+
+const MEDIA_TYPE = 'application/x.ubuntu.assertion'
+
+function notFound(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(404).type('application/problem+json').send(JSON.stringify({ 'error-list': [{ code: 'not-found', message }] }))
+}
+
+/** A stream as snapd's asserts.Encoder writes it: each assertion ends in "\n", one blank line between. */
+export function assertionStream(list: readonly StoredAssertion[]): Buffer {
+  return Buffer.concat(list.flatMap((a, i) => [
+    ...(i > 0 ? [Buffer.from('\n')] : []), a.bytes, ...(a.bytes[a.bytes.length - 1] === 0x0a ? [] : [Buffer.from('\n')]),
+  ]))
+}
+
+export async function assertionRoutes(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
+  app.get('/assertions/:type/*', async (req, reply) => {
+    const { type, '*': rest } = req.params as { type: string; '*': string }
+    const q = req.query as Record<string, string | undefined>
+    const components = rest.split('/')
+    const t = assertionType(type)
+    let key: string | undefined
+    if (t && isSequenceForming(type) && components.length === t.primaryKey.length - 1) {
+      // validation-set/16/<account>/<name>?sequence=<N|latest>
+      const seq = q.sequence ?? 'latest'
+      if (seq === 'latest') {
+        const seqKey = storedKey(type, [...components, '1'])?.replace(/\/1$/, '')
+        const row = seqKey ? await deps.assertions.latestInSequence(type, seqKey) : undefined
+        key = row?.primaryKey
+      } else if (/^[1-9]\d{0,8}$/.test(seq)) key = storedKey(type, [...components, seq])
+    } else key = storedKey(type, components)
+    const what = `${type} assertion ${rest}`
+    const row = key === undefined ? undefined : await findAssertion(deps.assertions, type, key)
+    if (!row) return notFound(reply, `${what} not found`)
+    // max-format is the newest format the client can decode; Airlock keeps one revision per key,
+    // so one the client cannot read is, for it, not there.
+    const max = q['max-format'] === undefined ? undefined : Number(q['max-format'])
+    if (max !== undefined && Number.isInteger(max) && row.format > max) {
+      return notFound(reply, `${what} not found with format <= ${max} (the stored one has format ${row.format})`)
+    }
+    return reply.type(MEDIA_TYPE).send(assertionStream([row]))
+  })
+}
+
+export async function storeAssertionRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
+  app.get('/auth/store/assertions', async (_req, reply) => {
+    const stores = await deps.assertions.ofType('store')
+    if (stores.length === 0) return notFound(reply, 'no store assertion has been imported into this store')
+    // With the operator's account and the signing keys, so `snap ack` can add the store in one batch.
+    const extra = new Map<string, StoredAssertion>()
+    for (const s of stores) {
+      for (const [type, k] of [['account', s.headers['operator-id']], ['account-key', s.headers['sign-key-sha3-384']]] as const) {
+        const a = k ? await deps.assertions.assertion(type, k) : undefined
+        if (a) extra.set(`${type}/${k}`, a)
+      }
+    }
+    return reply.type(MEDIA_TYPE).send(assertionStream([...extra.values(), ...stores]))
+  })
+}

@@ -1,0 +1,20 @@
+// Device sessions (spec §9): snapd with a serial assertion calls these before every store request
+// and fails that request if they fail. The macaroon is opaque to snapd and only echoed back, and
+// Airlock serves everyone alike, so any non-empty values do (the fakestore answers the same).
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+
+/** Registered as its own plugin: the lenient JSON parser below stays inside it. */
+export async function deviceSessionRoutes(app: FastifyInstance): Promise<void> {
+  // An empty body with `Content-Type: application/json` is no error here (Fastify refuses it by default).
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (String(body).trim() === '') return done(null, {})
+    try { done(null, JSON.parse(String(body))) } catch (err) { Object.assign(err as Error, { statusCode: 400 }); done(err as Error) }
+  })
+  // snapd POSTs the nonce request with an empty body.
+  app.post('/auth/nonces', async (_req, reply) =>
+    reply.type('application/json').send(JSON.stringify({ nonce: randomBytes(18).toString('base64url') })))
+  app.post('/auth/sessions', { bodyLimit: 1 << 20 }, async (_req, reply) =>
+    reply.type('application/json').send(JSON.stringify({ macaroon: randomBytes(24).toString('base64url') })))
+}
