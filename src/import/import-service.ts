@@ -15,11 +15,14 @@ import { parseChannel } from '../catalog/channel.js'
 import { canonicalTrustedRoots, type TrustedRoots } from '../assertions/roots.js'
 import { readSnapExport } from './snap-export.js'
 import { planSnapExport } from './snap-plan.js'
+import { importAssertionFile, type AssertionOutcome } from './assertion-import.js'
 
 export interface ImportReport {
   readonly file: string
   readonly revisions: readonly RevisionOutcome[]
   readonly ignored: readonly string[]
+  /** push-assertions only. */
+  readonly assertions?: readonly AssertionOutcome[]
 }
 
 export interface SnapImportOptions extends ImportOptions {
@@ -32,6 +35,8 @@ export interface ImportService {
   importBundleExport(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
   /** A snap export tarball, or a `snap download` pair packed as a tar (.snap + .assert). */
   importSnapExport(file: string, input: AsyncIterable<Buffer>, opts: SnapImportOptions): Promise<ImportReport>
+  /** Stand-alone store, account and account-key assertions (push-assertions). */
+  importAssertions(file: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportReport>
 }
 
 export interface ImportServiceDeps {
@@ -87,6 +92,13 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
         return { file, revisions, ignored: parsed.ignored }
       }))
+    },
+    importAssertions(file, input) {
+      return serial(async () => {
+        const assertions = await importAssertionFile(file, input, { roots, catalog: deps.catalog, maxBytes: deps.limits.maxMetadataBytes })
+        deps.log.info({ module: 'import', file, assertions: assertions.map((a) => `${a.type}/${a.key}:${a.status}`) }, 'assertions imported')
+        return { file, revisions: [], ignored: [], assertions }
+      })
     },
     importSnapExport(file, input, opts) {
       return serial(() => withRollback(async (created) => {

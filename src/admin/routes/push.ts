@@ -32,4 +32,5 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
   route('/charms', (i) => i.importCharmExport)
   route('/bundles', (i) => i.importBundleExport)
   route('/snaps', (i) => i.importSnapExport)
+  route('/assertions', (i) => i.importAssertions)
 }

@@ -49,6 +49,7 @@ async function pushAll(uploads: readonly Upload[], flags: AdminFlags & { json?: 
       if (!flags.json) {
         process.stdout.write(`${u.file}:\n`)
         for (const r of report.revisions) process.stdout.write(describeRevision(r).join('\n') + '\n')
+        for (const a of report.assertions ?? []) process.stdout.write(`  assertion ${a.type} ${a.key}: ${a.status}\n`)
       }
     } catch (err) {
       bar.stop()
@@ -65,11 +66,12 @@ async function pushAll(uploads: readonly Upload[], flags: AdminFlags & { json?: 
 
 type PushFlags = AdminFlags & { json?: boolean; pushChannelMap?: boolean; channel?: string }
 
-function pushCommand(program: Command, name: string, description: string, what: string, path: string, snaps = false): void {
+function pushCommand(program: Command, name: string, description: string, what: string, path: string, kind: 'packages' | 'snaps' | 'assertions' = 'packages'): void {
+  const snaps = kind === 'snaps'
   const cmd = adminFlags(program.command(name).description(description))
     .argument('<file...>', what)
-    .option('--push-channel-map', 'move existing channel pointers to the exported revisions')
     .option('--json', 'machine-readable output')
+  if (kind !== 'assertions') cmd.option('--push-channel-map', 'move existing channel pointers to the exported revisions')
   if (snaps) cmd.option('--channel <channel>', 'channel for snaps whose export has no channel map (default latest/stable)')
   cmd.action(async (files: string[], flags: PushFlags) => {
     const query = new URLSearchParams()
@@ -86,5 +88,6 @@ function pushCommand(program: Command, name: string, description: string, what: 
 export function registerPush(program: Command): void {
   pushCommand(program, 'push-charms', 'side-load `store-admin export charms` tarballs', 'export tarballs', '/admin/v1/charms')
   pushCommand(program, 'push-charm-bundle', 'side-load `store-admin export bundle` tarballs (the bundle and its charms)', 'bundle export tarballs', '/admin/v1/bundles')
-  pushCommand(program, 'push-snap', 'side-load `store-admin export snaps` tarballs and `snap download` pairs (X.snap X.assert)', 'export tarballs, or .snap and .assert files', '/admin/v1/snaps', true)
+  pushCommand(program, 'push-assertions', 'import a site\'s store assertion (with its account and account-key) for snapd\'s proxy.store', 'assertion files', '/admin/v1/assertions', 'assertions')
+  pushCommand(program, 'push-snap', 'side-load `store-admin export snaps` tarballs and `snap download` pairs (X.snap X.assert)', 'export tarballs, or .snap and .assert files', '/admin/v1/snaps', 'snaps')
 }
