@@ -16,7 +16,7 @@ import { readExportMetadata, type ExportMetadata } from './metadata-json.js'
 import { splitAssertions, type RawAssertion } from './assertion-text.js'
 import { readExportApplications, type ExportApplication } from './export-yaml.js'
 import { parseJson, parseYamlMapping } from './yaml-text.js'
-import { UnpackBudget } from './budget.js'
+import { walkUpload } from './upload-walk.js'
 
 export interface ResourceFile {
   readonly charm: string
@@ -83,13 +83,6 @@ function positiveRevision(rev: string, where: Location, min = 1): number {
 }
 
 export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOptions): Promise<ParsedCharmExport> {
-  const budget = new UnpackBudget(opts.limits)
-  // Not `for await`: leaving that early (a refused export) destroys the upload stream, and then
-  // the request can neither be drained nor answered cleanly. The rest is drained below instead.
-  const source = input[Symbol.asyncIterator]()
-  const counted = (async function* () {
-    for (let r = await source.next(); !r.done; r = await source.next()) { budget.addPacked(r.value.length); yield r.value }
-  })()
   const out = { charms: [] as CharmFile[], metadata: [] as ParsedCharmExport['metadata'][number][], assertions: [] as ParsedCharmExport['assertions'][number][], resources: [] as ResourceFile[], applications: [] as ExportApplication[], ignored: [] as string[], bundles: [] as BundleFile[], yamlTexts: [] as ParsedCharmExport['yamlTexts'][number][] }
 
   async function storeBlob(stream: AsyncIterable<Buffer>, where: Location): Promise<CommittedBlob> {
@@ -137,7 +130,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       const revision = positiveRevision(parts.rev, m.location)
       if (m.nested.depth > opts.limits.maxNestingDepth) throw new InvalidInput(m.location, `archives nested deeper than ${opts.limits.maxNestingDepth} levels (limit limits.max-nesting-depth)`)
       const blob = await storeBlob(stream, m.location)
-      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, budget)
+      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
       try {
         const content = await readCharmContent(zip, m.location)
         // store-admin names the file after the charm; a different name inside means a mixed-up export.
@@ -150,7 +143,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       const parts = name.endsWith('.bundle') ? splitRevision(name.slice(0, -'.bundle'.length)) : undefined
       const revision = parts ? positiveRevision(parts.rev, m.location) : undefined
       const blob = await storeBlob(stream, m.location)
-      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, budget)
+      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
       try {
         const bundleYaml = await zip.read('bundle.yaml')
         const readme = await zip.read('README.md')
@@ -184,14 +177,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
     await drain(stream)
   }
 
-  const root: WalkContext = { file: opts.file, chain: [], depth: 1, limits: opts.limits, budget }
-  try {
-    await walkTar(counted, root, (m) => visit(m, root))
-  } catch (err) {
-    // Read (and discard) the rest of the upload, so the client gets the refusal, not a stalled request.
-    try { while (!(await source.next()).done) { /* discard */ } } catch { /* the upload itself failed */ }
-    throw err
-  }
+  await walkUpload(input, opts.file, opts.limits, (m, root) => visit(m, root))
   if (out.charms.length === 0 && !opts.allowNoCharms) throw new InvalidInput({ file: opts.file }, 'no .charm file found in the export')
   return out
 }

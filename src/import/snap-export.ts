@@ -13,7 +13,7 @@ import { drain, isGzip, isSquashfs, isTar, peek, readAllLimited } from './chunks
 import { baseName } from './member-path.js'
 import { walkTar, type TarMember, type WalkContext } from './tar-entries.js'
 import { parseJson } from './yaml-text.js'
-import { UnpackBudget } from './budget.js'
+import { walkUpload } from './upload-walk.js'
 import { catSquashfsFile } from './squashfs.js'
 import { parseSnapYaml, type SnapMeta } from './snap-yaml.js'
 
@@ -57,13 +57,6 @@ const isAssertionText = (b: Buffer): boolean => /^\n*type: /.test(b.subarray(0, 
 const isJsonText = (b: Buffer): boolean => /^\s*[{[]/.test(b.subarray(0, 64).toString('latin1'))
 
 export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapReadOptions): Promise<ParsedSnapExport> {
-  const budget = new UnpackBudget(opts.limits)
-  // Not `for await`: leaving that early (a refused upload) destroys the request stream, and then it
-  // can neither be drained nor answered cleanly. The rest is drained below instead.
-  const source = input[Symbol.asyncIterator]()
-  const counted = (async function* () {
-    for (let r = await source.next(); !r.done; r = await source.next()) { budget.addPacked(r.value.length); yield r.value }
-  })()
   const snaps: SnapFile[] = []
   const assertionFiles: AssertionFile[] = []
   const json: JsonFile[] = []
@@ -124,14 +117,7 @@ export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapRea
     await drain(stream)
   }
 
-  const root: WalkContext = { file: opts.file, chain: [], depth: 1, limits: opts.limits, budget }
-  try {
-    await walkTar(counted, root, (m) => visit(m, root))
-  } catch (err) {
-    // Read (and discard) the rest of the upload, so the client gets the refusal, not a stalled request.
-    try { while (!(await source.next()).done) { /* discard */ } } catch { /* the upload itself failed */ }
-    throw err
-  }
+  await walkUpload(input, opts.file, opts.limits, (m, root) => visit(m, root))
   if (snaps.length === 0) throw new InvalidInput({ file: opts.file }, 'no snap (squashfs image) found in the upload')
   return { snaps, assertionFiles, json, ignored }
 }
