@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules, plus one import rule per layer (../shared/STYLE.md §2).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import globals from 'globals'
 
 const no = (message, ...group) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
 
@@ -17,5 +18,5 @@ export default tseslint.config(
   { files: ['src/catalog/**'], rules: no('catalog/ is pure', 'fastify', 'kysely', 'node:fs', 'node:fs/*', '**/storage/**', '**/import/**', '**/admin/**', '**/http/**', '**/cli/**') },
   { files: ['src/storage/**'], rules: no('storage/ never imports upward', 'fastify', '**/import/**', '**/admin/**', '**/http/**', '**/cli/**') },
   { files: ['src/import/**'], rules: no('import/ talks to catalog/ and storage/ only', 'fastify', '**/admin/**', '**/http/**', '**/cli/**') },
-  { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly' } } },
+  { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
 )
