@@ -64,7 +64,7 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
   }
   let tarBytes: Readable = stream
   if (gz) {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 })
+    const gunzip = createGunzip({ chunkSize: 1 << 20 })
     const count = counter((n) => ctx.budget.addUnpacked(n, here))
     tarBytes = stream.pipe(gunzip).pipe(count)
     stream.on('error', (e) => gunzip.destroy(e))

@@ -47,7 +47,7 @@ export interface SignInput {
   readonly headers: Readonly<Record<string, HeaderValue>>
   readonly body?: string | Buffer
   readonly key: SigningKey
-  /** The signature's creation time; default now. A fixed one makes the output deterministic. */
+  /** The signature's creation time; default the `timestamp` header (else 2024-01-01), so the same input always signs to the same bytes. */
   readonly signedAt?: Date
 }
 
@@ -78,7 +78,8 @@ export function signAssertion(input: SignInput): Buffer {
   if (body.length > 0) text += formatHeader('body-length', String(body.length))
   text += formatHeader('sign-key-sha3-384', input.key.id)
   const content = body.length > 0 ? Buffer.concat([Buffer.from(text + '\n\n'), body]) : Buffer.from(text)
-  const signature = signContent(content, input.key, input.signedAt ?? new Date())
+  const ts = typeof input.headers.timestamp === 'string' ? new Date(input.headers.timestamp) : undefined
+  const signature = signContent(content, input.key, input.signedAt ?? (ts && !Number.isNaN(ts.getTime()) ? ts : new Date('2024-01-01T00:00:00Z')))
   return Buffer.concat([content, Buffer.from('\n\n' + signature + '\n')])
 }
 

@@ -9,7 +9,7 @@ import type { ImportReport, SnapImportOptions } from '../../import/import-servic
 const truthy = (v: unknown): boolean => v === 'true' || v === '1' || v === ''
 
 export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  await app.register(multipart, { limits: { files: 1, fileSize: deps.uploadMaxBytes, fields: 10, parts: 12 } })
+  await app.register(multipart, { fileHwm: 1 << 20, limits: { files: 1, fileSize: deps.uploadMaxBytes, fields: 10, parts: 12 } })
   type Run = (file: string, input: AsyncIterable<Buffer>, opts: SnapImportOptions) => Promise<ImportReport>
   const route = (path: string, run: (i: AdminDeps['imports']) => Run) => app.post(path, async (req, reply) => {
     const query = req.query as Record<string, unknown>
