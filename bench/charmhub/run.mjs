@@ -23,6 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -107,8 +108,20 @@ const children = new Set()
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
 
-/** Starts a node process whose stdout/stderr go to `logFile`; resolves once it logged `msg` with a url. */
-async function startServer(args, { logFile, msg, env = {} }) {
+/** A TCP port nobody listens on right now. */
+async function freePort() {
+  const srv = createServer()
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
+  const { port } = srv.address()
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+/**
+ * Starts a node process whose stdout/stderr go to `logFile`; resolves once it logged `msg` with a
+ * url, or (`probe`: a url) once that url answers.
+ */
+async function startServer(args, { logFile, msg, probe, env = {} }) {
   const fd = openSync(logFile, 'w')
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } })
   closeSync(fd)
@@ -118,9 +131,10 @@ async function startServer(args, { logFile, msg, env = {} }) {
   const t0 = Date.now()
   for (;;) {
     if (exited) throw new Error(`${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
-    const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes(`"${msg}"`))
-    if (line) {
-      const url = JSON.parse(line).url
+    const line = msg && readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes(`"${msg}"`))
+    const up = probe && await globalThis.fetch(probe).then((res) => res.ok, () => false)
+    if (line || up) {
+      const url = line ? JSON.parse(line).url : new URL(probe).origin
       return {
         url, pid: child.pid, startSeconds: (Date.now() - t0) / 1000,
         async stop() {
@@ -139,10 +153,12 @@ async function startServer(args, { logFile, msg, env = {} }) {
   }
 }
 
-function startAirlock(variant, dataDir, tag) {
+async function startAirlock(variant, dataDir, tag) {
   const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `${variant.label}-${tag}-${Date.now()}.cpuprofile`] : []
-  return startServer([...prof, join(variant.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
-    { logFile: join(OUT, `${variant.label}-${tag}.log`), msg: 'airlock listening', env: { AIRLOCK_LOG_LEVEL: variant.logLevel } })
+  // A port of our choosing and the health check: above info, "airlock listening" is not logged.
+  const port = await freePort()
+  return startServer([...prof, join(variant.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    { logFile: join(OUT, `${variant.label}-${tag}.log`), probe: `http://127.0.0.1:${port}/_status/check`, env: { AIRLOCK_LOG_LEVEL: variant.logLevel } })
 }
 
 /** One real answer per kind, the one closest to the mean size over a sample of names (the baseline serves these). */

@@ -162,7 +162,7 @@ async function steady(pid, what, run, fmt) {
     r = await run()
     r.cpu = meter()
     r.attempt = attempt
-    log(`    ${what.padEnd(44)} ${fmt(r)}  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, client ${(100 * r.cpu.client).toFixed(0)}%, others ${(100 * r.cpu.other).toFixed(0)}%`)
+    log(`    ${what.padEnd(62)} ${fmt(r)}  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, client ${(100 * r.cpu.client).toFixed(0)}%, others ${(100 * r.cpu.other).toFixed(0)}%`)
     if (!(r.cpu.other > OTHER_CPU_LIMIT)) return r
     if (attempt === 4) { r.disturbed = true; log('    still disturbed after 4 attempts: kept, flagged'); return r }
     log('    disturbed by other processes: measuring again once the machine is quiet')
@@ -173,28 +173,29 @@ async function steady(pid, what, run, fmt) {
 const fmtRefresh = (r) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${(r.bytesPerResponse / 1024).toFixed(1)} KiB/response`
 const fmtBlob = (r) => `${r.mibps.toFixed(0).padStart(6)} MiB/s  ${r.requests} downloads  p50 ${r.p50.toFixed(1)} ms`
 
-async function measureRefresh(server, bodies, into) {
-  // Warm-up: every device once (every snap's texts cached), then WARMUP_SECONDS of load (JIT).
+/** Warm-up: every device once (every snap's texts cached), then WARMUP_SECONDS of load (JIT). */
+async function warmRefresh(server, bodies) {
   await refreshLoad({ url: server.url, next: cycle(bodies, 0), connections: CONNECTIONS, amount: bodies.length })
   await refreshLoad({ url: server.url, next: cycle(bodies, 7), connections: CONNECTIONS, duration: WARMUP_SECONDS })
-  into.refresh = await steady(server.pid, `refresh, ${PER_DEVICE} snaps, ${CONNECTIONS} connections`,
-    () => refreshLoad({ url: server.url, next: cycle(bodies, 101), connections: CONNECTIONS, duration: DURATION }), fmtRefresh)
 }
 
-async function measureDownloads(server, path, blob, into, verify) {
-  const url = `${server.url}${path}`
+const measureRefresh = (server, bodies) => steady(server.pid, `${server.name}: refresh, ${PER_DEVICE} snaps, ${CONNECTIONS} connections`,
+  () => refreshLoad({ url: server.url, next: cycle(bodies, 101), connections: CONNECTIONS, duration: DURATION }), fmtRefresh)
+
+/** Checks the server sends the blob's bytes (whole and ranges), then warms it up. */
+async function checkDownloads(server, blob, verify) {
+  const url = `${server.url}${server.path}`
   if (verify) {
     const d = await downloadDigest(url)
     if (d.status !== 200 || d.sha256 !== blob.sha256 || d.bytes !== blob.size) throw new Error(`${url}: HTTP ${d.status}, ${d.bytes} bytes, sha256 ${d.sha256}`)
     if (d.headers['content-encoding'] || d.headers['transfer-encoding']) throw new Error(`${url}: encoded: ${JSON.stringify(d.headers)}`)
     await checkRanges(url, blob.path, blob.size, RANGE)
   }
-  await blobLoad({ url: server.url, path, size: blob.size, connections: STREAMS, duration: 2 })
-  for (const [key, m] of Object.entries(DOWNLOAD_MODES)) {
-    into[key] = await steady(server.pid, m.label,
-      () => blobLoad({ url: server.url, path, size: blob.size, connections: m.connections, range: m.range, duration: DURATION, seed: 7 }), fmtBlob)
-  }
+  await blobLoad({ url: server.url, path: server.path, size: blob.size, connections: STREAMS, duration: 2 })
 }
+
+const measureDownload = (server, blob, m) => steady(server.pid, `${server.name}: ${m.label}`,
+  () => blobLoad({ url: server.url, path: server.path, size: blob.size, connections: m.connections, range: m.range, duration: DURATION, seed: 7 }), fmtBlob)
 
 async function main() {
   mkdirSync(OUT, { recursive: true })
@@ -202,42 +203,54 @@ async function main() {
   if (!opt['airlock-root']) buildIfNeeded()
   const cat = await catalog()
   const blob = cat.download
-  const blobPath = `/api/v1/snaps/download/${blob.snapId}_${blob.revision}.snap`
-  const nginxPath = `/${blob.path.slice(join(cat.dir, 'blobs').length + 1)}`
   const bodies = deviceBodies(cat.ids, { count: 512, perDevice: PER_DEVICE })
   const requestBytes = Buffer.byteLength(bodies[0])
   const doRefresh = !opt['skip-refresh']
   const doDownloads = !opt['skip-downloads']
   if (doDownloads) await warmPageCache(blob.path)
-  let answer
   const reps = []
+  // Per repetition all servers run side by side (idle ones cost nothing) and each Airlock
+  // measurement is paired with its reference's, taken right before or after it (the order
+  // alternates between repetitions): the machine's speed drifts over minutes (shared host), so the
+  // ratio of a pair is steadier than a ratio of figures taken far apart.
   for (let rep = 1; rep <= REPS; rep++) {
     const r = { airlock: {}, baseline: {}, nginx: {} }
     await waitQuiet()
-    log(`repetition ${rep}/${REPS}: Airlock (${SNAPS} snaps, AIRLOCK_LOG_LEVEL=${opt['log-level']})`)
+    log(`repetition ${rep}/${REPS}: starting Airlock (${SNAPS} snaps, AIRLOCK_LOG_LEVEL=${opt['log-level']}) and the references`)
     const a = await startAirlock(cat.dir)
-    log(`  listening after ${a.startSeconds.toFixed(1)} s`)
+    Object.assign(a, { name: 'Airlock', key: 'airlock', path: `/api/v1/snaps/download/${blob.snapId}_${blob.revision}.snap` })
+    log(`  Airlock listening after ${a.startSeconds.toFixed(1)} s`)
     r.airlockStartSeconds = a.startSeconds
-    answer = await captureAnswer(a.url, bodies[0])
+    const answer = await captureAnswer(a.url, bodies[0])
     r.answerBytes = Buffer.byteLength(answer)
-    if (doRefresh) await measureRefresh(a, bodies, r.airlock)
-    if (doDownloads) await measureDownloads(a, blobPath, blob, r.airlock, rep === 1)
-    await a.stop()
-    if (doRefresh && !opt['skip-baseline']) {
-      await waitQuiet()
-      log(`repetition ${rep}/${REPS}: minimal Fastify route (precomputed ${r.answerBytes} B body, as a ${opt['baseline-body']})`)
-      const bodyFile = join(OUT, 'baseline-body.json')
-      writeFileSync(bodyFile, answer)
-      const b = await startProcess(process.execPath, [join(HERE, 'baseline-server.mjs'), bodyFile, opt['baseline-body']], { cwd: ROOT, logFile: join(OUT, 'baseline.log'), ready: jsonLineUrl('baseline listening') })
-      await measureRefresh(b, bodies, r.baseline)
-      await b.stop()
-    }
-    if (doDownloads && !opt['skip-nginx']) {
-      await waitQuiet()
-      log(`repetition ${rep}/${REPS}: nginx (${opt['nginx-workers']} worker${opt['nginx-workers'] === '1' ? '' : 's'}, sendfile)`)
-      const n = await startNginx({ root: join(cat.dir, 'blobs'), dir: join(OUT, 'nginx'), workers: Number(opt['nginx-workers']) })
-      await measureDownloads(n, nginxPath, blob, r.nginx, rep === 1)
-      await n.stop()
+    const servers = [a]
+    try {
+      let b
+      if (doRefresh && !opt['skip-baseline']) {
+        const bodyFile = join(OUT, 'baseline-body.json')
+        writeFileSync(bodyFile, answer)
+        b = await startProcess(process.execPath, [join(HERE, 'baseline-server.mjs'), bodyFile, opt['baseline-body']],
+          { cwd: ROOT, logFile: join(OUT, 'baseline.log'), ready: jsonLineUrl('baseline listening') })
+        Object.assign(b, { name: `minimal route (${r.answerBytes} B ${opt['baseline-body']})`, key: 'baseline' })
+        servers.push(b)
+      }
+      let n
+      if (doDownloads && !opt['skip-nginx']) {
+        n = await startNginx({ root: join(cat.dir, 'blobs'), dir: join(OUT, 'nginx'), workers: Number(opt['nginx-workers']) })
+        Object.assign(n, { name: `nginx (${opt['nginx-workers']} worker)`, key: 'nginx', path: `/${blob.path.slice(join(cat.dir, 'blobs').length + 1)}` })
+        servers.push(n)
+      }
+      const pair = (ref) => (ref ? (rep % 2 ? [a, ref] : [ref, a]) : [a])
+      if (doRefresh) {
+        for (const s of pair(b)) await warmRefresh(s, bodies)
+        for (const s of pair(b)) r[s.key].refresh = await measureRefresh(s, bodies)
+      }
+      if (doDownloads) {
+        for (const s of pair(n)) await checkDownloads(s, blob, rep === 1)
+        for (const [key, m] of Object.entries(DOWNLOAD_MODES)) for (const s of pair(n)) r[s.key][key] = await measureDownload(s, blob, m)
+      }
+    } finally {
+      for (const s of servers) await s.stop()
     }
     reps.push(r)
   }
