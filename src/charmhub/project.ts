@@ -27,10 +27,19 @@ function apply(value: unknown, tree: Tree): unknown {
   return out
 }
 
+const trees = new Map<string, Tree>()
+
 /** Projects `obj` onto `paths`, always keeping `always` (top-level keys). No paths: everything. */
 export function project<T extends Record<string, unknown>>(obj: T, paths: readonly string[] | undefined, always: readonly string[]): Record<string, unknown> {
   if (!paths || paths.length === 0) return obj
-  const tree = buildTree([...paths, ...always])
+  const key = `${paths.join(',')}|${always.join(',')}`
+  let tree = trees.get(key)
+  if (!tree) {
+    tree = buildTree([...paths, ...always])
+    // Clients send a handful of distinct field lists; bound the cache against arbitrary ones.
+    if (trees.size >= 256) trees.delete(trees.keys().next().value!)
+    trees.set(key, tree)
+  }
   return apply(obj, tree) as Record<string, unknown>
 }
 

@@ -226,3 +226,32 @@ describe('info, find, resources', () => {
     }
   })
 })
+
+describe('rendered answers are reused, never stale', () => {
+  const push = async (revision: number) => {
+    // --push-channel-map: a re-push moves latest/stable to the new revision.
+    const res = await t.push('/admin/v1/charms?push-channel-map=true', 'export.tar.gz', await buildCharmExport({ charms: [{ name: 'cache-probe', revision, bases: ['ubuntu@22.04/amd64'] }] }))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+  }
+  const install = (key: string) => ({ context: [], actions: [{ action: 'install', 'instance-key': key, name: 'cache-probe', channel: 'stable', base: amd64() }] })
+
+  it('echoes each request its own instance-key, escaped, from one rendered result', async () => {
+    await push(1)
+    for (const key of ['first', 'a "quoted" \\ key', 'ключ\u2028', '']) {
+      const { status, json } = await refresh('3.6', install(key))
+      expect(status).toBe(200)
+      expect(json.results[0]['instance-key']).toBe(key)
+      expect(json.results[0].charm.revision).toBe(1)
+    }
+  })
+
+  it('answers refresh and info from the new revision after a re-import', async () => {
+    const info = async () => JSON.parse((await t.app.inject({ url: '/v2/charms/info/cache-probe' })).body)
+    expect((await info())['default-release'].revision.revision).toBe(1)
+    await push(2)
+    const { json } = await refresh('3.6', install('k'))
+    expect(json.results[0].charm.revision).toBe(2)
+    expect((await info())['default-release'].revision.revision).toBe(2)
+    expect((await info())['channel-map'].map((e: any) => e.revision.revision)).toEqual([2])
+  })
+})

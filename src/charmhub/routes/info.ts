@@ -1,52 +1,69 @@
 // GET /v2/charms/info/{name} (spec §7): channel map one entry per (channel, base), default release.
 import type { FastifyInstance } from 'fastify'
-import { defaultRelease, sortReleases } from '../../catalog/select.js'
+import { defaultRelease, sortedReleases } from '../../catalog/select.js'
 import { channelWire, infoRevision, resourceWire, resultWire, unreleasedChannel, EMPTY_CONFIG } from '../to-wire.js'
 import { parseFields, project } from '../project.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
+import type { IndexedPackage } from '../../catalog/index.js'
+import { AnswerCache } from '../../http/answer-cache.js'
+
+const MAX_CACHED_BODIES = 20_000
 
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
+  // An answer is a function of the package object (the index replaces it on any change), its
+  // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
+  const bodies = new AnswerCache<string>(MAX_CACHED_BODIES)
   app.get('/info/:name', async (req, reply) => {
     const { name } = req.params as { name: string }
     const pkg = deps.view.index.charmhubByName(name)
     if (!pkg) return reply.code(404).type('application/json').send(errorList('not-found', `No charm or bundle with name '${name}'.`))
-    const def = defaultRelease(pkg)
-    const channelMap = sortReleases(pkg, pkg.releases).flatMap((r) => {
-      const rev = pkg.revisions.get(r.revision)
-      return rev ? [{ channel: channelWire(r), revision: infoRevision(deps.urls, pkg, rev) }] : []
-    })
-    let defaultWire: Record<string, unknown> | undefined
-    if (def) {
-      const texts = await deps.view.revisionTexts(pkg.id, def.revision.revision)
-      const resources = def.revision.resources.flatMap((a) => {
-        const r = pkg.resources.get(a.name)?.revisions.get(a.revision)
-        return r ? [resourceWire(deps.urls, pkg, r, deps.registry)] : []
-      })
-      defaultWire = {
-        channel: def.release ? channelWire(def.release) : unreleasedChannel(def.revision),
-        resources,
-        revision: {
-          ...infoRevision(deps.urls, pkg, def.revision),
-          'actions-yaml': texts?.actionsYaml ?? '',
-          'bundle-yaml': texts?.bundleYaml ?? '',
-          'config-yaml': pkg.type === 'bundle' ? '' : texts?.configYaml ?? EMPTY_CONFIG,
-          'metadata-yaml': texts?.metadataYaml ?? '',
-          'readme-md': texts?.readmeMd ?? '',
-          relations: (texts?.extra.relations as object | undefined) ?? { provides: {}, requires: {} },
-          subordinate: def.revision.subordinate,
-        },
-      }
+    const rawFields = (req.query as Record<string, unknown>).fields
+    const key = `${pkg.id}\n${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
+    let body = bodies.get(key, pkg)
+    if (body === undefined) {
+      body = await infoBody(deps, pkg, parseFields(rawFields))
+      bodies.set(key, pkg, body)
     }
-    const contains = pkg.type === 'bundle' ? ((await deps.view.revisionTexts(pkg.id, def!.revision.revision))?.extra['contains-charms'] as Array<{ name: string; id: string }> | undefined) ?? [] : []
-    const body = {
-      'channel-map': channelMap,
-      ...(defaultWire ? { 'default-release': defaultWire } : {}),
-      id: pkg.id,
-      name: pkg.name,
-      result: resultWire(deps.urls, pkg, contains),
-      type: pkg.type,
-    }
-    const fields = parseFields((req.query as Record<string, unknown>).fields)
-    return reply.type('application/json').send(JSON.stringify(project(body, fields, ['type', 'id', 'name'])))
+    return reply.type('application/json').send(body)
   })
+}
+
+async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[] | undefined): Promise<string> {
+  const def = defaultRelease(pkg)
+  const channelMap = sortedReleases(pkg).flatMap((r) => {
+    const rev = pkg.revisions.get(r.revision)
+    return rev ? [{ channel: channelWire(r), revision: infoRevision(deps.urls, pkg, rev) }] : []
+  })
+  let defaultWire: Record<string, unknown> | undefined
+  if (def) {
+    const texts = await deps.view.revisionTexts(pkg.id, def.revision.revision)
+    const resources = def.revision.resources.flatMap((a) => {
+      const r = pkg.resources.get(a.name)?.revisions.get(a.revision)
+      return r ? [resourceWire(deps.urls, pkg, r, deps.registry)] : []
+    })
+    defaultWire = {
+      channel: def.release ? channelWire(def.release) : unreleasedChannel(def.revision),
+      resources,
+      revision: {
+        ...infoRevision(deps.urls, pkg, def.revision),
+        'actions-yaml': texts?.actionsYaml ?? '',
+        'bundle-yaml': texts?.bundleYaml ?? '',
+        'config-yaml': pkg.type === 'bundle' ? '' : texts?.configYaml ?? EMPTY_CONFIG,
+        'metadata-yaml': texts?.metadataYaml ?? '',
+        'readme-md': texts?.readmeMd ?? '',
+        relations: (texts?.extra.relations as object | undefined) ?? { provides: {}, requires: {} },
+        subordinate: def.revision.subordinate,
+      },
+    }
+  }
+  const contains = pkg.type === 'bundle' ? ((await deps.view.revisionTexts(pkg.id, def!.revision.revision))?.extra['contains-charms'] as Array<{ name: string; id: string }> | undefined) ?? [] : []
+  const body = {
+    'channel-map': channelMap,
+    ...(defaultWire ? { 'default-release': defaultWire } : {}),
+    id: pkg.id,
+    name: pkg.name,
+    result: resultWire(deps.urls, pkg, contains),
+    type: pkg.type,
+  }
+  return JSON.stringify(project(body, fields, ['type', 'id', 'name']))
 }

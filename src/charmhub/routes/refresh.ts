@@ -1,7 +1,8 @@
 // POST /v2/charms/refresh (spec §5): wire in, resolveRefresh, wire out; one result per action.
 import type { FastifyInstance } from 'fastify'
-import { resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
+import { resolveRefresh, type ActionOutcome, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
+import { AnswerCache, fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/answer-cache.js'
 import { refreshResult } from '../to-wire.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 
@@ -72,6 +73,7 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 }
 
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
+  const cache = new AnswerCache<JsonTemplate>()
   app.post('/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
     let parsed
     try { parsed = parse(req.body) } catch (err) {
@@ -79,10 +81,30 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
       throw err
     }
     const outcomes = resolveRefresh(deps.view.index, parsed.contexts, parsed.actions)
+    const fieldsKey = parsed.fields?.join(',') ?? '*'
     const results = await Promise.all(outcomes.map(async (o) => {
-      const texts = o.kind === 'found' ? await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision) : undefined
-      return refreshResult(deps.urls, deps.registry, o, texts, parsed.fields)
+      if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, parsed.fields))
+      // Only instance-key varies between answers with the same selection (cache key) from the same
+      // package object; it comes after the charm entity, whose texts could hold anything.
+      const key = foundKey(o, fieldsKey, deps.urls.storeUrl(''))
+      let t = cache.get(key, o.pkg)
+      if (!t) {
+        const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
+        t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, parsed.fields))
+        cache.set(key, o.pkg, t)
+      }
+      return fillTemplate(t, o.action.instanceKey)
     }))
-    return reply.type('application/json').send(JSON.stringify({ 'error-list': [], results }))
+    return reply.type('application/json').send(`{"error-list":[],"results":[${results.join(',')}]}`)
   })
+}
+
+/** Everything a found result depends on besides the package object and instance-key. */
+type FoundOutcome = Extract<ActionOutcome, { kind: 'found' }>
+
+function foundKey(o: FoundOutcome, fieldsKey: string, urlBase: string): string {
+  const rel = o.selection.release
+  const channel = rel ? `${rel.channel.track}/${rel.channel.risk}/${rel.channel.branch}@${rel.releasedAt}` : ''
+  const resources = o.resources.map((r) => `${r.name}:${r.revision}`).join(',')
+  return `${o.pkg.id}\n${o.action.action}\n${o.selection.revision.revision}\n${channel}\n${o.architecture ?? ''}\n${resources}\n${fieldsKey}\n${urlBase}`
 }
