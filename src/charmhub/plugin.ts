@@ -1,6 +1,7 @@
 // The Charmhub API Juju talks to (spec/charmhub-protocol.md). Its own error and not-found handlers,
 // so every answer goes through the content-type hook: Juju compares Content-Type exactly on 4xx (§4.2).
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { bareJsonContentType } from '../http/json-content-type.js'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { PublicUrls } from '../http/public-urls.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
@@ -24,11 +25,7 @@ export function errorList(code: string, message: string): string {
 }
 
 export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  app.addHook('onSend', async (_req, reply, payload) => {
-    const ct = reply.getHeader('content-type')
-    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json')
-    return payload
-  })
+  app.addHook('onSend', bareJsonContentType)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'charmhub request failed')
@@ -45,11 +42,7 @@ export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): 
 
 /** Downloads live under /api/v1 (INTERFACE.md), outside the /v2/charms prefix. */
 export async function charmhubDownloadsPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  app.addHook('onSend', async (_req, reply, payload) => {
-    const ct = reply.getHeader('content-type')
-    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json')
-    return payload
-  })
+  app.addHook('onSend', bareJsonContentType)
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).type('application/json').send(errorList('not-found', `no such download: ${req.url.split('?')[0]}`)))
   await downloadRoutes(app, deps)

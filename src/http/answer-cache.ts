@@ -29,12 +29,13 @@ export class AnswerCache<V> {
 }
 
 /**
- * A JSON text with one string value left open: `render` gets a placeholder and its output is split
- * around the placeholder's last occurrence, so `fill(v)` costs a concatenation, not a serialisation.
- * The caller makes sure that the placeholder's last occurrence is the one it put there (nothing
- * after it in the rendered object may carry arbitrary text).
+ * A JSON text with one string value left open, as UTF-8 bytes: `render` gets a placeholder and its
+ * output is split around the placeholder's last occurrence, so filling it costs a copy, not a
+ * serialisation (and bytes go to the socket without another UTF-8 encoding). The caller makes sure
+ * that the placeholder's last occurrence is the one it put there (nothing after it in the rendered
+ * object may carry arbitrary text).
  */
-export interface JsonTemplate { readonly head: string; readonly tail: string }
+export interface JsonTemplate { readonly head: Buffer; readonly tail: Buffer }
 
 const PLACEHOLDER = '\u0000airlock-slot\u0000'
 const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER)
@@ -43,7 +44,8 @@ export function jsonTemplate(render: (placeholder: string) => unknown): JsonTemp
   const json = JSON.stringify(render(PLACEHOLDER))
   const at = json.lastIndexOf(PLACEHOLDER_JSON)
   if (at < 0) throw new Error('jsonTemplate: the rendered value does not hold the placeholder')
-  return { head: json.slice(0, at), tail: json.slice(at + PLACEHOLDER_JSON.length) }
+  return { head: Buffer.from(json.slice(0, at)), tail: Buffer.from(json.slice(at + PLACEHOLDER_JSON.length)) }
 }
 
-export const fillTemplate = (t: JsonTemplate, value: string): string => t.head + JSON.stringify(value) + t.tail
+/** The template's parts with `value` in the slot, for Buffer.concat (one copy for a whole answer). */
+export const fillTemplate = (t: JsonTemplate, value: string): Buffer[] => [t.head, Buffer.from(JSON.stringify(value)), t.tail]

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { AssertionReader } from '../catalog/ports.js'
 import type { PublicUrls } from '../http/public-urls.js'
+import { bareJsonContentType } from '../http/json-content-type.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
 import { refreshRoute } from './routes/refresh.js'
 import { infoRoute } from './routes/info.js'
@@ -33,11 +34,7 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 /** The same handlers and hook on each plugin: a hook covers only the plugin it is added to. */
 function common(app: FastifyInstance, what: string): void {
-  app.addHook('onSend', async (_req, reply, payload) => {
-    const ct = reply.getHeader('content-type')
-    if (typeof ct === 'string' && ct.startsWith('application/') && ct.includes(';')) reply.header('content-type', ct.split(';')[0]!.trim())
-    return payload
-  })
+  app.addHook('onSend', bareJsonContentType)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'snap store request failed')

@@ -12,7 +12,7 @@ const MAX_CACHED_BODIES = 20_000
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // An answer is a function of the package object (the index replaces it on any change), its
   // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
-  const bodies = new AnswerCache<string>(MAX_CACHED_BODIES)
+  const bodies = new AnswerCache<Buffer>(MAX_CACHED_BODIES)
   app.get('/info/:name', async (req, reply) => {
     const { name } = req.params as { name: string }
     const pkg = deps.view.index.charmhubByName(name)
@@ -28,7 +28,7 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
   })
 }
 
-async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[] | undefined): Promise<string> {
+async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[] | undefined): Promise<Buffer> {
   const def = defaultRelease(pkg)
   const channelMap = sortedReleases(pkg).flatMap((r) => {
     const rev = pkg.revisions.get(r.revision)
@@ -65,5 +65,5 @@ async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[
     result: resultWire(deps.urls, pkg, contains),
     type: pkg.type,
   }
-  return JSON.stringify(project(body, fields, ['type', 'id', 'name']))
+  return Buffer.from(JSON.stringify(project(body, fields, ['type', 'id', 'name'])))
 }
