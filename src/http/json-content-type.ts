@@ -1,7 +1,7 @@
 // Fastify appends "; charset=utf-8" to a JSON content type when the payload is a string; Juju and
 // snapd compare Content-Type exactly (spec/charmhub-protocol.md §4, snap-store-protocol.md §3), so
-// JSON answers go out as the bare media type. Hot answers are sent as Buffers, which Fastify leaves
-// alone; this hook covers the rest. A callback hook: an async one costs a promise per request.
+// JSON answers go out as the bare media type (Buffers, such as kept info answers, Fastify leaves
+// alone). A callback hook: an async one costs a promise per request.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export function bareJsonContentType(_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {

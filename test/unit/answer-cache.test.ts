@@ -29,7 +29,7 @@ describe('jsonTemplate', () => {
   it('fills the last slot with a JSON-escaped string, byte for byte what JSON.stringify gives', () => {
     const render = (key: string) => ({ text: '"\u0000airlock-slot\u0000" in the text', key, after: 1 })
     const t = jsonTemplate(render)
-    for (const v of ['plain', 'quote " backslash \\ nul \u0000', '\u2028 ключ']) expect(Buffer.concat(fillTemplate(t, v)).toString()).toBe(JSON.stringify(render(v)))
+    for (const v of ['plain', 'quote " backslash \\ nul \u0000', '\u2028 ключ']) expect(fillTemplate(t, v)).toBe(JSON.stringify(render(v)))
   })
 
   it('refuses a render that drops the slot', () => {

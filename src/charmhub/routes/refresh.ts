@@ -83,7 +83,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     const outcomes = resolveRefresh(deps.view.index, parsed.contexts, parsed.actions)
     const fieldsKey = parsed.fields?.join(',') ?? '*'
     const results = await Promise.all(outcomes.map(async (o) => {
-      if (o.kind !== 'found') return [Buffer.from(JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, parsed.fields)))]
+      if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, parsed.fields))
       // Only instance-key varies between answers with the same selection (cache key) from the same
       // package object; it comes after the charm entity, whose texts could hold anything.
       const key = foundKey(o, fieldsKey, deps.urls.storeUrl(''))
@@ -95,16 +95,9 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
       }
       return fillTemplate(t, o.action.instanceKey)
     }))
-    const parts: Buffer[] = [RESULTS_OPEN]
-    results.forEach((r, i) => { if (i > 0) parts.push(COMMA); parts.push(...r) })
-    parts.push(RESULTS_CLOSE)
-    return reply.type('application/json').send(Buffer.concat(parts))
+    return reply.type('application/json').send(`{"error-list":[],"results":[${results.join(',')}]}`)
   })
 }
-
-const RESULTS_OPEN = Buffer.from('{"error-list":[],"results":[')
-const COMMA = Buffer.from(',')
-const RESULTS_CLOSE = Buffer.from(']}')
 
 /** Everything a found result depends on besides the package object and instance-key. */
 type FoundOutcome = Extract<ActionOutcome, { kind: 'found' }>
