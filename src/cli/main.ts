@@ -1,6 +1,6 @@
 // The airlock command line. Exit status: 0 done, 1 refused or failed, 2 usage or configuration.
 import { Command, CommanderError } from 'commander'
-import { ConfigError } from '../config/load.js'
+import { ConfigError } from '../config/errors.js'
 import { VERSION } from '../version.js'
 import { CliError } from './admin-client.js'
 import { registerServe } from './commands/serve.js'

@@ -1,10 +1,13 @@
 // Human and --json output for admin commands, and the upload progress bar (TTY only).
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type cliProgressModule from 'cli-progress'
 import type { RevisionOutcome } from '../catalog/model.js'
 import { formatBytes } from '../config/size.js'
 
 export function progressBar(label: string): { update: (sent: number, total: number) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} }
+  // Loaded only for a terminal: scripted pushes (--json, pipes) skip it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule
   const bar = new cliProgress.SingleBar({
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
     format: `${label} [{bar}] {percentage}% {done}/{size} {speed}`,

@@ -6,7 +6,6 @@ import { open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import tar from 'tar-stream'
 import { CliError, type ClientOptions } from './admin-client.js'
 
 export type SnapInput = { readonly kind: 'file'; readonly file: string } | { readonly kind: 'pair'; readonly snap: string; readonly assert: string }
@@ -95,6 +94,8 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
     }
   }
   const total = sizes.reduce((a, b) => a + b, 0)
+  // Loaded here, not at start-up: only push-snap with .snap/.assert pairs packs a tar.
+  const { default: tar } = await import('tar-stream')
   const pack = tar.pack()
   let readError: CliError | undefined
   void (async () => {

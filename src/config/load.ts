@@ -2,11 +2,10 @@
 // naming the key (ConfigError); the CLI turns it into exit status 2.
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
+import { ConfigError } from './errors.js'
 import { INVALID, KEYS, type Config } from './schema.js'
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
+export { ConfigError }
 
 export interface ConfigSources {
   readonly file?: string | undefined

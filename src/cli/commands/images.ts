@@ -3,45 +3,13 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { ImagesResponse } from '../../admin/routes/images.js'
-import { localImageReference } from '../../catalog/oci-image.js'
-import { formatBytes } from '../../config/size.js'
-import { parseImageReference } from '../../import/oci-resource.js'
-import type { WantedImage } from '../../oci/plan.js'
-import { pushArchives, type RunReport } from '../../oci/run.js'
 import { CliError, getJson, resolveClient } from '../admin-client.js'
-import { progressBar } from '../output.js'
 import { adminFlags, type AdminFlags } from './flags.js'
 
 // Without a domain the server serves the export's ImageName unchanged, so Juju would pull from the
 // upstream registry, which an air-gapped cluster cannot reach: that is a set-up error, not a list.
-const NO_DOMAIN = 'the server has no OCI registry configured (oci-registry.domain / AIRLOCK_OCI_REGISTRY_DOMAIN), ' +
+export const NO_DOMAIN = 'the server has no OCI registry configured (oci-registry.domain / AIRLOCK_OCI_REGISTRY_DOMAIN), ' +
   'so Juju is sent to the upstream registries; set it and restart the server'
-
-
-function wantedImages(body: ImagesResponse, registry: string | undefined): WantedImage[] {
-  const byTarget = new Map<string, WantedImage>()
-  for (const i of body.images) {
-    const target = registry ? localImageReference(i.original, registry) : i.local
-    if (!target) throw new CliError(`${NO_DOMAIN}, or pass --registry HOST[:PORT]`)
-    const ref = parseImageReference(target)
-    if (!ref?.domain) throw new CliError(`cannot push ${i.original}: ${JSON.stringify(target)} is not a reference with a registry host`)
-    const prev = byTarget.get(target)
-    const resources = [...(prev?.resources ?? []), ...i.resources.map((r) => ({ charm: r.charm, resource: r.resource, revision: r.revision }))]
-    byTarget.set(target, { original: i.original, target, registry: ref.domain, repository: ref.path, digest: ref.digest ?? null, tag: ref.tag ?? null, resources })
-  }
-  return [...byTarget.values()]
-}
-
-function render(r: RunReport): string {
-  const lines: string[] = []
-  for (const p of r.pushed) lines.push(`pushed     ${p.reference}  from ${p.archive} (${p.uploaded} blob(s) uploaded, ${formatBytes(p.bytes)}; ${p.skipped + p.mounted} already there)`)
-  for (const p of r.present) lines.push(`present    ${p.reference}  already in the registry`)
-  for (const m of r.missing) lines.push(`missing    ${m.reference}  in no archive given (wanted by ${m.resources.map((x) => `${x.charm}/${x.resource} revision ${x.revision}`).join(', ')})`)
-  for (const n of r.notNamed) lines.push(`not named  ${n.archive} ${n.digest}${n.names.length ? ` (${n.names.join(', ')})` : ''}: no oci-image resource names this digest; not pushed`)
-  for (const f of r.failed) lines.push(`failed     ${f.error}`)
-  lines.push(`${r.pushed.length} pushed, ${r.present.length} already present, ${r.missing.length} still missing, ${r.notNamed.length} not named by any resource, ${r.failed.length} failed`)
-  return lines.join('\n') + '\n'
-}
 
 export function registerImages(program: Command): void {
   adminFlags(program.command('list-images').description('every image the site registry must hold: <original reference> TAB <local reference>'))
@@ -68,12 +36,8 @@ export function registerImages(program: Command): void {
         try { ca = readFileSync(flags.caFile) } catch (err) { throw new CliError(`--ca-file ${flags.caFile}: cannot read it (${(err as NodeJS.ErrnoException).code})`, 2) }
       }
       const body = await getJson<ImagesResponse>(resolveClient(flags), '/admin/v1/images')
-      const report = await pushArchives(wantedImages(body, flags.registry), archives, {
-        insecure: flags.insecure === true, ca,
-        username: process.env.AIRLOCK_OCI_REGISTRY_USERNAME || undefined, password: process.env.AIRLOCK_OCI_REGISTRY_PASSWORD,
-        progress: flags.json ? undefined : progressBar,
-      })
-      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : render(report))
+      const { pushImages } = await import('../push-images.js')
+      const report = await pushImages(body, archives, { registry: flags.registry, insecure: flags.insecure === true, ca, json: flags.json === true })
       if (report.failed.length) throw new CliError(`${report.failed.length} image(s) or archive(s) failed; see above`)
     })
 }

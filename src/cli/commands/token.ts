@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { createToken, loadSigningKey } from '../../admin/tokens.js'
 import { parseDuration } from '../../config/size.js'
 import { CliError } from '../admin-client.js'
 
@@ -12,6 +11,8 @@ export function registerToken(program: Command): void {
     .action(async (flags: { ttl: string; dataDir?: string; json?: boolean }) => {
       const ttl = parseDuration(flags.ttl)
       if (ttl === undefined) throw new CliError(`invalid --ttl ${JSON.stringify(flags.ttl)}: expected a number with s, m, h or d, such as 30d`, 2)
+      // jose is loaded by this command only.
+      const { createToken, loadSigningKey } = await import('../../admin/tokens.js')
       let key: Uint8Array
       try { key = loadSigningKey(flags.dataDir ?? process.env.AIRLOCK_DATA_DIR ?? './data', false) } catch (err) { throw new CliError((err as Error).message) }
       const jwt = await createToken(key, { ttlSeconds: ttl })

@@ -1,0 +1,6 @@
+// Kept apart from load.ts (and its YAML parser) so that the CLI can recognise the error without
+// loading the configuration machinery, which only serve and migrate need.
+/** A configuration value or file that cannot be used; the CLI turns it into exit status 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
