@@ -5,14 +5,15 @@ import { channelWire, infoRevision, resourceWire, resultWire, unreleasedChannel,
 import { parseFields, project } from '../project.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 import type { IndexedPackage } from '../../catalog/index.js'
-import { AnswerCache } from '../../http/answer-cache.js'
+import { DerivedCache } from '../../catalog/derived-cache.js'
 
-const MAX_CACHED_BODIES = 20_000
+/** ~7 KB an answer with juju info's fields: room for every charm of a 10,000-charm catalog. */
+const MAX_CACHED_BODY_BYTES = 96 << 20
 
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // An answer is a function of the package object (the index replaces it on any change), its
   // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
-  const bodies = new AnswerCache<Buffer>(MAX_CACHED_BODIES)
+  const bodies = new DerivedCache<string, Buffer>(MAX_CACHED_BODY_BYTES, (b) => b.length)
   app.get('/info/:name', async (req, reply) => {
     const { name } = req.params as { name: string }
     const pkg = deps.view.index.charmhubByName(name)

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import { resolveRefresh, type ActionOutcome, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
-import { AnswerCache, fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/answer-cache.js'
+import { DerivedCache } from '../../catalog/derived-cache.js'
+import { fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 
@@ -73,7 +74,8 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 }
 
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  const cache = new AnswerCache<JsonTemplate>()
+  // ~4 KB a result: room for every charm of a 10,000-charm catalog in one selection each.
+  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.head.length + t.tail.length)
   app.post('/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
     let parsed
     try { parsed = parse(req.body) } catch (err) {
@@ -100,6 +102,8 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
 }
 
 /** Everything a found result depends on besides the package object and instance-key. */
+const MAX_CACHED_RESULT_BYTES = 64 << 20
+
 type FoundOutcome = Extract<ActionOutcome, { kind: 'found' }>
 
 function foundKey(o: FoundOutcome, fieldsKey: string, urlBase: string): string {

@@ -1,33 +1,3 @@
-// Rendered JSON answers kept between requests. An answer is a function of an index package object,
-// which the catalog replaces whenever the package changes, plus immutable revision texts, the
-// request's shape and the public URL base: so an entry is valid exactly while it was made from the
-// same package object. Bounded, least recently used first out.
-import type { IndexedPackage } from '../catalog/index.js'
-
-export class AnswerCache<V> {
-  private readonly entries = new Map<string, { pkg: IndexedPackage; value: V }>()
-
-  constructor(private readonly max = 20_000) {}
-
-  get(key: string, pkg: IndexedPackage): V | undefined {
-    const hit = this.entries.get(key)
-    if (!hit) return undefined
-    this.entries.delete(key)
-    if (hit.pkg !== pkg) return undefined
-    // Map order is insertion order: re-inserting marks the entry as recently used.
-    this.entries.set(key, hit)
-    return hit.value
-  }
-
-  set(key: string, pkg: IndexedPackage, value: V): void {
-    this.entries.delete(key)
-    this.entries.set(key, { pkg, value })
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
-  }
-
-  get size(): number { return this.entries.size }
-}
-
 /**
  * A JSON text with one string value left open: `render` gets a placeholder and its output is split
  * around the placeholder's last occurrence, so filling it costs a concatenation, not a
