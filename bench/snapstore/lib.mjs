@@ -72,10 +72,14 @@ export function otherBenchmarks() {
     return { pid, ppid, l }
   })
   const parentOf = new Map(rows.map((x) => [x.pid, x.ppid]))
-  const ours = new Set([process.pid])
-  for (let p = process.ppid; p && !ours.has(p); p = parentOf.get(p)) ours.add(p)
-  const isOurs = (pid) => { for (let p = pid; p; p = parentOf.get(p)) if (ours.has(p)) return true; return false }
-  return rows.filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !/\bps -eo\b/.test(x.l)).map((x) => x.l.trim())
+  // Ours: our ancestors (flock, npm, a shell) and our descendants. Not everything below an ancestor:
+  // every process descends from pid 1.
+  const ancestors = new Set()
+  for (let p = process.ppid; p && !ancestors.has(p); p = parentOf.get(p)) ancestors.add(p)
+  const isOurs = (pid) => { if (ancestors.has(pid)) return true; for (let p = pid; p; p = parentOf.get(p)) if (p === process.pid) return true; return false }
+  // `flock LOCK node bench/…` only waits for the lock (its child, once started, is what measures).
+  const waiting = (x) => /^\d+\s+\d+\s+flock\s/.test(x.l.trim())
+  return rows.filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !waiting(x) && !/\bps -eo\b/.test(x.l)).map((x) => x.l.trim())
 }
 
 /**

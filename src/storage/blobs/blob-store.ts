@@ -34,8 +34,11 @@ export interface BlobWriter extends Writable {
 export interface BlobStore {
   /** undefined when absent; never throws for that. */
   stat(sha256: string): Promise<{ size: number } | undefined>
-  /** Rejects with code ENOENT when absent. */
-  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable; size: number }>
+  /**
+   * Rejects with code ENOENT when absent. No size: callers have it from the catalog, and a stat per
+   * download is a round trip to the thread pool (bench/snapstore range requests).
+   */
+  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }>
   /** A local path to read the blob with random access (zip reading). */
   path(sha256: string): string
   create(): Promise<BlobWriter>

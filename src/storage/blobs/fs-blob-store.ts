@@ -8,11 +8,10 @@
 // sha3-384). A writer holds at most SLABS_PER_WRITER slabs, which bounds its memory (4 MiB) and is
 // its backpressure. Were worker threads unavailable, it hashes on the event loop instead.
 import { createHash, randomBytes, type Hash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
-import { Writable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
 
@@ -33,6 +32,8 @@ const SLAB_BYTES = 256 << 10
 const SLABS_PER_WRITER = 16
 /** Idle slabs kept for the next writer. */
 const SPARE_SLABS = 16
+/** Bytes per read when serving a blob (bench/snapstore downloads). */
+const READ_BYTES = Number(process.env.AIRLOCK_BLOB_HWM ?? 64 << 10)
 
 export class FsBlobStore implements BlobStore {
   readonly root: string
@@ -54,11 +55,9 @@ export class FsBlobStore implements BlobStore {
     try { return { size: (await stat(this.path(sha256))).size } } catch { return undefined }
   }
 
-  async open(sha256: string, range?: ByteRange): Promise<{ stream: ReturnType<typeof createReadStream>; size: number }> {
-    const p = this.path(sha256)
-    const { size } = await stat(p)
-    const stream = range ? createReadStream(p, { start: range.start, end: range.end }) : createReadStream(p)
-    return { stream, size }
+  async open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }> {
+    const fh = await open(this.path(sha256), 'r')
+    return { stream: fh.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: READ_BYTES }) }
   }
 
   async create(): Promise<BlobWriter> {
