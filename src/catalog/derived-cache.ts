@@ -4,19 +4,20 @@
 // no invalidation call is needed. Bounded by total weight (e.g. bytes of JSON). Eviction is
 // "second chance" (CLOCK): a hit only sets a flag, where a strict LRU would move the entry on every
 // hit (a Map delete and set: measurable at 30 hits a request, bench/snapstore); the oldest entries
-// go first unless used since they were last passed over.
+// go first unless used since they were last passed over. Keys may be objects of the package (an
+// IndexedRevision): a Map looks those up by identity, with no key string to build and hash.
 import type { IndexedPackage } from './index.js'
 
 interface Entry<V> { readonly pkg: IndexedPackage; readonly value: V; readonly weight: number; used: boolean }
 
-export class DerivedCache<V> {
-  private readonly entries = new Map<string, Entry<V>>()
+export class DerivedCache<K, V> {
+  private readonly entries = new Map<K, Entry<V>>()
   private total = 0
 
   constructor(private readonly maxWeight: number, private readonly weigh: (value: V) => number = () => 1) {}
 
   /** The value stored under `key` from this very package object; undefined otherwise. */
-  get(key: string, pkg: IndexedPackage): V | undefined {
+  get(key: K, pkg: IndexedPackage): V | undefined {
     const e = this.entries.get(key)
     if (!e) return undefined
     if (e.pkg !== pkg) { this.drop(key, e); return undefined }
@@ -24,7 +25,7 @@ export class DerivedCache<V> {
     return e.value
   }
 
-  set(key: string, pkg: IndexedPackage, value: V): void {
+  set(key: K, pkg: IndexedPackage, value: V): void {
     const old = this.entries.get(key)
     if (old) this.drop(key, old)
     const weight = this.weigh(value)
@@ -37,7 +38,7 @@ export class DerivedCache<V> {
   get size(): number { return this.entries.size }
   get weight(): number { return this.total }
 
-  private drop(key: string, e: Entry<V>): void {
+  private drop(key: K, e: Entry<V>): void {
     this.entries.delete(key)
     this.total -= e.weight
   }

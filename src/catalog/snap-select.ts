@@ -121,8 +121,8 @@ export function snapReleaseRefs(pkg: IndexedPackage, architecture: string): Snap
 
 interface ChannelPick { readonly wanted: Channel | undefined; readonly release: IndexedRelease | undefined }
 
-/** Per package object (the index replaces it on reload): channel text + architecture → pick. */
-const channelPicks = new WeakMap<IndexedPackage, Map<string, ChannelPick>>()
+/** Per package object (the index replaces it on reload): architecture → channel text → pick. */
+const channelPicks = new WeakMap<IndexedPackage, Map<string, Map<string, ChannelPick>>>()
 /** Channel spellings remembered per package; clients choose them, so the map is bounded. */
 const MAX_PICKS_PER_PACKAGE = 64
 
@@ -132,15 +132,20 @@ const MAX_PICKS_PER_PACKAGE = 64
  * every installed snap, and the answer changes only when the package is reloaded.
  */
 export function snapChannelPick(pkg: IndexedPackage, text: string, architecture: string): ChannelPick {
-  let picks = channelPicks.get(pkg)
-  if (!picks) { picks = new Map(); channelPicks.set(pkg, picks) }
-  const key = `${architecture} ${text}`
-  let p = picks.get(key)
+  let byArch = channelPicks.get(pkg)
+  if (!byArch) { byArch = new Map(); channelPicks.set(pkg, byArch) }
+  let picks = byArch.get(architecture)
+  if (!picks) {
+    if (byArch.size >= MAX_PICKS_PER_PACKAGE) byArch.clear()
+    picks = new Map()
+    byArch.set(architecture, picks)
+  }
+  let p = picks.get(text)
   if (!p) {
     const wanted = parseSnapChannel(text, pkg.defaultTrack)
     p = { wanted, release: wanted ? snapReleaseFor(pkg, wanted, architecture) : undefined }
     if (picks.size >= MAX_PICKS_PER_PACKAGE) picks.clear()
-    picks.set(key, p)
+    picks.set(text, p)
   }
   return p
 }

@@ -28,7 +28,7 @@ function snap(name: string, details: Record<string, unknown> = {}, extra: Record
 
 describe('DerivedCache', () => {
   it('returns a value only for the package object it was made from', () => {
-    const c = new DerivedCache<string>(100)
+    const c = new DerivedCache<string, string>(100)
     const a = snap('a')
     c.set('k', a, 'v')
     expect(c.get('k', a)).toBe('v')
@@ -40,7 +40,7 @@ describe('DerivedCache', () => {
   })
 
   it('drops the least recently used entries past its weight', () => {
-    const c = new DerivedCache<string>(10, (s) => s.length)
+    const c = new DerivedCache<string, string>(10, (s) => s.length)
     const p = snap('p')
     c.set('a', p, 'aaaa')
     c.set('b', p, 'bbbb')

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { resolveSnapActions } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
+import type { IndexedRevision } from '../../catalog/index.js'
 import { joinBytes } from '../../http/join-bytes.js'
 import { assertionUrl, foundResultHead, publicBase, refreshResultWire, storeSnapJson } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest } from '../refresh-request.js'
@@ -16,7 +17,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
   // A result's `snap` object is a function of the package object (replaced whenever the package is
   // reloaded), the revision and its snap-yaml (both immutable) and the public URL base (known once
   // the server listens): its JSON is kept per revision, for that package object, with its base.
-  const snaps = new DerivedCache<CachedSnap>(MAX_CACHED_SNAP_BYTES, (c) => c.bytes.length)
+  const snaps = new DerivedCache<IndexedRevision, CachedSnap>(MAX_CACHED_SNAP_BYTES, (c) => c.bytes.length)
   app.post('/snaps/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
     let parsed
     try { parsed = parseRefreshRequest(req.body) } catch (err) {
@@ -38,13 +39,12 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
       const sep = i > 0 ? ',' : ''
       if (o.kind !== 'found') { parts[at] = sep + JSON.stringify(refreshResultWire(deps.urls, o, undefined)); parts[at + 1] = ''; return }
       parts[at] = sep + foundResultHead(o)
-      const key = `${o.pkg.id}/${o.revision.revision}`
-      const hit = snaps.get(key, o.pkg)
+      const hit = snaps.get(o.revision, o.pkg)
       if (hit && hit.base === base) { parts[at + 1] = hit.bytes; return }
       (misses ??= []).push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
         const c = { base: publicBase(deps.urls), bytes: Buffer.from(`${storeSnapJson(deps.urls, o.pkg, o.revision, texts?.snapYaml)}}`) }
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) snaps.set(key, o.pkg, c)
+        if (texts) snaps.set(o.revision, o.pkg, c)
         parts[at + 1] = c.bytes
       }))
     })

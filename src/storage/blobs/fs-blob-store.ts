@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import type { BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
+import type { BlobFile, BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
@@ -58,6 +58,14 @@ export class FsBlobStore implements BlobStore {
   async open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }> {
     const fh = await open(this.path(sha256), 'r')
     return { stream: fh.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: READ_BYTES }) }
+  }
+
+  async openFile(sha256: string): Promise<BlobFile> {
+    const fh = await open(this.path(sha256), 'r')
+    return {
+      read: async (into, position, length) => (await fh.read(into, 0, length, position)).bytesRead,
+      close: () => fh.close(),
+    }
   }
 
   async create(): Promise<BlobWriter> {
