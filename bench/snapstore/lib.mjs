@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createServer } from 'node:net'
 
 const HZ = 100 // USER_HZ: the unit of /proc's CPU times
 
@@ -121,7 +122,7 @@ export async function startProcess(cmd, args, { logFile, ready, env = {}, cwd, t
   const t0 = Date.now()
   for (;;) {
     if (exited) throw new Error(`${cmd} ${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
-    const url = ready(readFileSync(logFile, 'utf8'))
+    const url = await ready(readFileSync(logFile, 'utf8'))
     if (url) {
       return {
         url, pid: child.pid, startSeconds: (Date.now() - t0) / 1000,
@@ -140,6 +141,20 @@ export async function startProcess(cmd, args, { logFile, ready, env = {}, cwd, t
     if (Date.now() - t0 > timeoutS * 1000) throw new Error(`${cmd} ${args.join(' ')}: not ready after ${timeoutS} s`)
     await sleep(50)
   }
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+/** ready() that probes `url` + `path` until it answers 200 (for servers that log nothing at startup). */
+export const probeUrl = (url, path) => async () => {
+  try { return (await fetch(`${url}${path}`)).ok ? url : undefined } catch { return undefined }
 }
 
 /** ready() for servers that log a JSON line with `msg` and `url`. */

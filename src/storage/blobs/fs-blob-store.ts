@@ -32,8 +32,6 @@ const SLAB_BYTES = 256 << 10
 const SLABS_PER_WRITER = 16
 /** Idle slabs kept for the next writer. */
 const SPARE_SLABS = 16
-/** Bytes per read when serving a blob (bench/snapstore downloads). */
-const READ_BYTES = Number(process.env.AIRLOCK_BLOB_HWM ?? 64 << 10)
 
 export class FsBlobStore implements BlobStore {
   readonly root: string
@@ -57,7 +55,7 @@ export class FsBlobStore implements BlobStore {
 
   async open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }> {
     const fh = await open(this.path(sha256), 'r')
-    return { stream: fh.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: READ_BYTES }) }
+    return { stream: fh.createReadStream(range ? { start: range.start, end: range.end } : {}) }
   }
 
   async openFile(sha256: string): Promise<BlobFile> {
