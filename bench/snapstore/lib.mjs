@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createServer } from 'node:net'
 
 const HZ = 100 // USER_HZ: the unit of /proc's CPU times
 
@@ -72,10 +73,14 @@ export function otherBenchmarks() {
     return { pid, ppid, l }
   })
   const parentOf = new Map(rows.map((x) => [x.pid, x.ppid]))
-  const ours = new Set([process.pid])
-  for (let p = process.ppid; p && !ours.has(p); p = parentOf.get(p)) ours.add(p)
-  const isOurs = (pid) => { for (let p = pid; p; p = parentOf.get(p)) if (ours.has(p)) return true; return false }
-  return rows.filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !/\bps -eo\b/.test(x.l)).map((x) => x.l.trim())
+  // Ours: our ancestors (flock, npm, a shell) and our descendants. Not everything below an ancestor:
+  // every process descends from pid 1.
+  const ancestors = new Set()
+  for (let p = process.ppid; p && !ancestors.has(p); p = parentOf.get(p)) ancestors.add(p)
+  const isOurs = (pid) => { if (ancestors.has(pid)) return true; for (let p = pid; p; p = parentOf.get(p)) if (p === process.pid) return true; return false }
+  // `flock LOCK node bench/…` only waits for the lock (its child, once started, is what measures).
+  const waiting = (x) => /^\d+\s+\d+\s+flock\s/.test(x.l.trim())
+  return rows.filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !waiting(x) && !/\bps -eo\b/.test(x.l)).map((x) => x.l.trim())
 }
 
 /**
@@ -117,7 +122,7 @@ export async function startProcess(cmd, args, { logFile, ready, env = {}, cwd, t
   const t0 = Date.now()
   for (;;) {
     if (exited) throw new Error(`${cmd} ${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
-    const url = ready(readFileSync(logFile, 'utf8'))
+    const url = await ready(readFileSync(logFile, 'utf8'))
     if (url) {
       return {
         url, pid: child.pid, startSeconds: (Date.now() - t0) / 1000,
@@ -136,6 +141,20 @@ export async function startProcess(cmd, args, { logFile, ready, env = {}, cwd, t
     if (Date.now() - t0 > timeoutS * 1000) throw new Error(`${cmd} ${args.join(' ')}: not ready after ${timeoutS} s`)
     await sleep(50)
   }
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+/** ready() that probes `url` + `path` until it answers 200 (for servers that log nothing at startup). */
+export const probeUrl = (url, path) => async () => {
+  try { return (await fetch(`${url}${path}`)).ok ? url : undefined } catch { return undefined }
 }
 
 /** ready() for servers that log a JSON line with `msg` and `url`. */

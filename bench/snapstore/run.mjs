@@ -33,7 +33,7 @@ import { seed, SEED_FORMAT } from './seed.mjs'
 import { cycle, deviceBodies, refreshLoad, REFRESH_HEADERS } from './refresh-load.mjs'
 import { blobLoad, checkRanges, downloadDigest, warmPageCache } from './blob-load.mjs'
 import { startNginx } from './nginx.mjs'
-import { cpuMeter, jsonLineUrl, log, median, startProcess, waitQuiet as waitQuietFor } from './lib.mjs'
+import { cpuMeter, freePort, jsonLineUrl, log, median, probeUrl, startProcess, waitQuiet as waitQuietFor } from './lib.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -136,10 +136,12 @@ async function catalog() {
   return { dir, ...info }
 }
 
-function startAirlock(dataDir) {
+async function startAirlock(dataDir) {
   const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `airlock-${Date.now()}.cpuprofile`] : []
-  return startProcess(process.execPath, [...prof, 'bin/airlock.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
-    cwd: opt['airlock-root'] ?? ROOT, logFile: join(OUT, 'airlock.log'), ready: jsonLineUrl('airlock listening'), env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
+  // A port of our choosing and the health check: above info, "airlock listening" is not logged.
+  const port = await freePort()
+  return startProcess(process.execPath, [...prof, 'bin/airlock.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
+    cwd: opt['airlock-root'] ?? ROOT, logFile: join(OUT, 'airlock.log'), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'), env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
   })
 }
 

@@ -70,6 +70,15 @@ export function epochOf(value: unknown): Epoch {
   return m[2] && n > 0 ? { read: [n - 1, n], write: [n] } : { read: [n], write: [n] }
 }
 
+const revisionEpochs = new WeakMap<IndexedRevision, Epoch>()
+
+/** A revision's epoch (epochOf its `extra.epoch`), computed once per revision object. */
+export function revisionEpoch(rev: IndexedRevision): Epoch {
+  let e = revisionEpochs.get(rev)
+  if (!e) { e = epochOf(rev.extra?.epoch); revisionEpochs.set(rev, e) }
+  return e
+}
+
 /** snapd's Epoch.CanRead: the candidate can read data the installed revision wrote. */
 export function canRead(candidate: Epoch, installed: Epoch): boolean {
   return candidate.read.some((r) => installed.write.includes(r))
@@ -110,6 +119,37 @@ export function snapReleaseRefs(pkg: IndexedPackage, architecture: string): Snap
   return out
 }
 
+interface ChannelPick { readonly wanted: Channel | undefined; readonly release: IndexedRelease | undefined }
+
+/** Per package object (the index replaces it on reload): architecture → channel text → pick. */
+const channelPicks = new WeakMap<IndexedPackage, Map<string, Map<string, ChannelPick>>>()
+/** Channel spellings remembered per package; clients choose them, so the map is bounded. */
+const MAX_PICKS_PER_PACKAGE = 64
+
+/**
+ * The channel `text` names (undefined if it is not one) and the release a device of `architecture`
+ * gets from it (snapReleaseFor), remembered per package object: a device's refresh asks this for
+ * every installed snap, and the answer changes only when the package is reloaded.
+ */
+export function snapChannelPick(pkg: IndexedPackage, text: string, architecture: string): ChannelPick {
+  let byArch = channelPicks.get(pkg)
+  if (!byArch) { byArch = new Map(); channelPicks.set(pkg, byArch) }
+  let picks = byArch.get(architecture)
+  if (!picks) {
+    if (byArch.size >= MAX_PICKS_PER_PACKAGE) byArch.clear()
+    picks = new Map()
+    byArch.set(architecture, picks)
+  }
+  let p = picks.get(text)
+  if (!p) {
+    const wanted = parseSnapChannel(text, pkg.defaultTrack)
+    p = { wanted, release: wanted ? snapReleaseFor(pkg, wanted, architecture) : undefined }
+    if (picks.size >= MAX_PICKS_PER_PACKAGE) picks.clear()
+    picks.set(text, p)
+  }
+  return p
+}
+
 function notAvailable(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, message: string): SnapOutcome {
   return { kind: 'error', action, pkg, code: 'revision-not-found', message, releases: snapReleaseRefs(pkg, env.architecture) }
 }
@@ -125,9 +165,8 @@ function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText
     const rel = pkg.releases.find((r) => r.revision === action.revision && archMatches(r.base.architecture, env.architecture))
     channel = rel?.channel
   } else {
-    const wanted = parseSnapChannel(channelText ?? 'stable', pkg.defaultTrack)
+    const { wanted, release: rel } = snapChannelPick(pkg, channelText ?? 'stable', env.architecture)
     if (!wanted) return { kind: 'error', action, pkg, code: 'invalid-channel', message: `invalid channel ${JSON.stringify(channelText)}` }
-    const rel = snapReleaseFor(pkg, wanted, env.architecture)
     if (!rel) {
       return notAvailable(action, pkg, env, `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${env.architecture}`)
     }
@@ -135,7 +174,7 @@ function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText
     channel = rel.channel
   }
   if (installed) {
-    const epoch = epochOf(revision.extra?.epoch)
+    const epoch = revisionEpoch(revision)
     if (!canRead(epoch, installed)) {
       return notAvailable(action, pkg, env,
         `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(installed)}`)
@@ -144,10 +183,10 @@ function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText
   return { kind: 'found', action, pkg, revision, channel }
 }
 
-function resolveOne(index: CatalogIndex, action: SnapAction, contexts: readonly SnapContext[], env: SnapEnv): SnapOutcome {
+function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): SnapOutcome {
   const snapOnly = (p: IndexedPackage | undefined) => (p?.type === 'snap' && env.series === SERIES ? p : undefined)
   if (action.action === 'refresh') {
-    const ctx = contexts.find((c) => c.instanceKey === action.instanceKey)
+    const ctx = contexts.get(action.instanceKey)
     const snapId = action.snapId ?? ctx?.snapId
     if (!ctx && !snapId) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
     const pkg = snapOnly(snapId ? index.byPackageId(snapId) : undefined)
@@ -165,7 +204,10 @@ function resolveOne(index: CatalogIndex, action: SnapAction, contexts: readonly 
 
 /** One outcome per action, in request order; snapd matches them up by instance-key. */
 export function resolveSnapActions(index: CatalogIndex, contexts: readonly SnapContext[], actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
-  return actions.map((a) => resolveOne(index, a, contexts, env))
+  const byKey = new Map<string, SnapContext>()
+  // The first entry with an instance-key is the one a refresh action refers to.
+  for (const c of contexts) if (!byKey.has(c.instanceKey)) byKey.set(c.instanceKey, c)
+  return actions.map((a) => resolveOne(index, a, byKey, env))
 }
 
 /** info's channel map: default track first, stable → edge, branches last; one entry per channel. */

@@ -1,7 +1,8 @@
 // Serves a stored blob: exact Content-Length from the catalog, never compressed, optional Range.
 // Juju accepts only 200 with a Content-Length that matches the body (spec/charmhub-protocol.md §4.2, §9).
+import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { BlobStore } from '../storage/blobs/blob-store.js'
+import type { BlobFile, BlobStore } from '../storage/blobs/blob-store.js'
 
 export interface SendBlobOptions {
   readonly sha256: string
@@ -45,6 +46,76 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
     reply.header('content-length', String(o.size))
   }
   if (req.method === 'HEAD') return reply.send()
-  const { stream } = await blobs.open(o.sha256, range)
-  return reply.send(stream)
+  // Opened before the reply is taken over: a missing blob still goes through the error handler.
+  const file = await blobs.openFile(o.sha256)
+  reply.hijack()
+  const res = reply.raw
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) res.setHeader(k, v)
+  res.writeHead(reply.statusCode)
+  try {
+    await copyRange(file, res, range?.start ?? 0, range ? range.end : o.size - 1)
+    res.end()
+  } catch (err) {
+    // Headers are out: all that can be done is to cut the connection, so the client sees a short body.
+    if (!res.destroyed) req.log.error({ err }, 'blob download failed')
+    res.destroy()
+  }
+  return reply
+}
+
+// Downloads are copied through reused buffers, CHUNK bytes per read and per socket write, two per
+// download (one read ahead while the other is written). A stream would allocate a fresh buffer per
+// read: at 1-2 GiB/s that is as much garbage, and V8 runs a full collection for every ~64 MiB of
+// dead external memory (bench/snapstore: ~1.6 cores for 0.8 GiB/s with 2 MiB reads).
+const CHUNK = Number(process.env.AIRLOCK_BLOB_CHUNK ?? 512 << 10)
+/** Idle buffers kept for the next downloads (CHUNK each). */
+const MAX_SPARE = 16
+const spare: Buffer[] = []
+const take = (): Buffer => spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK)
+const give = (b: Buffer): void => { if (spare.length < MAX_SPARE) spare.push(b) }
+
+/** Writes `chunk` and resolves once the socket is done with it (its buffer may be reused then). */
+function write(res: ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) { reject(new Error('connection closed')); return }
+    const onClose = () => reject(new Error('connection closed'))
+    res.once('close', onClose)
+    res.write(chunk, (err) => {
+      res.removeListener('close', onClose)
+      if (err) reject(err); else resolve()
+    })
+  })
+}
+
+/** Bytes start..end (inclusive) of `file` to `res`; closes `file`. */
+async function copyRange(file: BlobFile, res: ServerResponse, start: number, end: number): Promise<void> {
+  const bufs = [take(), take()] as const
+  let pos = start
+  let turn = 0
+  let inFlight: Promise<Buffer> | undefined
+  const readNext = (): Promise<Buffer> => {
+    const buf = bufs[turn++ % 2]!
+    const length = Math.min(buf.length, end + 1 - pos)
+    const at = pos
+    pos += length
+    return file.read(buf, at, length).then((n) => {
+      if (n !== length) throw new Error(`blob shorter than its catalog size (read ${n} of ${length} bytes at ${at})`)
+      return buf.subarray(0, n)
+    })
+  }
+  try {
+    if (pos > end) return
+    inFlight = readNext()
+    for (;;) {
+      const chunk = await inFlight
+      inFlight = pos <= end ? readNext() : undefined
+      await write(res, chunk)
+      if (!inFlight) return
+    }
+  } finally {
+    // A read ahead may still be filling a buffer: wait before the buffers go back to the pool.
+    await inFlight?.catch(() => undefined)
+    await file.close().catch(() => undefined)
+    bufs.forEach(give)
+  }
 }

@@ -189,6 +189,24 @@ describe.each(dialects)('%s', (dialect) => {
       expect(tooNew['error-list']).toHaveLength(1)
     })
 
+    it('answers alongside snap actions, in order, the same bytes whether the snaps were cached or not', async () => {
+      const payload = JSON.stringify({ context: [], actions: [
+        { action: 'install', 'instance-key': 'i "1"', name: 'hello', channel: 'stable', epoch: null },
+        { action: 'install', 'instance-key': 'i2', name: 'nope', epoch: null },
+        { action: 'fetch-assertions', key: 'g1', assertions: [ref()] },
+        { action: 'download', 'instance-key': 'i3', name: 'hello', epoch: null },
+      ], 'assertion-max-formats': { 'snap-declaration': 5 } })
+      const ask = () => t.app.inject({ method: 'POST', url: '/v2/snaps/refresh', headers: { 'content-type': 'application/json' }, payload })
+      const first = await ask()
+      const second = await ask()
+      expect(second.body).toBe(first.body)
+      const { results } = checked(S.RefreshResponse, first.body)
+      expect(results.map((r: any) => r['instance-key'] ?? r.key)).toEqual(['i "1"', 'i2', 'i3', 'g1'])
+      // Compact JSON exactly as JSON.stringify writes it, key order included.
+      expect(first.body).toBe(JSON.stringify(JSON.parse(first.body)))
+      expect(Object.keys(JSON.parse(first.body))).toEqual(['results', 'error-list'])
+    })
+
     it('resolves validation-set sequences', async () => {
       const vs = (extra: Record<string, unknown>) => ({ type: 'validation-set', 'sequence-key': ['16', 'testrootorg', 'base-set'], ...extra })
       expect((await fetchAssertions([vs({})]))['assertion-stream-urls']).toEqual(['http://127.0.0.1:8080/v2/assertions/validation-set/16/testrootorg/base-set/2'])

@@ -3,11 +3,21 @@
 import type { FastifyInstance } from 'fastify'
 import { resolveSnapActions } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
-import { assertionUrl, refreshResultWire } from '../to-wire.js'
+import { DerivedCache } from '../../catalog/derived-cache.js'
+import type { IndexedRevision } from '../../catalog/index.js'
+import { joinBytes } from '../../http/join-bytes.js'
+import { assertionUrl, foundResultHead, publicBase, refreshResultWire, storeSnapJson } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
+/** Bytes of cached `snap` JSON (~3 KB a revision with its snap-yaml: ~10,000 revisions). */
+const MAX_CACHED_SNAP_BYTES = 32 << 20
+
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
+  // A result's `snap` object is a function of the package object (replaced whenever the package is
+  // reloaded), the revision and its snap-yaml (both immutable) and the public URL base (known once
+  // the server listens): its JSON is kept per revision, for that package object, with its base.
+  const snaps = new DerivedCache<IndexedRevision, CachedSnap>(MAX_CACHED_SNAP_BYTES, (c) => c.bytes.length)
   app.post('/snaps/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
     let parsed
     try { parsed = parseRefreshRequest(req.body) } catch (err) {
@@ -18,13 +28,31 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     // snapd always sends Snap-Device-Architecture; a bare client that does not gets amd64 builds.
     const env = { architecture: device.architecture ?? 'amd64', series: device.series }
     const outcomes = resolveSnapActions(deps.view.index, parsed.contexts, parsed.actions, env)
-    const results: Record<string, unknown>[] = await Promise.all(outcomes.map(async (o) => {
-      const texts = o.kind === 'found' ? await deps.view.revisionTexts(o.pkg.id, o.revision.revision) : undefined
-      return refreshResultWire(deps.urls, o, texts?.snapYaml)
-    }))
+    // The answer's parts in order: each result's head (or whole JSON) then its cached `snap` bytes.
+    // Only revisions not cached yet wait for their snap-yaml.
+    const base = publicBase(deps.urls)
+    const parts = new Array<string | Buffer>(2 * outcomes.length + 1)
+    parts[0] = '{"results":['
+    let misses: Array<Promise<void>> | undefined
+    outcomes.forEach((o, i) => {
+      const at = 2 * i + 1
+      const sep = i > 0 ? ',' : ''
+      if (o.kind !== 'found') { parts[at] = sep + JSON.stringify(refreshResultWire(deps.urls, o, undefined)); parts[at + 1] = ''; return }
+      parts[at] = sep + foundResultHead(o)
+      const hit = snaps.get(o.revision, o.pkg)
+      if (hit && hit.base === base) { parts[at + 1] = hit.bytes; return }
+      (misses ??= []).push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
+        const c = { base: publicBase(deps.urls), bytes: Buffer.from(`${storeSnapJson(deps.urls, o.pkg, o.revision, texts?.snapYaml)}}`) }
+        // A revision without texts may get them later (CatalogView does not cache a miss either).
+        if (texts) snaps.set(o.revision, o.pkg, c)
+        parts[at + 1] = c.bytes
+      }))
+    })
+    if (misses) await Promise.all(misses)
+    let count = outcomes.length
     for (const f of parsed.fetches) {
       const r = await resolveFetchAssertions(deps.assertions, f.refs, parsed.maxFormats)
-      results.push({
+      parts.push((count++ > 0 ? ',' : '') + JSON.stringify({
         result: 'fetch-assertions', key: f.key,
         'assertion-stream-urls': r.found.map((a) => assertionUrl(deps.urls, a.type, a.key)),
         ...(r.errors.length > 0 ? {
@@ -33,8 +61,16 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
             ...(e.sequenceKey ? { 'sequence-key': e.sequenceKey } : { 'primary-key': e.primaryKey ?? [] }),
           })),
         } : {}),
-      })
+      }))
     }
-    return reply.type('application/json').send(JSON.stringify({ results, 'error-list': [] }))
+    parts.push('],"error-list":[]}')
+    return reply.type('application/json').send(joinBytes(parts))
   })
+}
+
+interface CachedSnap {
+  /** The public URL base the download URL in it was made with. */
+  readonly base: string
+  /** The `snap` object's JSON and the `}` closing its result. */
+  readonly bytes: Buffer
 }

@@ -31,11 +31,22 @@ export interface BlobWriter extends Writable {
   cancel(): Promise<void>
 }
 
+export interface BlobFile {
+  /** Reads up to `length` bytes at `position` into the start of `into`; resolves with the count read. */
+  read(into: Buffer, position: number, length: number): Promise<number>
+  close(): Promise<void>
+}
+
 export interface BlobStore {
   /** undefined when absent; never throws for that. */
   stat(sha256: string): Promise<{ size: number } | undefined>
-  /** Rejects with code ENOENT when absent. */
-  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable; size: number }>
+  /**
+   * Rejects with code ENOENT when absent. No size: callers have it from the catalog, and a stat per
+   * download is a round trip to the thread pool (bench/snapstore range requests).
+   */
+  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }>
+  /** Positional reads into the caller's buffers (downloads reuse theirs). Rejects with code ENOENT when absent. */
+  openFile(sha256: string): Promise<BlobFile>
   /** A local path to read the blob with random access (zip reading). */
   path(sha256: string): string
   create(): Promise<BlobWriter>

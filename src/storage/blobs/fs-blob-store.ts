@@ -8,13 +8,12 @@
 // sha3-384). A writer holds at most SLABS_PER_WRITER slabs, which bounds its memory (4 MiB) and is
 // its backpressure. Were worker threads unavailable, it hashes on the event loop instead.
 import { createHash, randomBytes, type Hash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
-import { Writable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import type { BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
+import type { BlobFile, BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
@@ -54,11 +53,17 @@ export class FsBlobStore implements BlobStore {
     try { return { size: (await stat(this.path(sha256))).size } } catch { return undefined }
   }
 
-  async open(sha256: string, range?: ByteRange): Promise<{ stream: ReturnType<typeof createReadStream>; size: number }> {
-    const p = this.path(sha256)
-    const { size } = await stat(p)
-    const stream = range ? createReadStream(p, { start: range.start, end: range.end }) : createReadStream(p)
-    return { stream, size }
+  async open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }> {
+    const fh = await open(this.path(sha256), 'r')
+    return { stream: fh.createReadStream(range ? { start: range.start, end: range.end } : {}) }
+  }
+
+  async openFile(sha256: string): Promise<BlobFile> {
+    const fh = await open(this.path(sha256), 'r')
+    return {
+      read: async (into, position, length) => (await fh.read(into, 0, length, position)).bytesRead,
+      close: () => fh.close(),
+    }
   }
 
   async create(): Promise<BlobWriter> {
