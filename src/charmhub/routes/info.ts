@@ -7,8 +7,8 @@ import { errorList, type CharmhubDeps } from '../plugin.js'
 import type { IndexedPackage } from '../../catalog/index.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
 
-/** ~7 KB an answer with juju info's fields: room for every charm of a 10,000-charm catalog. */
-const MAX_CACHED_BODY_BYTES = 96 << 20
+/** ~7 KB an answer with juju info's fields: room for every charm of a 20,000-charm catalog. */
+const MAX_CACHED_BODY_BYTES = 160 << 20
 
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // An answer is a function of the package object (the index replaces it on any change), its

@@ -74,7 +74,8 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 }
 
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  // ~4 KB a result: room for every charm of a 10,000-charm catalog in one selection each.
+  // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
+  // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
   const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.head.length + t.tail.length)
   app.post('/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
     let parsed
@@ -102,7 +103,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
 }
 
 /** Everything a found result depends on besides the package object and instance-key. */
-const MAX_CACHED_RESULT_BYTES = 64 << 20
+const MAX_CACHED_RESULT_BYTES = 128 << 20
 
 type FoundOutcome = Extract<ActionOutcome, { kind: 'found' }>
 
