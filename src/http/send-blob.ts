@@ -67,7 +67,8 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
 // download (one read ahead while the other is written). A stream would allocate a fresh buffer per
 // read: at 1-2 GiB/s that is as much garbage, and V8 runs a full collection for every ~64 MiB of
 // dead external memory (bench/snapstore: ~1.6 cores for 0.8 GiB/s with 2 MiB reads).
-const CHUNK = Number(process.env.AIRLOCK_BLOB_CHUNK ?? 512 << 10)
+// 512 KiB beat 256 KiB and 1 MiB in every download mode (bench/README.md, bench/snapstore).
+const CHUNK = 512 << 10
 /** Idle buffers kept for the next downloads (CHUNK each). */
 const MAX_SPARE = 16
 const spare: Buffer[] = []

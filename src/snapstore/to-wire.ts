@@ -97,24 +97,19 @@ export function refreshResultWire(urls: PublicUrls, o: SnapOutcome, snapYaml: st
   }
 }
 
-/** A found refresh result's `snap` object as JSON: the part of a result that the route caches per revision. */
-export function storeSnapJson(urls: PublicUrls, pkg: IndexedPackage, rev: IndexedRevision, snapYaml: string | null | undefined): string {
-  return JSON.stringify(storeSnap(urls, pkg, rev, snapYaml))
-}
-
-/** A found refresh result's JSON up to its `snap` object: `{"result":…,"snap":`. */
+/**
+ * A found refresh result's JSON is foundResultHead(o) + foundResultTail(...): the same bytes as
+ * JSON.stringify(refreshResultWire(...)). The tail (the `snap` object and the result's closing
+ * brace) depends only on the package, the revision and its snap-yaml, so the route keeps it.
+ */
 export function foundResultHead(o: SnapOutcome & { kind: 'found' }): string {
   const channel = o.channel ? `,"effective-channel":${JSON.stringify(shortChannel(o.channel))}` : ''
   return `{"result":${JSON.stringify(o.action.action)},"instance-key":${JSON.stringify(o.action.instanceKey)},"snap-id":${JSON.stringify(o.pkg.id)},`
     + `"name":${JSON.stringify(o.pkg.name)}${channel},"snap":`
 }
 
-/**
- * A found refresh result as JSON, spliced around its `snap` object's JSON (storeSnapJson): the same
- * bytes as JSON.stringify(refreshResultWire(...)), without building or serialising the snap again.
- */
-export function foundResultJson(o: SnapOutcome & { kind: 'found' }, snapJson: string): string {
-  return `${foundResultHead(o)}${snapJson}}`
+export function foundResultTail(urls: PublicUrls, pkg: IndexedPackage, rev: IndexedRevision, snapYaml: string | null | undefined): string {
+  return `${JSON.stringify(storeSnap(urls, pkg, rev, snapYaml))}}`
 }
 
 export function infoChannelWire(r: IndexedRelease, architecture: string) {

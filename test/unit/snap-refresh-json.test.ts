@@ -9,7 +9,7 @@ import { CatalogIndex } from '../../src/catalog/index.js'
 import { resolveSnapActions, revisionEpoch, snapChannelPick, type SnapAction } from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
-import { foundResultJson, refreshResultWire, storeSnapJson } from '../../src/snapstore/to-wire.js'
+import { foundResultHead, foundResultTail, refreshResultWire } from '../../src/snapstore/to-wire.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
@@ -58,7 +58,7 @@ describe('DerivedCache', () => {
   })
 })
 
-describe('foundResultJson', () => {
+describe('foundResultHead + foundResultTail', () => {
   const urls = publicUrls('http://store.example:8080/')
   const hello = snap('hello', {
     links: { website: ['https://x'], bad: [1] }, media: [{ type: 'icon', url: 'u', width: 4 }, { type: 1 }], categories: ['a', { name: 'b', featured: true }, 3],
@@ -84,7 +84,7 @@ describe('foundResultJson', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['found', 'found', 'found', 'found'])
     for (const o of outcomes) {
       if (o.kind !== 'found') continue
-      const spliced = foundResultJson(o, storeSnapJson(urls, o.pkg, o.revision, yaml))
+      const spliced = foundResultHead(o) + foundResultTail(urls, o.pkg, o.revision, yaml)
       expect(spliced).toBe(JSON.stringify(refreshResultWire(urls, o, yaml)))
     }
   })

@@ -6,7 +6,7 @@ import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
 import type { IndexedRevision } from '../../catalog/index.js'
 import { joinBytes } from '../../http/join-bytes.js'
-import { assertionUrl, foundResultHead, publicBase, refreshResultWire, storeSnapJson } from '../to-wire.js'
+import { assertionUrl, foundResultHead, foundResultTail, publicBase, refreshResultWire } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
@@ -42,7 +42,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
       const hit = snaps.get(o.revision, o.pkg)
       if (hit && hit.base === base) { parts[at + 1] = hit.bytes; return }
       (misses ??= []).push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
-        const c = { base: publicBase(deps.urls), bytes: Buffer.from(`${storeSnapJson(deps.urls, o.pkg, o.revision, texts?.snapYaml)}}`) }
+        const c = { base: publicBase(deps.urls), bytes: Buffer.from(foundResultTail(deps.urls, o.pkg, o.revision, texts?.snapYaml)) }
         // A revision without texts may get them later (CatalogView does not cache a miss either).
         if (texts) snaps.set(o.revision, o.pkg, c)
         parts[at + 1] = c.bytes
