@@ -1,6 +1,7 @@
 // buildApp: every plugin registered, nothing listening. main.ts listens; tests call this directly.
 import { randomBytes } from 'node:crypto'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { AccessLog, lazyRequestLogger } from './http/access-log.js'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import type { Database } from './storage/db/connect.js'
@@ -51,7 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 0,
     bodyLimit: 1 << 20,
     return503OnClosing: true,
-    logController: new AccessLog(),
+    logController: new AccessLog(deps.logger),
+    childLoggerFactory: lazyRequestLogger,
   })
   const view = new CatalogView(catalogReader(deps.database.db))
   await view.loadAll()
@@ -74,24 +76,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry: deps.config.oci,
   })
   return app
-}
-
-/**
- * The access log: one line per answered request with what an operator greps for, instead of
- * Fastify's two with full request and response serialisations (those took 15-35% of the CPU of a
- * Charmhub refresh or info, bench/charmhub). Health probes come every few seconds and stay out.
- */
-class AccessLog extends LogController {
-  constructor() { super({ disableRequestLogging: (req: FastifyRequest) => req.url === '/_status/check' }) }
-
-  override incomingRequest(): void {}
-  // The access line of a 404 says it; no second line.
-  override routeNotFound(): void {}
-
-  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(req)) return
-    const line = { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }
-    if (error) reply.log.error({ ...line, err: error }, 'request errored')
-    else reply.log.info(line, 'request')
-  }
 }

@@ -45,20 +45,49 @@ function resourcesFor(pkg: IndexedPackage, revision: number, overrides: RefreshA
   return [...out.values()]
 }
 
-function resolveAction(index: CatalogIndex, action: RefreshAction, contexts: readonly RefreshContext[]): ActionOutcome {
+const contextOf = (action: RefreshAction, contexts: readonly RefreshContext[]): RefreshContext | undefined =>
+  contexts.find((c) => c.instanceKey === action.instanceKey)
+
+/** The charm or bundle an action is about, if the index has it: what resolving the action looks up first. */
+export function packageOf(index: CatalogIndex, action: RefreshAction, contexts: readonly RefreshContext[]): IndexedPackage | undefined {
   let pkg: IndexedPackage | undefined
+  if (action.action === 'refresh') {
+    const ctx = contextOf(action, contexts)
+    pkg = ctx ? index.byPackageId(action.id ?? ctx.id) : undefined
+  } else {
+    pkg = action.id ? index.byPackageId(action.id) : action.name ? index.charmhubByName(action.name) : undefined
+  }
+  return pkg?.type === 'snap' ? undefined : pkg
+}
+
+const baseKey = (b: Base | null | undefined): string => (b ? `${b.name}/${b.channel}/${b.architecture}` : '-')
+
+/**
+ * Everything besides the package object that an action's outcome depends on, as a string: two
+ * actions with the same shape resolve alike against the same package object (instance-key aside).
+ * Kept beside resolveAction, which must read nothing that this leaves out.
+ */
+export function actionShape(action: RefreshAction, contexts: readonly RefreshContext[]): string {
+  const rr = action.resourceRevisions?.map((r) => `${r.name}:${r.revision}`).join(',') ?? ''
+  if (action.action === 'refresh') {
+    const ctx = contextOf(action, contexts)
+    if (!ctx) return 'refresh\0-'
+    return `refresh\0${action.id ?? ctx.id}\0${ctx.trackingChannel ?? '-'}\0${baseKey(ctx.base)}\0${rr}`
+  }
+  return `${action.action}\0${action.id ?? '-'}\0${action.name ?? '-'}\0${action.channel ?? '-'}\0${action.revision ?? '-'}\0${baseKey(action.base)}\0${rr}`
+}
+
+function resolveAction(index: CatalogIndex, action: RefreshAction, contexts: readonly RefreshContext[]): ActionOutcome {
+  const pkg = packageOf(index, action, contexts)
   let selection: Selection
   let architecture: string | undefined
   if (action.action === 'refresh') {
-    const ctx = contexts.find((c) => c.instanceKey === action.instanceKey)
+    const ctx = contextOf(action, contexts)
     if (!ctx) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
-    pkg = index.byPackageId(action.id ?? ctx.id)
-    if (!pkg || pkg.type === 'snap') return { kind: 'error', action, code: 'id-not-found', message: `No charm or bundle with id '${action.id ?? ctx.id}'.` }
+    if (!pkg) return { kind: 'error', action, code: 'id-not-found', message: `No charm or bundle with id '${action.id ?? ctx.id}'.` }
     architecture = ctx.base.architecture
     selection = selectByChannel(pkg, ctx.trackingChannel, ctx.base)
   } else {
-    pkg = action.id ? index.byPackageId(action.id) : action.name ? index.charmhubByName(action.name) : undefined
-    if (pkg?.type === 'snap') pkg = undefined
     if (!pkg) {
       return action.id
         ? { kind: 'error', action, code: 'id-not-found', message: `No charm or bundle with id '${action.id}'.` }

@@ -14,18 +14,25 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
   // An answer is a function of the package object (the index replaces it on any change), its
   // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
   const bodies = new DerivedCache<string, Buffer>(MAX_CACHED_BODY_BYTES, (b) => b.length)
-  app.get('/info/:name', async (req, reply) => {
+  // Not an async function: a kept answer is sent before returning, with no promise for Fastify to wait on.
+  app.get('/info/:name', (req, reply): Promise<void> | undefined => {
     const { name } = req.params as { name: string }
     const pkg = deps.view.index.charmhubByName(name)
-    if (!pkg) return reply.code(404).type('application/json').send(errorList('not-found', `No charm or bundle with name '${name}'.`))
+    if (!pkg) {
+      reply.code(404).type('application/json').send(errorList('not-found', `No charm or bundle with name '${name}'.`))
+      return undefined
+    }
     const rawFields = (req.query as Record<string, unknown>).fields
     const key = `${pkg.id}\n${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
-    let body = bodies.get(key, pkg)
-    if (body === undefined) {
-      body = await infoBody(deps, pkg, parseFields(rawFields))
-      bodies.set(key, pkg, body)
+    const body = bodies.get(key, pkg)
+    if (body !== undefined) {
+      reply.type('application/json').send(body)
+      return undefined
     }
-    return reply.type('application/json').send(body)
+    return infoBody(deps, pkg, parseFields(rawFields)).then((fresh) => {
+      bodies.set(key, pkg, fresh)
+      reply.type('application/json').send(fresh)
+    })
   })
 }
 

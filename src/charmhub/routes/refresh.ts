@@ -1,6 +1,6 @@
 // POST /v2/charms/refresh (spec §5): wire in, resolveRefresh, wire out; one result per action.
-import type { FastifyInstance } from 'fastify'
-import { resolveRefresh, type ActionOutcome, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
 import { fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
@@ -77,39 +77,54 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
   // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
   const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.head.length + t.tail.length)
-  app.post('/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
-    let parsed
-    try { parsed = parse(req.body) } catch (err) {
-      if (err instanceof BadRequest) return reply.code(400).type('application/json').send(errorList('invalid-request', err.message))
-      throw err
+
+  // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts
+  // actionShape) from the same package object: only instance-key differs, and it comes after the
+  // charm entity, whose texts could hold anything. A request whose actions all have one is answered
+  // without selection, rendering or a promise.
+  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): string[] | undefined => {
+    const index = deps.view.index
+    const out: string[] = []
+    for (const a of actions) {
+      const pkg = packageOf(index, a, contexts)
+      const t = pkg && cache.get(actionShape(a, contexts) + keyTail, pkg)
+      if (!t) return undefined
+      out.push(fillTemplate(t, a.instanceKey))
     }
-    const outcomes = resolveRefresh(deps.view.index, parsed.contexts, parsed.actions)
-    const fieldsKey = parsed.fields?.join(',') ?? '*'
-    const results = await Promise.all(outcomes.map(async (o) => {
-      if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, parsed.fields))
-      // Only instance-key varies between answers with the same selection (cache key) from the same
-      // package object; it comes after the charm entity, whose texts could hold anything.
-      const key = foundKey(o, fieldsKey, deps.urls.storeUrl(''))
-      let t = cache.get(key, o.pkg)
-      if (!t) {
-        const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
-        t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, parsed.fields))
-        cache.set(key, o.pkg, t)
-      }
+    return out
+  }
+
+  const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<string[]> => {
+    const outcomes = resolveRefresh(deps.view.index, contexts, actions)
+    return Promise.all(outcomes.map(async (o) => {
+      if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields))
+      const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
+      const t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, fields))
+      cache.set(actionShape(o.action, contexts) + keyTail, o.pkg, t)
       return fillTemplate(t, o.action.instanceKey)
     }))
-    return reply.type('application/json').send(`{"error-list":[],"results":[${results.join(',')}]}`)
+  }
+
+  const send = (reply: FastifyReply, results: string[]): void => {
+    reply.type('application/json').send(`{"error-list":[],"results":[${results.join(',')}]}`)
+  }
+
+  // Not an async function: a request answered from the cache sends before returning, and Fastify
+  // has no promise to wait for.
+  app.post('/refresh', { bodyLimit: 16 << 20 }, (req, reply): Promise<void> | undefined => {
+    let parsed
+    try { parsed = parse(req.body) } catch (err) {
+      if (!(err instanceof BadRequest)) throw err
+      reply.code(400).type('application/json').send(errorList('invalid-request', err.message))
+      return undefined
+    }
+    const { contexts, actions, fields } = parsed
+    // Download URLs carry the public base, which can follow the request's Host.
+    const keyTail = `\0${fields?.join(',') ?? '*'}\0${deps.urls.storeUrl('')}`
+    const cached = cachedResults(contexts, actions, keyTail)
+    if (cached) { send(reply, cached); return undefined }
+    return renderResults(contexts, actions, fields, keyTail).then((results) => send(reply, results))
   })
 }
 
-/** Everything a found result depends on besides the package object and instance-key. */
 const MAX_CACHED_RESULT_BYTES = 128 << 20
-
-type FoundOutcome = Extract<ActionOutcome, { kind: 'found' }>
-
-function foundKey(o: FoundOutcome, fieldsKey: string, urlBase: string): string {
-  const rel = o.selection.release
-  const channel = rel ? `${rel.channel.track}/${rel.channel.risk}/${rel.channel.branch}@${rel.releasedAt}` : ''
-  const resources = o.resources.map((r) => `${r.name}:${r.revision}`).join(',')
-  return `${o.pkg.id}\n${o.action.action}\n${o.selection.revision.revision}\n${channel}\n${o.architecture ?? ''}\n${resources}\n${fieldsKey}\n${urlBase}`
-}
