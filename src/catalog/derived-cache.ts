@@ -1,58 +1,67 @@
-// Values derived from an indexed package (wire JSON of one of its revisions, say), kept while that
-// package object is the index's current one. The index replaces a package's object whenever the
-// package is reloaded (CatalogIndex.put), so an entry made from an older object is never returned:
-// no invalidation call is needed. Bounded by total weight (e.g. bytes of JSON). Eviction is
-// "second chance" (CLOCK): a hit only sets a flag, where a strict LRU would move the entry on every
-// hit (a Map delete and set: measurable at 30 hits a request, bench/snapstore); the oldest entries
-// go first unless used since they were last passed over. Keys may be objects of the package (an
-// IndexedRevision): a Map looks those up by identity, with no key string to build and hash.
+// Values derived from an indexed package (wire JSON of one of its results, say), kept per package
+// object. The index replaces a package's object whenever the package is reloaded (CatalogIndex.put),
+// so a lookup with the current object never sees a value made from an older one: no invalidation
+// call is needed, and entries of replaced objects, never used again, are the first to go.
+// Entries hang off their package object (a WeakMap), each package holding a small map of its own:
+// a lookup is an identity hash plus a short key, where one big map keyed by package and request
+// shape cost a long key string hashed and compared per lookup (30 lookups a snap refresh,
+// bench/snapstore). Bounded by total weight (e.g. bytes of JSON). Eviction is "second chance"
+// (CLOCK): a hit only sets a flag, where a strict LRU would move the entry on every hit; the oldest
+// entries go first unless used since they were last passed over.
 import type { IndexedPackage } from './index.js'
 
-interface Entry<V> { readonly pkg: IndexedPackage; readonly value: V; readonly weight: number; used: boolean }
+interface Entry<K, V> { readonly pkg: IndexedPackage; readonly key: K; readonly value: V; readonly weight: number; used: boolean }
 
 export class DerivedCache<K, V> {
-  private readonly entries = new Map<K, Entry<V>>()
+  private readonly byPackage = new WeakMap<IndexedPackage, Map<K, Entry<K, V>>>()
+  /** Every entry, oldest first: the CLOCK's hand goes round this. */
+  private readonly ring = new Set<Entry<K, V>>()
   private total = 0
 
   constructor(private readonly maxWeight: number, private readonly weigh: (value: V) => number = () => 1) {}
 
-  /** The value stored under `key` from this very package object; undefined otherwise. */
-  get(key: K, pkg: IndexedPackage): V | undefined {
-    const e = this.entries.get(key)
+  /** The value stored under `key` for this very package object; undefined otherwise. */
+  get(pkg: IndexedPackage, key: K): V | undefined {
+    const e = this.byPackage.get(pkg)?.get(key)
     if (!e) return undefined
-    if (e.pkg !== pkg) { this.drop(key, e); return undefined }
     e.used = true
     return e.value
   }
 
-  set(key: K, pkg: IndexedPackage, value: V): void {
-    const old = this.entries.get(key)
-    if (old) this.drop(key, old)
+  set(pkg: IndexedPackage, key: K, value: V): void {
+    let mine = this.byPackage.get(pkg)
+    const old = mine?.get(key)
+    if (old) this.drop(old)
     const weight = this.weigh(value)
     if (weight > this.maxWeight) return
     while (this.total + weight > this.maxWeight) this.evictOne()
-    this.entries.set(key, { pkg, value, weight, used: false })
+    if (!mine) { mine = new Map(); this.byPackage.set(pkg, mine) }
+    const e: Entry<K, V> = { pkg, key, value, weight, used: false }
+    mine.set(key, e)
+    this.ring.add(e)
     this.total += weight
   }
 
-  get size(): number { return this.entries.size }
+  get size(): number { return this.ring.size }
   get weight(): number { return this.total }
 
-  private drop(key: K, e: Entry<V>): void {
-    this.entries.delete(key)
+  private drop(e: Entry<K, V>): void {
+    this.ring.delete(e)
+    this.byPackage.get(e.pkg)?.delete(e.key)
     this.total -= e.weight
   }
 
   /** The oldest entry not used since it was last passed over; used ones move to the back, unflagged. */
   private evictOne(): void {
-    for (;;) {
-      const first = this.entries.entries().next()
-      if (first.done) return
-      const [k, e] = first.value
-      this.entries.delete(k)
-      if (!e.used) { this.total -= e.weight; return }
+    for (const e of this.ring) {
+      this.ring.delete(e)
+      if (!e.used) {
+        this.byPackage.get(e.pkg)?.delete(e.key)
+        this.total -= e.weight
+        return
+      }
       e.used = false
-      this.entries.set(k, e)
+      this.ring.add(e)
     }
   }
 }

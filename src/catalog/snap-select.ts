@@ -183,17 +183,53 @@ function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText
   return { kind: 'found', action, pkg, revision, channel }
 }
 
+const snapOnly = (p: IndexedPackage | undefined, env: SnapEnv): IndexedPackage | undefined => (p?.type === 'snap' && env.series === SERIES ? p : undefined)
+
+/** Context entries by instance-key; the first entry with a key is the one a refresh action refers to. */
+export function contextsByKey(contexts: readonly SnapContext[]): ReadonlyMap<string, SnapContext> {
+  const byKey = new Map<string, SnapContext>()
+  for (const c of contexts) if (!byKey.has(c.instanceKey)) byKey.set(c.instanceKey, c)
+  return byKey
+}
+
+/** The snap an action is about, if the index has it for this device: what resolving the action looks up first. */
+export function snapPackageOf(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): IndexedPackage | undefined {
+  if (action.action === 'refresh') {
+    const snapId = action.snapId ?? contexts.get(action.instanceKey)?.snapId
+    return snapOnly(snapId ? index.byPackageId(snapId) : undefined, env)
+  }
+  return snapOnly(action.snapId ? index.byPackageId(action.snapId) : action.name ? index.snapByName(action.name) : undefined, env)
+}
+
+const epochKey = (e: Epoch | null | undefined): string =>
+  !e ? '-' : e.read.length === 1 && e.write.length === 1 ? `${e.read[0]}/${e.write[0]}` : `${e.read.join('.')}/${e.write.join('.')}`
+
+/** The part of an action's shape that every action of a request shares (snapActionShape). */
+export const snapEnvShape = (env: SnapEnv): string => `${env.architecture}\0${env.series}`
+
+/**
+ * Everything besides the package (snapPackageOf) and the instance-key that an action's outcome
+ * depends on, as a string: two actions with the same shape resolve alike against the same package
+ * object. `envShape` is snapEnvShape of the request's device. Kept beside resolveOne, which must
+ * read nothing that this leaves out.
+ */
+export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, envShape: string): string {
+  if (action.action === 'refresh') {
+    const ctx = contexts.get(action.instanceKey)
+    return `r\0${envShape}\0${action.revision ?? '-'}\0${action.channel ?? ctx?.trackingChannel ?? '-'}\0${ctx ? epochKey(ctx.epoch ?? EPOCH_ZERO) : '-'}`
+  }
+  return `${action.action}\0${envShape}\0${action.revision ?? '-'}\0${action.channel ?? '-'}\0${epochKey(action.epoch)}`
+}
+
 function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): SnapOutcome {
-  const snapOnly = (p: IndexedPackage | undefined) => (p?.type === 'snap' && env.series === SERIES ? p : undefined)
+  const pkg = snapPackageOf(index, action, contexts, env)
   if (action.action === 'refresh') {
     const ctx = contexts.get(action.instanceKey)
     const snapId = action.snapId ?? ctx?.snapId
     if (!ctx && !snapId) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
-    const pkg = snapOnly(snapId ? index.byPackageId(snapId) : undefined)
     if (!pkg) return { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${snapId ?? ''}' found` }
     return pick(action, pkg, env, action.channel ?? ctx?.trackingChannel, ctx?.epoch ?? EPOCH_ZERO)
   }
-  const pkg = snapOnly(action.snapId ? index.byPackageId(action.snapId) : action.name ? index.snapByName(action.name) : undefined)
   if (!pkg) {
     return action.snapId
       ? { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${action.snapId}' found` }
@@ -203,10 +239,8 @@ function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyM
 }
 
 /** One outcome per action, in request order; snapd matches them up by instance-key. */
-export function resolveSnapActions(index: CatalogIndex, contexts: readonly SnapContext[], actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
-  const byKey = new Map<string, SnapContext>()
-  // The first entry with an instance-key is the one a refresh action refers to.
-  for (const c of contexts) if (!byKey.has(c.instanceKey)) byKey.set(c.instanceKey, c)
+export function resolveSnapActions(index: CatalogIndex, contexts: readonly SnapContext[] | ReadonlyMap<string, SnapContext>, actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
+  const byKey = contexts instanceof Map ? contexts : contextsByKey(contexts as readonly SnapContext[])
   return actions.map((a) => resolveOne(index, a, byKey, env))
 }
 

@@ -2,6 +2,7 @@
 // so every answer goes through the content-type hook: Juju compares Content-Type exactly on 4xx (§4.2).
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { bareJsonContentType } from '../http/json-content-type.js'
+import { plainJsonBodies } from '../http/json-body.js'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { PublicUrls } from '../http/public-urls.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
@@ -26,6 +27,7 @@ export function errorList(code: string, message: string): string {
 
 export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.addHook('onSend', bareJsonContentType)
+  plainJsonBodies(app)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'charmhub request failed')

@@ -2,6 +2,7 @@
 // (`/v2` and `/api/v1/snaps`), each with its own error and not-found handlers so every answer goes
 // through the content-type hook: snapd string-compares Content-Type on find, categories, sections
 // and assertion errors (gotcha 1), and Fastify would append `; charset=utf-8`.
+import { plainJsonBodies } from '../http/json-body.js'
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { AssertionReader } from '../catalog/ports.js'
@@ -46,6 +47,7 @@ function common(app: FastifyInstance, what: string): void {
 /** Everything under /v2: snaps/{refresh,info,find,categories}, assertions, auth/store/assertions. */
 export async function snapStorePlugin(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   common(app, 'endpoint')
+  plainJsonBodies(app)
   await refreshRoute(app, deps)
   await infoRoute(app, deps)
   await findRoute(app, deps)

@@ -147,6 +147,11 @@ describe.each(['3.6', '4.0'] as const)('Juju %s refresh', (v) => {
 })
 
 describe('refresh edge cases', () => {
+  it('reads a __proto__ key as plain data', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', headers: JUJU_HEADERS('3.6'), payload: '{"__proto__":{"actions":[1]},"context":[],"actions":[]}' })
+    expect(res.statusCode).toBe(200)
+    expect(JSON.parse(res.body)).toEqual({ 'error-list': [], results: [] })
+  })
   it('answers a metrics-only ping', async () => {
     const { status, json } = await refresh('3.6', { context: [], actions: [], metrics: { controller: { uuid: 'x' } } })
     expect(status).toBe(200)
@@ -157,6 +162,8 @@ describe('refresh edge cases', () => {
     ['wrong type', JSON.stringify({ context: [], actions: [{ action: 'install', 'instance-key': 'k', name: 'x', revision: 'seven', base: null }] })],
     ['bad action', JSON.stringify({ context: [], actions: [{ action: 'destroy' }] })],
     ['not an object', '[]'],
+    ['empty', ''],
+    ['a __proto__ key where actions belong', '{"context":[],"actions":{"__proto__":[]}}'],
   ])('refuses a malformed request (%s) with 400 and an error-list', async (_n, payload) => {
     const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', headers: JUJU_HEADERS('3.6'), payload })
     expect(res.statusCode).toBe(400)

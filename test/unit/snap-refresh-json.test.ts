@@ -6,10 +6,10 @@ import { DerivedCache } from '../../src/catalog/derived-cache.js'
 import { parseChannel } from '../../src/catalog/channel.js'
 import type { IndexedPackage, IndexedRevision } from '../../src/catalog/index.js'
 import { CatalogIndex } from '../../src/catalog/index.js'
-import { resolveSnapActions, revisionEpoch, snapChannelPick, type SnapAction } from '../../src/catalog/snap-select.js'
+import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snapChannelPick, snapEnvShape, type SnapAction, type SnapContext } from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
-import { foundResultHead, foundResultTail, refreshResultWire } from '../../src/snapstore/to-wire.js'
+import { foundResultRest, refreshResultWire, resultHead } from '../../src/snapstore/to-wire.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
@@ -30,35 +30,46 @@ describe('DerivedCache', () => {
   it('returns a value only for the package object it was made from', () => {
     const c = new DerivedCache<string, string>(100)
     const a = snap('a')
-    c.set('k', a, 'v')
-    expect(c.get('k', a)).toBe('v')
+    c.set(a, 'k', 'v')
+    expect(c.get(a, 'k')).toBe('v')
     const reloaded = { ...a }
-    expect(c.get('k', reloaded)).toBeUndefined()
-    // The stale entry is gone, not just skipped.
-    expect(c.size).toBe(0)
-    expect(c.get('k', a)).toBeUndefined()
+    expect(c.get(reloaded, 'k')).toBeUndefined()
+    expect(c.get(snap('b'), 'k')).toBeUndefined()
+  })
+
+  it("evicts the replaced object's entries first: they are never used again", () => {
+    const c = new DerivedCache<string, string>(8, (s) => s.length)
+    const a = snap('a')
+    c.set(a, 'k', 'old!')
+    const reloaded = { ...a }
+    c.set(reloaded, 'j', 'used')
+    expect(c.get(reloaded, 'j')).toBe('used')
+    c.set(reloaded, 'k', 'new!')
+    expect(c.get(a, 'k')).toBeUndefined()
+    expect(c.get(reloaded, 'j')).toBe('used')
+    expect(c.get(reloaded, 'k')).toBe('new!')
   })
 
   it('drops the least recently used entries past its weight', () => {
     const c = new DerivedCache<string, string>(10, (s) => s.length)
     const p = snap('p')
-    c.set('a', p, 'aaaa')
-    c.set('b', p, 'bbbb')
-    expect(c.get('a', p)).toBe('aaaa') // a is now more recent than b
-    c.set('c', p, 'cccc')
-    expect(c.get('b', p)).toBeUndefined()
-    expect(c.get('a', p)).toBe('aaaa')
-    expect(c.get('c', p)).toBe('cccc')
+    c.set(p, 'a', 'aaaa')
+    c.set(p, 'b', 'bbbb')
+    expect(c.get(p, 'a')).toBe('aaaa') // a is now more recent than b
+    c.set(p, 'c', 'cccc')
+    expect(c.get(p, 'b')).toBeUndefined()
+    expect(c.get(p, 'a')).toBe('aaaa')
+    expect(c.get(p, 'c')).toBe('cccc')
     expect(c.weight).toBe(8)
-    c.set('a', p, 'A') // replacing re-weighs
+    c.set(p, 'a', 'A') // replacing re-weighs
     expect(c.weight).toBe(5)
-    c.set('big', p, 'x'.repeat(11)) // larger than the whole cache: not kept, nothing evicted
-    expect(c.get('big', p)).toBeUndefined()
+    c.set(p, 'big', 'x'.repeat(11)) // larger than the whole cache: not kept, nothing evicted
+    expect(c.get(p, 'big')).toBeUndefined()
     expect(c.size).toBe(2)
   })
 })
 
-describe('foundResultHead + foundResultTail', () => {
+describe('resultHead + foundResultRest', () => {
   const urls = publicUrls('http://store.example:8080/')
   const hello = snap('hello', {
     links: { website: ['https://x'], bad: [1] }, media: [{ type: 'icon', url: 'u', width: 4 }, { type: 1 }], categories: ['a', { name: 'b', featured: true }, 3],
@@ -84,7 +95,8 @@ describe('foundResultHead + foundResultTail', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['found', 'found', 'found', 'found'])
     for (const o of outcomes) {
       if (o.kind !== 'found') continue
-      const spliced = foundResultHead(o) + foundResultTail(urls, o.pkg, o.revision, yaml)
+      const spliced = resultHead(o.action) + foundResultRest(urls, o, yaml)
+      expect(resultHead(o.action, true)).toBe(`,${resultHead(o.action)}`)
       expect(spliced).toBe(JSON.stringify(refreshResultWire(urls, o, yaml)))
     }
   })
@@ -128,5 +140,38 @@ describe('joinBytes', () => {
     expect(joined.toString()).toBe(parts.map(String).join(''))
     expect(joined.length).toBe(Buffer.byteLength(parts.map(String).join('')))
     expect(joinBytes([]).length).toBe(0)
+  })
+})
+
+describe('snapActionShape', () => {
+  const env = { architecture: 'amd64', series: '16' }
+  const install: SnapAction = { action: 'install', instanceKey: 'k', name: 'hello', channel: 'stable' }
+  const ctx: SnapContext = { snapId: 'ID1', instanceKey: 'ID1', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } }
+  const refresh: SnapAction = { action: 'refresh', instanceKey: 'ID1', snapId: 'ID1' }
+  const shape = (a: SnapAction, c: SnapContext[] = [], e = env) => snapActionShape(a, contextsByKey(c), snapEnvShape(e))
+
+  it('leaves out the instance-key and which snap (the cache is per package object)', () => {
+    expect(shape({ ...install, instanceKey: 'other' })).toBe(shape(install))
+    expect(shape({ ...install, name: undefined, snapId: 'ID1' })).toBe(shape(install))
+    expect(shape({ ...refresh, snapId: 'ID2', instanceKey: 'ID2' }, [{ ...ctx, snapId: 'ID2', instanceKey: 'ID2' }])).toBe(shape(refresh, [ctx]))
+  })
+
+  it('tells apart everything an outcome depends on', () => {
+    const shapes = [
+      shape(install),
+      shape({ ...install, action: 'download' }),
+      shape({ ...install, channel: 'edge' }),
+      shape({ ...install, channel: undefined }),
+      shape({ ...install, revision: 3 }),
+      shape({ ...install, epoch: { read: [1], write: [1] } }),
+      shape(install, [], { architecture: 'arm64', series: '16' }),
+      shape(install, [], { architecture: 'amd64', series: '18' }),
+      shape(refresh, [ctx]),
+      shape(refresh, [{ ...ctx, trackingChannel: 'latest/edge' }]),
+      shape(refresh, [{ ...ctx, epoch: { read: [0, 1], write: [1] } }]),
+      shape({ ...refresh, channel: 'beta' }, [ctx]),
+      shape(refresh, []),
+    ]
+    expect(new Set(shapes).size).toBe(shapes.length)
   })
 })

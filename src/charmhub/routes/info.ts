@@ -23,14 +23,14 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
       return undefined
     }
     const rawFields = (req.query as Record<string, unknown>).fields
-    const key = `${pkg.id}\n${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
-    const body = bodies.get(key, pkg)
+    const key = `${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
+    const body = bodies.get(pkg, key)
     if (body !== undefined) {
       reply.type('application/json').send(body)
       return undefined
     }
     return infoBody(deps, pkg, parseFields(rawFields)).then((fresh) => {
-      bodies.set(key, pkg, fresh)
+      bodies.set(pkg, key, fresh)
       reply.type('application/json').send(fresh)
     })
   })

@@ -87,7 +87,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     const out: string[] = []
     for (const a of actions) {
       const pkg = packageOf(index, a, contexts)
-      const t = pkg && cache.get(actionShape(a, contexts) + keyTail, pkg)
+      const t = pkg && cache.get(pkg, actionShape(a, contexts) + keyTail)
       if (!t) return undefined
       out.push(fillTemplate(t, a.instanceKey))
     }
@@ -100,7 +100,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
       if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields))
       const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
       const t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, fields))
-      cache.set(actionShape(o.action, contexts) + keyTail, o.pkg, t)
+      cache.set(o.pkg, actionShape(o.action, contexts) + keyTail, t)
       return fillTemplate(t, o.action.instanceKey)
     }))
   }

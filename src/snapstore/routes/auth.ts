@@ -3,15 +3,12 @@
 // Airlock serves everyone alike, so any non-empty values do (the fakestore answers the same).
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { plainJsonBodies } from '../../http/json-body.js'
 
 /** Registered as its own plugin: the lenient JSON parser below stays inside it. */
 export async function deviceSessionRoutes(app: FastifyInstance): Promise<void> {
   // An empty body with `Content-Type: application/json` is no error here (Fastify refuses it by default).
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    if (String(body).trim() === '') return done(null, {})
-    try { done(null, JSON.parse(String(body))) } catch (err) { Object.assign(err as Error, { statusCode: 400 }); done(err as Error) }
-  })
+  plainJsonBodies(app, { emptyAs: {} })
   // snapd POSTs the nonce request with an empty body.
   app.post('/auth/nonces', async (_req, reply) =>
     reply.type('application/json').send(JSON.stringify({ nonce: randomBytes(18).toString('base64url') })))

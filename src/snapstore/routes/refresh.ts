@@ -1,57 +1,67 @@
 // POST /v2/snaps/refresh (spec §4): install, download and refresh actions resolved against the
 // index, fetch-assertions against the assertion store; one result per action, matched by key.
-import type { FastifyInstance } from 'fastify'
-import { resolveSnapActions } from '../../catalog/snap-select.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { contextsByKey, resolveSnapActions, snapActionShape, snapEnvShape, snapPackageOf, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
-import type { IndexedRevision } from '../../catalog/index.js'
 import { joinBytes } from '../../http/join-bytes.js'
-import { assertionUrl, foundResultHead, foundResultTail, publicBase, refreshResultWire } from '../to-wire.js'
-import { BadRequest, deviceOf, parseRefreshRequest } from '../refresh-request.js'
+import { assertionUrl, foundResultRest, publicBase, refreshResultWire, resultHead } from '../to-wire.js'
+import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
-/** Bytes of cached `snap` JSON (~3 KB a revision with its snap-yaml: ~10,000 revisions). */
-const MAX_CACHED_SNAP_BYTES = 32 << 20
+/** Bytes of kept results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs). */
+const MAX_CACHED_RESULT_BYTES = 32 << 20
+
+type Parts = Array<string | Buffer>
 
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
-  // A result's `snap` object is a function of the package object (replaced whenever the package is
-  // reloaded), the revision and its snap-yaml (both immutable) and the public URL base (known once
-  // the server listens): its JSON is kept per revision, for that package object, with its base.
-  const snaps = new DerivedCache<IndexedRevision, CachedSnap>(MAX_CACHED_SNAP_BYTES, (c) => c.bytes.length)
-  app.post('/snaps/refresh', { bodyLimit: 16 << 20 }, async (req, reply) => {
-    let parsed
-    try { parsed = parseRefreshRequest(req.body) } catch (err) {
-      if (err instanceof BadRequest) return sendError(reply, 400, 'invalid-request', err.message)
-      throw err
+  // A found result is resultHead (action and instance-key) + its rest (to-wire.ts foundResultRest),
+  // and the rest is a function of the action's shape (catalog/snap-select.ts snapActionShape), the
+  // package object (replaced whenever the package is reloaded), the revision's snap-yaml
+  // (immutable) and the public URL base: it is kept per shape and base, for that package object.
+  const rests = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES, (b) => b.length)
+
+  /** The answer's parts if every action has a kept result; undefined at the first that has none. */
+  const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, envShape: string, keyTail: string): Parts | undefined => {
+    const index = deps.view.index
+    const parts: Parts = [RESULTS_OPEN]
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!
+      const pkg = snapPackageOf(index, a, contexts, env)
+      const rest = pkg && rests.get(pkg, snapActionShape(a, contexts, envShape) + keyTail)
+      if (!rest) return undefined
+      parts.push(resultHead(a, i > 0), rest)
     }
-    const device = deviceOf(req)
-    // snapd always sends Snap-Device-Architecture; a bare client that does not gets amd64 builds.
-    const env = { architecture: device.architecture ?? 'amd64', series: device.series }
-    const outcomes = resolveSnapActions(deps.view.index, parsed.contexts, parsed.actions, env)
-    // The answer's parts in order: each result's head (or whole JSON) then its cached `snap` bytes.
-    // Only revisions not cached yet wait for their snap-yaml.
-    const base = publicBase(deps.urls)
-    const parts = new Array<string | Buffer>(2 * outcomes.length + 1)
-    parts[0] = '{"results":['
-    let misses: Array<Promise<void>> | undefined
+    return parts
+  }
+
+  /** Resolves every action; only revisions whose rest is not kept yet wait for their snap-yaml. */
+  const renderedParts = async (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, envShape: string, keyTail: string): Promise<Parts> => {
+    const outcomes = resolveSnapActions(deps.view.index, contexts, actions, env)
+    const parts: Parts = [RESULTS_OPEN]
+    const misses: Array<Promise<void>> = []
     outcomes.forEach((o, i) => {
-      const at = 2 * i + 1
       const sep = i > 0 ? ',' : ''
-      if (o.kind !== 'found') { parts[at] = sep + JSON.stringify(refreshResultWire(deps.urls, o, undefined)); parts[at + 1] = ''; return }
-      parts[at] = sep + foundResultHead(o)
-      const hit = snaps.get(o.revision, o.pkg)
-      if (hit && hit.base === base) { parts[at + 1] = hit.bytes; return }
-      (misses ??= []).push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
-        const c = { base: publicBase(deps.urls), bytes: Buffer.from(foundResultTail(deps.urls, o.pkg, o.revision, texts?.snapYaml)) }
+      if (o.kind !== 'found') { parts.push(sep + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
+      parts.push(resultHead(o.action, i > 0))
+      const at = parts.push(EMPTY) - 1
+      const key = snapActionShape(o.action, contexts, envShape) + keyTail
+      const kept = rests.get(o.pkg, key)
+      if (kept) { parts[at] = kept; return }
+      misses.push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
+        const rest = Buffer.from(foundResultRest(deps.urls, o, texts?.snapYaml))
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) snaps.set(o.revision, o.pkg, c)
-        parts[at + 1] = c.bytes
+        if (texts) rests.set(o.pkg, key, rest)
+        parts[at] = rest
       }))
     })
-    if (misses) await Promise.all(misses)
-    let count = outcomes.length
-    for (const f of parsed.fetches) {
-      const r = await resolveFetchAssertions(deps.assertions, f.refs, parsed.maxFormats)
+    await Promise.all(misses)
+    return parts
+  }
+
+  const fetchResults = async (parts: Parts, fetches: RefreshRequest['fetches'], maxFormats: RefreshRequest['maxFormats'], count: number): Promise<void> => {
+    for (const f of fetches) {
+      const r = await resolveFetchAssertions(deps.assertions, f.refs, maxFormats)
       parts.push((count++ > 0 ? ',' : '') + JSON.stringify({
         result: 'fetch-assertions', key: f.key,
         'assertion-stream-urls': r.found.map((a) => assertionUrl(deps.urls, a.type, a.key)),
@@ -63,14 +73,39 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
         } : {}),
       }))
     }
-    parts.push('],"error-list":[]}')
-    return reply.type('application/json').send(joinBytes(parts))
+  }
+
+  const send = (reply: FastifyReply, parts: Parts): void => {
+    parts.push(RESULTS_CLOSE)
+    reply.type('application/json').send(joinBytes(parts))
+  }
+
+  // Not an async function: a device's refresh answered from kept results is sent before returning,
+  // with no promise for Fastify to wait on.
+  app.post('/snaps/refresh', { bodyLimit: 16 << 20 }, (req, reply): Promise<void> | undefined => {
+    let parsed
+    try { parsed = parseRefreshRequest(req.body) } catch (err) {
+      if (!(err instanceof BadRequest)) throw err
+      sendError(reply, 400, 'invalid-request', err.message)
+      return undefined
+    }
+    const device = deviceOf(req)
+    // snapd always sends Snap-Device-Architecture; a bare client that does not gets amd64 builds.
+    const env = { architecture: device.architecture ?? 'amd64', series: device.series }
+    const contexts = contextsByKey(parsed.contexts)
+    // Download URLs carry the public base, which can follow the request's Host.
+    const keyTail = `\0${publicBase(deps.urls)}`
+    const envShape = snapEnvShape(env)
+    const kept = keptParts(parsed.actions, contexts, env, envShape, keyTail)
+    if (kept && parsed.fetches.length === 0) { send(reply, kept); return undefined }
+    const { actions, fetches, maxFormats } = parsed
+    return (kept ? Promise.resolve(kept) : renderedParts(actions, contexts, env, envShape, keyTail)).then(async (parts) => {
+      await fetchResults(parts, fetches, maxFormats, actions.length)
+      send(reply, parts)
+    })
   })
 }
 
-interface CachedSnap {
-  /** The public URL base the download URL in it was made with. */
-  readonly base: string
-  /** The `snap` object's JSON and the `}` closing its result. */
-  readonly bytes: Buffer
-}
+const RESULTS_OPEN = '{"results":['
+const RESULTS_CLOSE = '],"error-list":[]}'
+const EMPTY = ''
