@@ -59,7 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await view.loadAll()
   // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
-  app.addHook('onClose', async () => view.stop())
+  app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
   const imports = createImportService({
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
     onCommitted: (ids) => view.reload(ids),

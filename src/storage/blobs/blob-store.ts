@@ -45,8 +45,13 @@ export interface BlobStore {
    * download is a round trip to the thread pool (bench/snapstore range requests).
    */
   open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }>
-  /** Positional reads into the caller's buffers (downloads reuse theirs). Rejects with code ENOENT when absent. */
+  /**
+   * Positional reads into the caller's buffers (downloads reuse theirs). Rejects with code ENOENT
+   * when absent. Files may stay open after close() for the next download, until closeIdle().
+   */
   openFile(sha256: string): Promise<BlobFile>
+  /** Closes the files openFile keeps open that no one holds (at shutdown). */
+  closeIdle(): Promise<void>
   /** A local path to read the blob with random access (zip reading). */
   path(sha256: string): string
   create(): Promise<BlobWriter>

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { BlobFile, BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
+import { OpenFiles } from './open-files.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
@@ -37,6 +38,9 @@ export class FsBlobStore implements BlobStore {
   readonly root: string
   readonly tmp: string
 
+  /** Up to this many downloaded blobs' files stay open when no download holds them. */
+  private readonly openFiles = new OpenFiles(64)
+
   constructor(dataDir: string) {
     this.root = join(dataDir, 'blobs')
     this.tmp = join(dataDir, 'tmp')
@@ -59,11 +63,11 @@ export class FsBlobStore implements BlobStore {
   }
 
   async openFile(sha256: string): Promise<BlobFile> {
-    const fh = await open(this.path(sha256), 'r')
-    return {
-      read: async (into, position, length) => (await fh.read(into, 0, length, position)).bytesRead,
-      close: () => fh.close(),
-    }
+    return this.openFiles.acquire(sha256, this.path(sha256))
+  }
+
+  closeIdle(): Promise<void> {
+    return this.openFiles.closeIdle()
   }
 
   async create(): Promise<BlobWriter> {
@@ -75,6 +79,7 @@ export class FsBlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     if (!SHA256_HEX.test(sha256)) return
+    await this.openFiles.forget(sha256)
     await rm(this.path(sha256), { force: true })
   }
 }
