@@ -221,6 +221,34 @@ export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string
   return `${action.action}\0${envShape}\0${action.revision ?? '-'}\0${action.channel ?? '-'}\0${epochKey(action.epoch)}`
 }
 
+const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): boolean =>
+  !a || !b ? !a && !b : a.read.length === b.read.length && a.write.length === b.write.length
+    && a.read.every((x, i) => x === b.read[i]) && a.write.every((x, i) => x === b.write[i])
+
+/**
+ * snapActionShape(action, contexts, envShape) + suffix for the actions of one request, the string
+ * reused while an action's inputs are the previous action's (a device's refresh: the same channel
+ * and epoch for nearly every snap), so it is built and hashed once, not once per action.
+ */
+export function snapShaper(contexts: ReadonlyMap<string, SnapContext>, envShape: string, suffix: string): (action: SnapAction) => string {
+  let last: { kind: SnapAction['action']; revision: number | undefined; channel: string | undefined; epoch: Epoch | null | undefined; shape: string } | undefined
+  return (a) => {
+    let channel: string | undefined
+    let epoch: Epoch | null | undefined
+    if (a.action === 'refresh') {
+      const ctx = contexts.get(a.instanceKey)
+      channel = a.channel ?? ctx?.trackingChannel
+      epoch = ctx ? ctx.epoch ?? EPOCH_ZERO : null
+    } else {
+      channel = a.channel
+      epoch = a.epoch
+    }
+    if (last && last.kind === a.action && last.revision === a.revision && last.channel === channel && sameEpoch(last.epoch, epoch)) return last.shape
+    last = { kind: a.action, revision: a.revision, channel, epoch, shape: snapActionShape(a, contexts, envShape) + suffix }
+    return last.shape
+  }
+}
+
 function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): SnapOutcome {
   const pkg = snapPackageOf(index, action, contexts, env)
   if (action.action === 'refresh') {

@@ -154,6 +154,18 @@ describe('POST /v2/snaps/refresh: refresh from context', () => {
     expect(ok.results[0].snap).toMatchObject({ revision: 13, epoch: { read: [1], write: [1] } })
   })
 
+  it('answers the same bytes from kept results, in any order and mixed with installs', async () => {
+    const context = [ctx(HELLO, 1, 'latest/edge'), ctx(MULTI, 10, 'latest/stable')]
+    const first = await refresh({ context, actions: [refreshAction(HELLO), refreshAction(MULTI), install('hello')] })
+    const again = await refresh({ context, actions: [refreshAction(HELLO), refreshAction(MULTI), install('hello')] })
+    expect(again.json).toEqual(first.json)
+    // Kept results that were first now come after others, and the other way round.
+    const swapped = await refresh({ context, actions: [install('hello'), refreshAction(MULTI), refreshAction(HELLO)] })
+    expect(swapped.results).toEqual([first.results[2], first.results[1], first.results[0]])
+    const alone = await refresh({ context: context.slice(1), actions: [refreshAction(MULTI)] })
+    expect(alone.results).toEqual([first.results[1]])
+  })
+
   it('answers id-not-found for a snap the store does not have', async () => {
     const gone = 'G'.repeat(32)
     const { results } = await refresh({ context: [ctx(gone, 3, 'stable')], actions: [refreshAction(gone)] })

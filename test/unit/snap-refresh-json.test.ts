@@ -6,7 +6,7 @@ import { DerivedCache } from '../../src/catalog/derived-cache.js'
 import { parseChannel } from '../../src/catalog/channel.js'
 import type { IndexedPackage, IndexedRevision } from '../../src/catalog/index.js'
 import { CatalogIndex } from '../../src/catalog/index.js'
-import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snapChannelPick, snapEnvShape, type SnapAction, type SnapContext } from '../../src/catalog/snap-select.js'
+import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snapChannelPick, snapEnvShape, snapShaper, type SnapAction, type SnapContext } from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
 import { foundResultRest, refreshResultWire, resultHead } from '../../src/snapstore/to-wire.js'
@@ -173,5 +173,34 @@ describe('snapActionShape', () => {
       shape(refresh, []),
     ]
     expect(new Set(shapes).size).toBe(shapes.length)
+  })
+})
+
+describe('snapShaper', () => {
+  it('gives snapActionShape + suffix for every action, reusing the string while inputs repeat', () => {
+    const ctxs: SnapContext[] = [
+      { snapId: 'A', instanceKey: 'A', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } },
+      { snapId: 'B', instanceKey: 'B', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } },
+      { snapId: 'C', instanceKey: 'C', revision: 1, trackingChannel: 'latest/edge', epoch: { read: [0], write: [0] } },
+      { snapId: 'D', instanceKey: 'D', revision: 1, trackingChannel: 'latest/edge', epoch: { read: [0, 1], write: [1] } },
+      { snapId: 'E', instanceKey: 'E', revision: 1, trackingChannel: 'latest/edge' },
+    ]
+    const actions: SnapAction[] = [
+      ...ctxs.map((c): SnapAction => ({ action: 'refresh', instanceKey: c.instanceKey, snapId: c.snapId })),
+      { action: 'refresh', instanceKey: 'nowhere', snapId: 'F' },
+      { action: 'refresh', instanceKey: 'E', snapId: 'E', channel: 'beta' },
+      { action: 'refresh', instanceKey: 'E', snapId: 'E', channel: 'beta', revision: 3 },
+      { action: 'install', instanceKey: 'install-1', name: 'x', channel: 'beta', epoch: null },
+      { action: 'install', instanceKey: 'install-2', name: 'y', channel: 'beta' },
+      { action: 'download', instanceKey: 'download-1', name: 'y', channel: 'beta' },
+      { action: 'install', instanceKey: 'install-3', name: 'y', channel: 'beta', epoch: { read: [2], write: [2] } },
+    ]
+    const contexts = contextsByKey(ctxs)
+    const env = snapEnvShape({ architecture: 'amd64', series: '16' })
+    const shapeOf = snapShaper(contexts, env, '|tail')
+    const got = actions.map(shapeOf)
+    expect(got).toEqual(actions.map((a) => snapActionShape(a, contexts, env) + '|tail'))
+    expect(got[1]).toBe(got[0])
+    expect(new Set(got).size).toBe(9) // A = B; C = E (no epoch is epoch 0); installs x = y (null and absent epochs)
   })
 })

@@ -1,7 +1,7 @@
 // POST /v2/snaps/refresh (spec §4): install, download and refresh actions resolved against the
 // index, fetch-assertions against the assertion store; one result per action, matched by key.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { contextsByKey, resolveSnapActions, snapActionShape, snapEnvShape, snapPackageOf, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
+import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapShaper, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
 import { joinBytes } from '../../http/join-bytes.js'
@@ -19,40 +19,52 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
   // and the rest is a function of the action's shape (catalog/snap-select.ts snapActionShape), the
   // package object (replaced whenever the package is reloaded), the revision's snap-yaml
   // (immutable) and the public URL base: it is kept per shape and base, for that package object.
-  const rests = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES, (b) => b.length)
+  // snapd's refresh actions use the snap-id as instance-key (spec §4.1): for those the whole
+  // result is kept, with a leading comma, so a device's refresh is 30 copies of kept bytes.
+  const rests = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES / 4, (b) => b.length)
+  const wholes = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES, (b) => b.length)
 
   /** The answer's parts if every action has a kept result; undefined at the first that has none. */
-  const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, envShape: string, keyTail: string): Parts | undefined => {
+  const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Parts | undefined => {
     const index = deps.view.index
     const parts: Parts = [RESULTS_OPEN]
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!
       const pkg = snapPackageOf(index, a, contexts, env)
-      const rest = pkg && rests.get(pkg, snapActionShape(a, contexts, envShape) + keyTail)
-      if (!rest) return undefined
-      parts.push(resultHead(a, i > 0), rest)
+      if (!pkg) return undefined
+      if (a.instanceKey === pkg.id) {
+        const whole = wholes.get(pkg, keyOf(a))
+        if (!whole) return undefined
+        parts.push(i > 0 ? whole : whole.subarray(1))
+      } else {
+        const rest = rests.get(pkg, keyOf(a))
+        if (!rest) return undefined
+        parts.push(resultHead(a, i > 0), rest)
+      }
     }
     return parts
   }
 
-  /** Resolves every action; only revisions whose rest is not kept yet wait for their snap-yaml. */
-  const renderedParts = async (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, envShape: string, keyTail: string): Promise<Parts> => {
+  /** Resolves every action; only revisions whose result is not kept yet wait for their snap-yaml. */
+  const renderedParts = async (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Promise<Parts> => {
     const outcomes = resolveSnapActions(deps.view.index, contexts, actions, env)
     const parts: Parts = [RESULTS_OPEN]
     const misses: Array<Promise<void>> = []
     outcomes.forEach((o, i) => {
-      const sep = i > 0 ? ',' : ''
-      if (o.kind !== 'found') { parts.push(sep + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
-      parts.push(resultHead(o.action, i > 0))
-      const at = parts.push(EMPTY) - 1
-      const key = snapActionShape(o.action, contexts, envShape) + keyTail
-      const kept = rests.get(o.pkg, key)
-      if (kept) { parts[at] = kept; return }
+      const comma = i > 0
+      if (o.kind !== 'found') { parts.push((comma ? ',' : '') + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
+      const key = keyOf(o.action)
+      const whole = o.action.instanceKey === o.pkg.id
+      const kept = whole ? wholes.get(o.pkg, key) : rests.get(o.pkg, key)
+      if (!whole) parts.push(resultHead(o.action, comma))
+      const at = parts.push(kept ? (whole && !comma ? kept.subarray(1) : kept) : EMPTY) - 1
+      if (kept) return
       misses.push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
-        const rest = Buffer.from(foundResultRest(deps.urls, o, texts?.snapYaml))
+        const rest = foundResultRest(deps.urls, o, texts?.snapYaml)
+        const bytes = Buffer.from(whole ? resultHead(o.action, true) + rest : rest)
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) rests.set(o.pkg, key, rest)
-        parts[at] = rest
+        if (texts) (whole ? wholes : rests).set(o.pkg, key, bytes)
+        parts[at] = whole && !comma ? bytes.subarray(1) : bytes
       }))
     })
     await Promise.all(misses)
@@ -95,11 +107,11 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     const contexts = contextsByKey(parsed.contexts)
     // Download URLs carry the public base, which can follow the request's Host.
     const keyTail = `\0${publicBase(deps.urls)}`
-    const envShape = snapEnvShape(env)
-    const kept = keptParts(parsed.actions, contexts, env, envShape, keyTail)
+    const keyOf = snapShaper(contexts, snapEnvShape(env), keyTail)
+    const kept = keptParts(parsed.actions, contexts, env, keyOf)
     if (kept && parsed.fetches.length === 0) { send(reply, kept); return undefined }
     const { actions, fetches, maxFormats } = parsed
-    return (kept ? Promise.resolve(kept) : renderedParts(actions, contexts, env, envShape, keyTail)).then(async (parts) => {
+    return (kept ? Promise.resolve(kept) : renderedParts(actions, contexts, env, keyOf)).then(async (parts) => {
       await fetchResults(parts, fetches, maxFormats, actions.length)
       send(reply, parts)
     })
