@@ -69,6 +69,10 @@ export interface IndexedPackage {
 export class CatalogIndex {
   private readonly byName = new Map<string, IndexedPackage>() // key: namespace-less "<type-group>:<name>"
   private readonly byId = new Map<string, IndexedPackage>()
+  private changes = 0
+
+  /** Changes whenever a package is put or removed: what was derived at one generation holds while it lasts. */
+  get generation(): number { return this.changes }
 
   private static key(type: PackageType, name: string): string {
     return `${type === 'snap' ? 'snap' : 'charmhub'}:${name}`
@@ -79,6 +83,7 @@ export class CatalogIndex {
     if (old) this.byName.delete(CatalogIndex.key(old.type, old.name))
     this.byId.set(pkg.id, pkg)
     this.byName.set(CatalogIndex.key(pkg.type, pkg.name), pkg)
+    this.changes++
   }
 
   remove(id: string): void {
@@ -86,6 +91,7 @@ export class CatalogIndex {
     if (!old) return
     this.byId.delete(id)
     this.byName.delete(CatalogIndex.key(old.type, old.name))
+    this.changes++
   }
 
   /** A charm or bundle by Charmhub name. */

@@ -81,8 +81,17 @@ describe.each(dialects)('%s: push-snap', (dialect) => {
     // without --push-channel-map an occupied channel keeps its revision
     const held = await t.push('/admin/v1/snaps', 'hello_4.snap', await packPair(next))
     expect(held.body.revisions[0]).toMatchObject({ status: 'unchanged', held: [{ channel: 'latest/stable', revision: 3 }] })
+    // A device's refresh, answered twice (the second from kept results), then again after the move.
+    const id = snapIdOf('hello')
+    const deviceRefresh = async () => (await t.app.inject({
+      method: 'POST', url: '/v2/snaps/refresh', headers: { 'content-type': 'application/json', 'snap-device-architecture': 'amd64', 'snap-device-series': '16' },
+      payload: JSON.stringify({ context: [{ 'snap-id': id, 'instance-key': id, revision: 3, 'tracking-channel': 'latest/stable', epoch: { read: [0], write: [0] } }], actions: [{ action: 'refresh', 'instance-key': id, 'snap-id': id }] }),
+    })).json().results[0].snap.revision
+    expect(await deviceRefresh()).toBe(3)
+    expect(await deviceRefresh()).toBe(3)
     const moved = await t.push('/admin/v1/snaps?push-channel-map=true', 'hello_4.snap', await packPair(next))
     expect(moved.body.revisions[0]).toMatchObject({ status: 'updated', released: ['latest/stable'] })
+    expect(await deviceRefresh()).toBe(4)
   })
 
   it('applies push_channel releases in file order: the last for a channel wins', async () => {

@@ -10,6 +10,7 @@ import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snap
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
 import { foundResultRest, refreshResultWire, resultHead } from '../../src/snapstore/to-wire.js'
+import { KeptResults } from '../../src/snapstore/kept-results.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
@@ -202,5 +203,34 @@ describe('snapShaper', () => {
     expect(got).toEqual(actions.map((a) => snapActionShape(a, contexts, env) + '|tail'))
     expect(got[1]).toBe(got[0])
     expect(new Set(got).size).toBe(9) // A = B; C = E (no epoch is epoch 0); installs x = y (null and absent epochs)
+  })
+})
+
+describe('KeptResults', () => {
+  it('finds a whole result by snap-id only while the index is unchanged and the key matches', () => {
+    const index = new CatalogIndex()
+    const a = snap('a')
+    const b = snap('b')
+    index.put(a)
+    index.put(b)
+    const kept = new KeptResults(index)
+    const bytes = Buffer.from(',{"result":"refresh"}')
+    kept.setWhole(a, 'k', bytes)
+    expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
+    expect(kept.wholeBySnapId(a.id, 'other')).toBeUndefined()
+    expect(kept.wholeBySnapId(b.id, 'k')).toBeUndefined()
+    // Any change to the index: looked up again through the package, which for `a` is the same object.
+    index.put({ ...b })
+    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
+    expect(kept.whole(a, 'k')).toBe(bytes)
+    expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
+    // `a` reloaded: its old results are gone for good.
+    const reloaded = { ...a }
+    index.put(reloaded)
+    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
+    expect(kept.whole(reloaded, 'k')).toBeUndefined()
+    // A result made from the replaced object (a request that was in flight) is not found by snap-id.
+    kept.setWhole(a, 'k', bytes)
+    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
   })
 })

@@ -3,26 +3,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapShaper, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
-import { DerivedCache } from '../../catalog/derived-cache.js'
+import { KeptResults } from '../kept-results.js'
 import { joinBytes } from '../../http/join-bytes.js'
 import { assertionUrl, foundResultRest, publicBase, refreshResultWire, resultHead } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
-/** Bytes of kept results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs). */
-const MAX_CACHED_RESULT_BYTES = 32 << 20
-
 type Parts = Array<string | Buffer>
 
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
-  // A found result is resultHead (action and instance-key) + its rest (to-wire.ts foundResultRest),
-  // and the rest is a function of the action's shape (catalog/snap-select.ts snapActionShape), the
-  // package object (replaced whenever the package is reloaded), the revision's snap-yaml
-  // (immutable) and the public URL base: it is kept per shape and base, for that package object.
-  // snapd's refresh actions use the snap-id as instance-key (spec §4.1): for those the whole
-  // result is kept, with a leading comma, so a device's refresh is 30 copies of kept bytes.
-  const rests = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES / 4, (b) => b.length)
-  const wholes = new DerivedCache<string, Buffer>(MAX_CACHED_RESULT_BYTES, (b) => b.length)
+  const kept = new KeptResults(deps.view.index)
 
   /** The answer's parts if every action has a kept result; undefined at the first that has none. */
   const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Parts | undefined => {
@@ -30,17 +20,21 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     const parts: Parts = [RESULTS_OPEN]
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!
-      const pkg = snapPackageOf(index, a, contexts, env)
-      if (!pkg) return undefined
-      if (a.instanceKey === pkg.id) {
-        const whole = wholes.get(pkg, keyOf(a))
-        if (!whole) return undefined
-        parts.push(i > 0 ? whole : whole.subarray(1))
-      } else {
-        const rest = rests.get(pkg, keyOf(a))
-        if (!rest) return undefined
-        parts.push(resultHead(a, i > 0), rest)
+      let whole = a.snapId === a.instanceKey ? kept.wholeBySnapId(a.instanceKey, keyOf(a)) : undefined
+      if (!whole) {
+        const pkg = snapPackageOf(index, a, contexts, env)
+        if (!pkg) return undefined
+        if (a.instanceKey === pkg.id) {
+          whole = kept.whole(pkg, keyOf(a))
+          if (!whole) return undefined
+        } else {
+          const rest = kept.rest(pkg, keyOf(a))
+          if (!rest) return undefined
+          parts.push(resultHead(a, i > 0), rest)
+          continue
+        }
       }
+      parts.push(i > 0 ? whole : whole.subarray(1))
     }
     return parts
   }
@@ -55,16 +49,16 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
       if (o.kind !== 'found') { parts.push((comma ? ',' : '') + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
       const key = keyOf(o.action)
       const whole = o.action.instanceKey === o.pkg.id
-      const kept = whole ? wholes.get(o.pkg, key) : rests.get(o.pkg, key)
+      const bytes = whole ? kept.whole(o.pkg, key) : kept.rest(o.pkg, key)
       if (!whole) parts.push(resultHead(o.action, comma))
-      const at = parts.push(kept ? (whole && !comma ? kept.subarray(1) : kept) : EMPTY) - 1
-      if (kept) return
+      const at = parts.push(bytes ? (whole && !comma ? bytes.subarray(1) : bytes) : EMPTY) - 1
+      if (bytes) return
       misses.push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
         const rest = foundResultRest(deps.urls, o, texts?.snapYaml)
-        const bytes = Buffer.from(whole ? resultHead(o.action, true) + rest : rest)
+        const fresh = Buffer.from(whole ? resultHead(o.action, true) + rest : rest)
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) (whole ? wholes : rests).set(o.pkg, key, bytes)
-        parts[at] = whole && !comma ? bytes.subarray(1) : bytes
+        if (texts) { if (whole) kept.setWhole(o.pkg, key, fresh); else kept.setRest(o.pkg, key, fresh) }
+        parts[at] = whole && !comma ? fresh.subarray(1) : fresh
       }))
     })
     await Promise.all(misses)
@@ -108,10 +102,10 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     // Download URLs carry the public base, which can follow the request's Host.
     const keyTail = `\0${publicBase(deps.urls)}`
     const keyOf = snapShaper(contexts, snapEnvShape(env), keyTail)
-    const kept = keptParts(parsed.actions, contexts, env, keyOf)
-    if (kept && parsed.fetches.length === 0) { send(reply, kept); return undefined }
+    const ready = keptParts(parsed.actions, contexts, env, keyOf)
+    if (ready && parsed.fetches.length === 0) { send(reply, ready); return undefined }
     const { actions, fetches, maxFormats } = parsed
-    return (kept ? Promise.resolve(kept) : renderedParts(actions, contexts, env, keyOf)).then(async (parts) => {
+    return (ready ? Promise.resolve(ready) : renderedParts(actions, contexts, env, keyOf)).then(async (parts) => {
       await fetchResults(parts, fetches, maxFormats, actions.length)
       send(reply, parts)
     })
