@@ -28,6 +28,8 @@ export async function serve(config: Config): Promise<void> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   boundPort = port
   logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
+  // Log lines are written in batches (log.ts); scripts and supervisors wait for this one.
+  logger.flush()
 
   let closing = false
   const shutdown = async (signal: string) => {
