@@ -65,3 +65,27 @@ export class DerivedCache<K, V> {
     }
   }
 }
+
+/**
+ * The value last kept or used per handle (a snap-id, a charm name) with its key, valid for the index
+ * generation the handle was resolved in: while nothing in the index changes, a handle names the
+ * same package object, so the value is found without looking the package (and its DerivedCache
+ * entries) up. Callers pass the generation at which they looked the package up; a value computed
+ * across a change (an import finished meanwhile) is not remembered. Cleared when it outgrows `max`.
+ */
+export class RecentByHandle<V> {
+  private readonly entries = new Map<string, { readonly generation: number; readonly key: string; readonly value: V }>()
+
+  constructor(private readonly index: { readonly generation: number }, private readonly max: number) {}
+
+  get(handle: string, key: string): V | undefined {
+    const e = this.entries.get(handle)
+    return e && e.generation === this.index.generation && e.key === key ? e.value : undefined
+  }
+
+  remember(handle: string, key: string, value: V, generation: number): void {
+    if (generation !== this.index.generation) return
+    if (this.entries.size >= this.max) this.entries.clear()
+    this.entries.set(handle, { generation, key, value })
+  }
+}

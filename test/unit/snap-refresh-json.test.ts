@@ -215,7 +215,7 @@ describe('KeptResults', () => {
     index.put(b)
     const kept = new KeptResults(index)
     const bytes = Buffer.from(',{"result":"refresh"}')
-    kept.setWhole(a, 'k', bytes)
+    kept.setWhole(a, 'k', bytes, index.generation)
     expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
     expect(kept.wholeBySnapId(a.id, 'other')).toBeUndefined()
     expect(kept.wholeBySnapId(b.id, 'k')).toBeUndefined()
@@ -225,12 +225,13 @@ describe('KeptResults', () => {
     expect(kept.whole(a, 'k')).toBe(bytes)
     expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
     // `a` reloaded: its old results are gone for good.
+    const before = index.generation
     const reloaded = { ...a }
     index.put(reloaded)
     expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
     expect(kept.whole(reloaded, 'k')).toBeUndefined()
     // A result made from the replaced object (a request that was in flight) is not found by snap-id.
-    kept.setWhole(a, 'k', bytes)
+    kept.setWhole(a, 'k', bytes, before)
     expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
   })
 })

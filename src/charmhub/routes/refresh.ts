@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
-import { DerivedCache } from '../../catalog/derived-cache.js'
+import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
 import { fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
@@ -82,25 +82,42 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   // actionShape) from the same package object: only instance-key differs, and it comes after the
   // charm entity, whose texts could hold anything. A request whose actions all have one is answered
   // without selection, rendering or a promise.
+  // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
+  // the name alone while the index is unchanged.
+  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME)
+  const nameOf = (a: RefreshAction): string | undefined => (a.action !== 'refresh' && a.id === undefined ? a.name : undefined)
+
   const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): string[] | undefined => {
     const index = deps.view.index
     const out: string[] = []
     for (const a of actions) {
-      const pkg = packageOf(index, a, contexts)
-      const t = pkg && cache.get(pkg, actionShape(a, contexts) + keyTail)
-      if (!t) return undefined
+      const key = actionShape(a, contexts) + keyTail
+      const name = nameOf(a)
+      let t = name !== undefined ? byName.get(name, key) : undefined
+      if (!t) {
+        const pkg = packageOf(index, a, contexts)
+        t = pkg && cache.get(pkg, key)
+        if (!t) return undefined
+        if (name !== undefined) byName.remember(name, key, t, index.generation)
+      }
       out.push(fillTemplate(t, a.instanceKey))
     }
     return out
   }
 
   const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<string[]> => {
+    const generation = deps.view.index.generation
     const outcomes = resolveRefresh(deps.view.index, contexts, actions)
     return Promise.all(outcomes.map(async (o) => {
       if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields))
+      const key = actionShape(o.action, contexts) + keyTail
+      const kept = cache.get(o.pkg, key)
+      if (kept) return fillTemplate(kept, o.action.instanceKey)
       const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
       const t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, fields))
-      cache.set(o.pkg, actionShape(o.action, contexts) + keyTail, t)
+      cache.set(o.pkg, key, t)
+      const name = nameOf(o.action)
+      if (name !== undefined) byName.remember(name, key, t, generation)
       return fillTemplate(t, o.action.instanceKey)
     }))
   }
@@ -119,7 +136,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
       return undefined
     }
     const { contexts, actions, fields } = parsed
-    // Download URLs carry the public base, which can follow the request's Host.
+    // Download URLs carry the public base (known only once the server listens, with --port 0).
     const keyTail = `\0${fields?.join(',') ?? '*'}\0${deps.urls.storeUrl('')}`
     const cached = cachedResults(contexts, actions, keyTail)
     if (cached) { send(reply, cached); return undefined }
@@ -128,3 +145,5 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
 }
 
 const MAX_CACHED_RESULT_BYTES = 128 << 20
+/** Names whose last result is found by name alone (cleared past this; the per-package cache still answers). */
+const MAX_RECENT_BY_NAME = 20_000

@@ -41,6 +41,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
 
   /** Resolves every action; only revisions whose result is not kept yet wait for their snap-yaml. */
   const renderedParts = async (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Promise<Parts> => {
+    const generation = deps.view.index.generation
     const outcomes = resolveSnapActions(deps.view.index, contexts, actions, env)
     const parts: Parts = [RESULTS_OPEN]
     const misses: Array<Promise<void>> = []
@@ -57,7 +58,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
         const rest = foundResultRest(deps.urls, o, texts?.snapYaml)
         const fresh = Buffer.from(whole ? resultHead(o.action, true) + rest : rest)
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) { if (whole) kept.setWhole(o.pkg, key, fresh); else kept.setRest(o.pkg, key, fresh) }
+        if (texts) { if (whole) kept.setWhole(o.pkg, key, fresh, generation); else kept.setRest(o.pkg, key, fresh) }
         parts[at] = whole && !comma ? fresh.subarray(1) : fresh
       }))
     })
@@ -99,7 +100,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     // snapd always sends Snap-Device-Architecture; a bare client that does not gets amd64 builds.
     const env = { architecture: device.architecture ?? 'amd64', series: device.series }
     const contexts = contextsByKey(parsed.contexts)
-    // Download URLs carry the public base, which can follow the request's Host.
+    // Download URLs carry the public base (known only once the server listens, with --port 0).
     const keyTail = `\0${publicBase(deps.urls)}`
     const keyOf = snapShaper(contexts, snapEnvShape(env), keyTail)
     const ready = keptParts(parsed.actions, contexts, env, keyOf)
