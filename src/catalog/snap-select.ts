@@ -207,18 +207,37 @@ const epochKey = (e: Epoch | null | undefined): string =>
 /** The part of an action's shape that every action of a request shares (snapActionShape). */
 export const snapEnvShape = (env: SnapEnv): string => `${env.architecture}\0${env.series}`
 
+/** What resolveOne reads of an action besides the package: its kind, revision, channel and installed epoch (null: no context). */
+interface ShapeInputs { kind: SnapAction['action']; revision: number | undefined; channel: string | undefined; epoch: Epoch | null | undefined }
+
+/** Fills `into` (reused across a request's actions: no allocation per snap). */
+function readShapeInputs(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, into: ShapeInputs): ShapeInputs {
+  into.kind = action.action
+  into.revision = action.revision
+  if (action.action === 'refresh') {
+    const ctx = contexts.get(action.instanceKey)
+    into.channel = action.channel ?? ctx?.trackingChannel
+    into.epoch = ctx ? ctx.epoch ?? EPOCH_ZERO : null
+  } else {
+    into.channel = action.channel
+    into.epoch = action.epoch
+  }
+  return into
+}
+
+const newShapeInputs = (): ShapeInputs => ({ kind: 'install', revision: undefined, channel: undefined, epoch: undefined })
+
+const formatShape = (s: ShapeInputs, envShape: string): string =>
+  `${s.kind}\0${envShape}\0${s.revision ?? '-'}\0${s.channel ?? '-'}\0${epochKey(s.epoch)}`
+
 /**
  * Everything besides the package (snapPackageOf) and the instance-key that an action's outcome
  * depends on, as a string: two actions with the same shape resolve alike against the same package
  * object. `envShape` is snapEnvShape of the request's device. Kept beside resolveOne, which must
- * read nothing that this leaves out.
+ * read nothing that readShapeInputs leaves out.
  */
 export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, envShape: string): string {
-  if (action.action === 'refresh') {
-    const ctx = contexts.get(action.instanceKey)
-    return `r\0${envShape}\0${action.revision ?? '-'}\0${action.channel ?? ctx?.trackingChannel ?? '-'}\0${ctx ? epochKey(ctx.epoch ?? EPOCH_ZERO) : '-'}`
-  }
-  return `${action.action}\0${envShape}\0${action.revision ?? '-'}\0${action.channel ?? '-'}\0${epochKey(action.epoch)}`
+  return formatShape(readShapeInputs(action, contexts, newShapeInputs()), envShape)
 }
 
 const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): boolean =>
@@ -231,20 +250,12 @@ const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): bo
  * and epoch for nearly every snap), so it is built and hashed once, not once per action.
  */
 export function snapShaper(contexts: ReadonlyMap<string, SnapContext>, envShape: string, suffix: string): (action: SnapAction) => string {
-  let last: { kind: SnapAction['action']; revision: number | undefined; channel: string | undefined; epoch: Epoch | null | undefined; shape: string } | undefined
+  const cur = newShapeInputs()
+  let last: { inputs: ShapeInputs; shape: string } | undefined
   return (a) => {
-    let channel: string | undefined
-    let epoch: Epoch | null | undefined
-    if (a.action === 'refresh') {
-      const ctx = contexts.get(a.instanceKey)
-      channel = a.channel ?? ctx?.trackingChannel
-      epoch = ctx ? ctx.epoch ?? EPOCH_ZERO : null
-    } else {
-      channel = a.channel
-      epoch = a.epoch
-    }
-    if (last && last.kind === a.action && last.revision === a.revision && last.channel === channel && sameEpoch(last.epoch, epoch)) return last.shape
-    last = { kind: a.action, revision: a.revision, channel, epoch, shape: snapActionShape(a, contexts, envShape) + suffix }
+    const s = readShapeInputs(a, contexts, cur)
+    if (last && last.inputs.kind === s.kind && last.inputs.revision === s.revision && last.inputs.channel === s.channel && sameEpoch(last.inputs.epoch, s.epoch)) return last.shape
+    last = { inputs: { ...s }, shape: formatShape(s, envShape) + suffix }
     return last.shape
   }
 }

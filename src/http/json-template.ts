@@ -1,19 +1,20 @@
 /**
  * A JSON text with one string value left open: `render` gets a placeholder and its output is split
- * around the placeholder's last occurrence, so filling it costs a concatenation, not a
- * serialisation. Strings, not Buffers: an answer assembled per request as a Buffer costs an
- * off-heap allocation each time, measurably slower than V8's string concatenation (bench/charmhub).
- * The caller makes sure that the placeholder's last occurrence is the one it put there (nothing
- * after it in the rendered object may carry arbitrary text).
+ * around the placeholder, so filling it costs a concatenation, not a serialisation. Strings, not
+ * Buffers: an answer assembled per request as a Buffer costs an off-heap allocation each time,
+ * measurably slower than V8's string concatenation (bench/charmhub). The caller says where its
+ * slot is, so that the occurrence found is the one it put there: `last` when nothing after the
+ * slot carries arbitrary text (which could hold the placeholder's text), `first` when nothing
+ * before it does.
  */
 export interface JsonTemplate { readonly head: string; readonly tail: string }
 
 const PLACEHOLDER = '\u0000airlock-slot\u0000'
 const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER)
 
-export function jsonTemplate(render: (placeholder: string) => unknown): JsonTemplate {
+export function jsonTemplate(render: (placeholder: string) => unknown, slot: 'first' | 'last' = 'last'): JsonTemplate {
   const json = JSON.stringify(render(PLACEHOLDER))
-  const at = json.lastIndexOf(PLACEHOLDER_JSON)
+  const at = slot === 'last' ? json.lastIndexOf(PLACEHOLDER_JSON) : json.indexOf(PLACEHOLDER_JSON)
   if (at < 0) throw new Error('jsonTemplate: the rendered value does not hold the placeholder')
   return { head: json.slice(0, at), tail: json.slice(at + PLACEHOLDER_JSON.length) }
 }

@@ -1,6 +1,6 @@
 // Refresh results kept between requests (the route's hot path: a device's refresh is mostly kept
-// bytes). A found result is resultHead (action and instance-key) + its rest (to-wire.ts
-// foundResultRest), and the rest is a function of the action's shape (catalog/snap-select.ts
+// bytes). A found result is its JSON up to the instance-key's value (the action kind), the
+// instance-key, and the rest; the rest is a function of the action's shape (catalog/snap-select.ts
 // snapActionShape), the package object (replaced whenever the package is reloaded), the revision's
 // snap-yaml (immutable) and the public URL base: kept per shape and base for that package object.
 // snapd's refresh actions use the snap-id as instance-key (spec §4.1): for those the whole result
@@ -15,8 +15,11 @@ const MAX_BY_SNAP_ID = 20_000
 
 const byteLength = (b: Buffer): number => b.length
 
+/** A found result split around its instance-key's value (a JsonTemplate with the rest as bytes). */
+export interface SplitResult { readonly head: string; readonly tail: Buffer }
+
 export class KeptResults {
-  private readonly rests = new DerivedCache<string, Buffer>(MAX_KEPT_BYTES / 4, byteLength)
+  private readonly rests = new DerivedCache<string, SplitResult>(MAX_KEPT_BYTES / 4, (r) => r.head.length + r.tail.length)
   private readonly wholes = new DerivedCache<string, Buffer>(MAX_KEPT_BYTES, byteLength)
   /**
    * The last whole result kept or used per snap-id: a device's refresh needs no lookup of the
@@ -45,6 +48,6 @@ export class KeptResults {
     this.bySnapId.remember(pkg.id, key, bytes, generation)
   }
 
-  rest(pkg: IndexedPackage, key: string): Buffer | undefined { return this.rests.get(pkg, key) }
-  setRest(pkg: IndexedPackage, key: string, bytes: Buffer): void { this.rests.set(pkg, key, bytes) }
+  rest(pkg: IndexedPackage, key: string): SplitResult | undefined { return this.rests.get(pkg, key) }
+  setRest(pkg: IndexedPackage, key: string, split: SplitResult): void { this.rests.set(pkg, key, split) }
 }

@@ -97,26 +97,6 @@ export function refreshResultWire(urls: PublicUrls, o: SnapOutcome, snapYaml: st
   }
 }
 
-/**
- * A found refresh result's JSON is resultHead(action) + foundResultRest(...): the same bytes as
- * JSON.stringify(refreshResultWire(...)). The rest (from "snap-id" to the result's closing brace)
- * depends on the package, the revision and its snap-yaml, the channel and the public URL base, not
- * on the instance-key, so the route keeps it.
- */
-export function resultHead(action: SnapOutcome['action'], comma = false): string {
-  return `${comma ? ',' : ''}${HEAD_START[action.action]}${JSON.stringify(action.instanceKey)},`
-}
-
-/** Each action's result JSON up to the instance-key's value. */
-const HEAD_START = {
-  install: '{"result":"install","instance-key":', download: '{"result":"download","instance-key":', refresh: '{"result":"refresh","instance-key":',
-} as const
-
-export function foundResultRest(urls: PublicUrls, o: SnapOutcome & { kind: 'found' }, snapYaml: string | null | undefined): string {
-  const channel = o.channel ? `,"effective-channel":${JSON.stringify(shortChannel(o.channel))}` : ''
-  return `"snap-id":${JSON.stringify(o.pkg.id)},"name":${JSON.stringify(o.pkg.name)}${channel},"snap":${JSON.stringify(storeSnap(urls, o.pkg, o.revision, snapYaml))}}`
-}
-
 export function infoChannelWire(r: IndexedRelease, architecture: string) {
   return { architecture, name: shortChannel(r.channel), track: r.channel.track, risk: r.channel.risk, 'released-at': r.releasedAt }
 }

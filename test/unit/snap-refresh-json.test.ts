@@ -9,7 +9,8 @@ import { CatalogIndex } from '../../src/catalog/index.js'
 import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snapChannelPick, snapEnvShape, snapShaper, type SnapAction, type SnapContext } from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
-import { foundResultRest, refreshResultWire, resultHead } from '../../src/snapstore/to-wire.js'
+import { refreshResultWire } from '../../src/snapstore/to-wire.js'
+import { fillTemplate, jsonTemplate } from '../../src/http/json-template.js'
 import { KeptResults } from '../../src/snapstore/kept-results.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
@@ -70,7 +71,7 @@ describe('DerivedCache', () => {
   })
 })
 
-describe('resultHead + foundResultRest', () => {
+describe('a kept snap result (jsonTemplate, slot first)', () => {
   const urls = publicUrls('http://store.example:8080/')
   const hello = snap('hello', {
     links: { website: ['https://x'], bad: [1] }, media: [{ type: 'icon', url: 'u', width: 4 }, { type: 1 }], categories: ['a', { name: 'b', featured: true }, 3],
@@ -96,8 +97,8 @@ describe('resultHead + foundResultRest', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['found', 'found', 'found', 'found'])
     for (const o of outcomes) {
       if (o.kind !== 'found') continue
-      const spliced = resultHead(o.action) + foundResultRest(urls, o, yaml)
-      expect(resultHead(o.action, true)).toBe(`,${resultHead(o.action)}`)
+      const t = jsonTemplate((slot) => refreshResultWire(urls, { ...o, action: { ...o.action, instanceKey: slot } }, yaml), 'first')
+      const spliced = fillTemplate(t, o.action.instanceKey)
       expect(spliced).toBe(JSON.stringify(refreshResultWire(urls, o, yaml)))
     }
   })

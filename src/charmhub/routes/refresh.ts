@@ -78,15 +78,15 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
   const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.head.length + t.tail.length)
 
-  // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts
-  // actionShape) from the same package object: only instance-key differs, and it comes after the
-  // charm entity, whose texts could hold anything. A request whose actions all have one is answered
-  // without selection, rendering or a promise.
   // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
   // the name alone while the index is unchanged.
   const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME)
   const nameOf = (a: RefreshAction): string | undefined => (a.action !== 'refresh' && a.id === undefined ? a.name : undefined)
 
+  // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts
+  // actionShape) from the same package object: only instance-key differs, and it comes after the
+  // charm entity, whose texts could hold anything. A request whose actions all have one is answered
+  // without selection, rendering or a promise.
   const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): string[] | undefined => {
     const index = deps.view.index
     const out: string[] = []

@@ -3,13 +3,17 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapShaper, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
-import { KeptResults } from '../kept-results.js'
+import { KeptResults, type SplitResult } from '../kept-results.js'
 import { joinBytes } from '../../http/join-bytes.js'
-import { assertionUrl, foundResultRest, publicBase, refreshResultWire, resultHead } from '../to-wire.js'
+import { fillTemplate, jsonTemplate } from '../../http/json-template.js'
+import { assertionUrl, publicBase, refreshResultWire } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
 type Parts = Array<string | Buffer>
+
+/** A kept split result's head with this action's instance-key: the part before its tail. */
+const headWith = (r: SplitResult, a: SnapAction, comma: boolean): string => `${comma ? ',' : ''}${r.head}${JSON.stringify(a.instanceKey)}`
 
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   const kept = new KeptResults(deps.view.index)
@@ -30,7 +34,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
         } else {
           const rest = kept.rest(pkg, keyOf(a))
           if (!rest) return undefined
-          parts.push(resultHead(a, i > 0), rest)
+          parts.push(headWith(rest, a, i > 0), rest.tail)
           continue
         }
       }
@@ -49,17 +53,29 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
       const comma = i > 0
       if (o.kind !== 'found') { parts.push((comma ? ',' : '') + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
       const key = keyOf(o.action)
+      // Two slots: a whole result fills the first, a split one its head and tail.
+      const at = parts.push(EMPTY, EMPTY) - 2
+      const place = (w: Buffer | undefined, r: SplitResult | undefined) => {
+        if (w) parts[at] = comma ? w : w.subarray(1)
+        else if (r) { parts[at] = headWith(r, o.action, comma); parts[at + 1] = r.tail }
+      }
       const whole = o.action.instanceKey === o.pkg.id
-      const bytes = whole ? kept.whole(o.pkg, key) : kept.rest(o.pkg, key)
-      if (!whole) parts.push(resultHead(o.action, comma))
-      const at = parts.push(bytes ? (whole && !comma ? bytes.subarray(1) : bytes) : EMPTY) - 1
-      if (bytes) return
+      const w = whole ? kept.whole(o.pkg, key) : undefined
+      const r = whole ? undefined : kept.rest(o.pkg, key)
+      if (w || r) { place(w, r); return }
       misses.push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
-        const rest = foundResultRest(deps.urls, o, texts?.snapYaml)
-        const fresh = Buffer.from(whole ? resultHead(o.action, true) + rest : rest)
+        // The instance-key comes right after `result`, before any text of the snap's.
+        const t = jsonTemplate((slot) => refreshResultWire(deps.urls, { ...o, action: { ...o.action, instanceKey: slot } }, texts?.snapYaml), 'first')
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (texts) { if (whole) kept.setWhole(o.pkg, key, fresh, generation); else kept.setRest(o.pkg, key, fresh) }
-        parts[at] = whole && !comma ? fresh.subarray(1) : fresh
+        if (whole) {
+          const fresh = Buffer.from(`,${fillTemplate(t, o.action.instanceKey)}`)
+          if (texts) kept.setWhole(o.pkg, key, fresh, generation)
+          place(fresh, undefined)
+        } else {
+          const split = { head: t.head, tail: Buffer.from(t.tail) }
+          if (texts) kept.setRest(o.pkg, key, split)
+          place(undefined, split)
+        }
       }))
     })
     await Promise.all(misses)
