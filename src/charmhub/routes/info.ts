@@ -4,6 +4,7 @@ import { defaultRelease, sortedReleases } from '../../catalog/select.js'
 import { channelWire, infoRevision, resourceWire, resultWire, unreleasedChannel, EMPTY_CONFIG } from '../to-wire.js'
 import { parseFields, project } from '../project.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
+import { sendJsonAnswer } from '../../http/json-content-type.js'
 import type { IndexedPackage } from '../../catalog/index.js'
 import { DerivedCache } from '../../catalog/derived-cache.js'
 
@@ -26,12 +27,12 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
     const key = `${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
     const body = bodies.get(pkg, key)
     if (body !== undefined) {
-      reply.type('application/json').send(body)
+      sendJsonAnswer(reply, body)
       return undefined
     }
     return infoBody(deps, pkg, parseFields(rawFields)).then((fresh) => {
       bodies.set(pkg, key, fresh)
-      reply.type('application/json').send(fresh)
+      sendJsonAnswer(reply, fresh)
     })
   })
 }

@@ -5,6 +5,7 @@ import type { Base } from '../../catalog/base.js'
 import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
 import { fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
+import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 
 class BadRequest extends Error { readonly statusCode = 400 }
@@ -123,7 +124,7 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   }
 
   const send = (reply: FastifyReply, results: string[]): void => {
-    reply.type('application/json').send(`{"error-list":[],"results":[${results.join(',')}]}`)
+    sendJsonAnswer(reply, `{"error-list":[],"results":[${results.join(',')}]}`)
   }
 
   // Not an async function: a request answered from the cache sends before returning, and Fastify

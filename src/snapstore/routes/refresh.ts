@@ -5,6 +5,7 @@ import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapSha
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
 import { KeptResults, type SplitResult } from '../kept-results.js'
 import { joinBytes } from '../../http/join-bytes.js'
+import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { fillTemplate, jsonTemplate } from '../../http/json-template.js'
 import { assertionUrl, publicBase, refreshResultWire } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
@@ -100,7 +101,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
 
   const send = (reply: FastifyReply, parts: Parts): void => {
     parts.push(RESULTS_CLOSE)
-    reply.type('application/json').send(joinBytes(parts))
+    sendJsonAnswer(reply, joinBytes(parts))
   }
 
   // Not an async function: a device's refresh answered from kept results is sent before returning,
