@@ -7,7 +7,12 @@
  * slot carries arbitrary text (which could hold the placeholder's text), `first` when nothing
  * before it does.
  */
-export interface JsonTemplate { readonly head: string; readonly tail: string }
+export interface JsonTemplate {
+  readonly head: string
+  readonly tail: string
+  /** UTF-8 bytes of head and tail together. */
+  readonly bytes: number
+}
 
 const PLACEHOLDER = '\u0000airlock-slot\u0000'
 const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER)
@@ -16,7 +21,19 @@ export function jsonTemplate(render: (placeholder: string) => unknown, slot: 'fi
   const json = JSON.stringify(render(PLACEHOLDER))
   const at = slot === 'last' ? json.lastIndexOf(PLACEHOLDER_JSON) : json.indexOf(PLACEHOLDER_JSON)
   if (at < 0) throw new Error('jsonTemplate: the rendered value does not hold the placeholder')
-  return { head: json.slice(0, at), tail: json.slice(at + PLACEHOLDER_JSON.length) }
+  const head = json.slice(0, at)
+  const tail = json.slice(at + PLACEHOLDER_JSON.length)
+  return { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail) }
 }
 
 export const fillTemplate = (t: JsonTemplate, value: string): string => t.head + JSON.stringify(value) + t.tail
+
+/**
+ * fillTemplate, and the UTF-8 length of what it made, counted without reading the template's text
+ * again: a Content-Length for answers sent as strings (measuring a 4 KB refresh answer was ~3% of a
+ * cached Charmhub refresh's CPU, bench/charmhub).
+ */
+export function fillTemplateCounted(t: JsonTemplate, value: string): { readonly text: string; readonly bytes: number } {
+  const json = JSON.stringify(value)
+  return { text: t.head + json + t.tail, bytes: t.bytes + Buffer.byteLength(json) }
+}

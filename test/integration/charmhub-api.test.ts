@@ -37,6 +37,7 @@ afterAll(async () => { await t?.close() })
 async function refresh(v: JujuVersion, body: unknown) {
   const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', headers: JUJU_HEADERS(v), payload: JSON.stringify(body) + '\n' })
   expect(res.headers['content-type']).toBe('application/json')
+  expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length)
   const json = JSON.parse(res.body)
   if (res.statusCode === 200) expect([...Value.Errors(S.RefreshResponse, json)].map((e) => `${e.path}: ${e.message}`)).toEqual([])
   return { status: res.statusCode, json }
@@ -250,6 +251,9 @@ describe('rendered answers are reused, never stale', () => {
       expect(json.results[0]['instance-key']).toBe(key)
       expect(json.results[0].charm.revision).toBe(1)
     }
+    // Several kept results in one answer: its Content-Length is counted from theirs (checked in refresh()).
+    const both = { context: [], actions: [...install('ключ-1').actions, ...install('second').actions] }
+    for (let i = 0; i < 2; i++) expect((await refresh('3.6', both)).json.results.map((r: any) => r['instance-key'])).toEqual(['ключ-1', 'second'])
   })
 
   it('answers refresh and info from the new revision after a re-import', async () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
 import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
-import { fillTemplate, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
+import { fillTemplate, fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
@@ -88,9 +88,10 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   // actionShape) from the same package object: only instance-key differs, and it comes after the
   // charm entity, whose texts could hold anything. A request whose actions all have one is answered
   // without selection, rendering or a promise.
-  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): string[] | undefined => {
+  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): Answer | undefined => {
     const index = deps.view.index
-    const out: string[] = []
+    const results: string[] = []
+    let bytes = 0
     for (const a of actions) {
       const key = actionShape(a, contexts) + keyTail
       const name = nameOf(a)
@@ -101,9 +102,11 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
         if (!t) return undefined
         if (name !== undefined) byName.remember(name, key, t, index.generation)
       }
-      out.push(fillTemplate(t, a.instanceKey))
+      const filled = fillTemplateCounted(t, a.instanceKey)
+      results.push(filled.text)
+      bytes += filled.bytes
     }
-    return out
+    return { results, bytes }
   }
 
   const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<string[]> => {
@@ -123,8 +126,10 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     }))
   }
 
-  const send = (reply: FastifyReply, results: string[]): void => {
-    sendJsonAnswer(reply, `{"error-list":[],"results":[${results.join(',')}]}`)
+  // `bytes`: the results' UTF-8 length when known, so the answer need not be measured again.
+  const send = (reply: FastifyReply, results: string[], bytes?: number): void => {
+    const text = `${ANSWER_OPEN}${results.join(',')}${ANSWER_CLOSE}`
+    sendJsonAnswer(reply, text, bytes === undefined ? undefined : ANSWER_OPEN.length + bytes + Math.max(0, results.length - 1) + ANSWER_CLOSE.length)
   }
 
   // Not an async function: a request answered from the cache sends before returning, and Fastify
@@ -140,11 +145,14 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     // Download URLs carry the public base (known only once the server listens, with --port 0).
     const keyTail = `\0${fields?.join(',') ?? '*'}\0${deps.urls.storeUrl('')}`
     const cached = cachedResults(contexts, actions, keyTail)
-    if (cached) { send(reply, cached); return undefined }
+    if (cached) { send(reply, cached.results, cached.bytes); return undefined }
     return renderResults(contexts, actions, fields, keyTail).then((results) => send(reply, results))
   })
 }
 
+interface Answer { readonly results: string[]; readonly bytes: number }
+const ANSWER_OPEN = '{"error-list":[],"results":['
+const ANSWER_CLOSE = ']}'
 const MAX_CACHED_RESULT_BYTES = 128 << 20
 /** Names whose last result is found by name alone (cleared past this; the per-package cache still answers). */
 const MAX_RECENT_BY_NAME = 20_000
