@@ -1,8 +1,8 @@
 // Load generation for bench/charmhub: Juju-shaped refresh and info requests over a catalog's charm
-// names, driven by autocannon, with latencies kept exactly (autocannon's own histogram has 1 ms
-// buckets, too coarse for ~1 ms answers).
+// names, driven by autocannon through bench/lib/http-load.mjs.
 import { randomUUID } from 'node:crypto'
-import autocannon from 'autocannon'
+import { httpLoad } from '../lib/http-load.mjs'
+import { shuffled } from '../lib/rng.mjs'
 
 // Juju 3.6's install request (spec/charmhub-protocol.md §5, "Request as Juju 3.6 sends it").
 const REFRESH_FIELDS = JSON.stringify(['bases', 'config-yaml', 'download', 'id', 'license', 'metadata-yaml', 'name', 'publisher',
@@ -34,17 +34,9 @@ export const KINDS = {
 
 /** An endless walk over `names` in a shuffled order (seeded, so every run asks the same sequence). */
 export function nameCycle(names, seed = 42) {
-  const order = [...names]
-  let a = seed >>> 0
-  const rand = () => { a = (Math.imul(a, 1664525) + 1013904223) >>> 0; return a / 4294967296 }
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]] }
+  const order = shuffled(names, seed)
   let i = 0
   return () => { const n = order[i]; i = (i + 1) % order.length; return n }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
 }
 
 /**
@@ -52,29 +44,10 @@ function percentile(sorted, p) {
  * Returns requests/s (2xx only), exact p50/p99 latency in ms, and bytes per response.
  * Throws when any request failed or answered other than 2xx.
  */
-export async function load({ url, kind, next, connections = 32, duration, amount }) {
+export function load({ url, kind, next, connections = 32, duration, amount }) {
   const k = KINDS[kind]
-  let lat = new Float64Array(1 << 20)
-  let n = 0
-  const inst = autocannon({
-    url, connections, pipelining: 1, timeout: 30,
-    ...(amount ? { amount } : { duration }),
+  return httpLoad({
+    what: kind, url, connections, duration, amount,
     requests: [{ method: k.method, setupRequest: (req) => ({ ...req, ...k.request(next()) }) }],
   })
-  inst.on('response', (_client, _status, _bytes, ms) => {
-    if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger }
-    lat[n++] = ms
-  })
-  const result = await inst
-  if (result.errors || result.timeouts || result.non2xx) {
-    throw new Error(`${kind} ${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`)
-  }
-  const sorted = lat.subarray(0, n).sort()
-  return {
-    rps: result['2xx'] / result.duration,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    requests: result['2xx'],
-    bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
-  }
 }

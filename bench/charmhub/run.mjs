@@ -20,17 +20,15 @@
 // 1,000/100,000-revision scaling check runs for the first one only), e.g. a change against its parent: --variant head=/tmp/head --variant fix=/tmp/fix --variant fix-quiet=/tmp/fix@warn
 // Other processes' CPU use is watched: the run waits for a quiet machine before each server (at most
 // --max-wait seconds, then goes on), and repeats a measurement they disturbed (--attempts in all).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { seed, SEED_FORMAT } from './seed.mjs'
 import { load, nameCycle, KINDS } from './load.mjs'
-import { cpuMeter, waitQuiet } from './cpu.mjs'
+import { cpuMeter, freePort, jsonLineUrl, log, median, probeUrl, startProcess, waitQuiet as waitQuietFor } from '../lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -60,7 +58,8 @@ const MAIN = { charms: 10_000, revisions: 5 }
 const SMALL = { charms: 200, revisions: 5 }
 const LARGE = { charms: 20_000, revisions: 5 }
 
-const log = (m) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`)
+/** Waits for a quiet machine: no other benchmark, under 0.15 cores in use. */
+const waitQuiet = ({ timeoutS }) => waitQuietFor({ maxCores: 0.15, timeoutS })
 
 function newestMtime(dir) {
   let t = 0
@@ -105,53 +104,10 @@ async function catalog(size) {
   return { dir, names: info.names }
 }
 
-const children = new Set()
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
-
-/** A TCP port nobody listens on right now. */
-async function freePort() {
-  const srv = createServer()
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address()
-  await new Promise((r) => srv.close(r))
-  return port
-}
-
-/**
- * Starts a node process whose stdout/stderr go to `logFile`; resolves once it logged `msg` with a
- * url, or (`probe`: a url) once that url answers.
- */
-async function startServer(args, { logFile, msg, probe, env = {} }) {
-  const fd = openSync(logFile, 'w')
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } })
-  closeSync(fd)
-  children.add(child)
-  let exited = null
-  child.on('exit', (code, signal) => { exited = { code, signal }; children.delete(child) })
-  const t0 = Date.now()
-  for (;;) {
-    if (exited) throw new Error(`${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
-    const line = msg && readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes(`"${msg}"`))
-    const up = probe && await globalThis.fetch(probe).then((res) => res.ok, () => false)
-    if (line || up) {
-      const url = line ? JSON.parse(line).url : new URL(probe).origin
-      return {
-        url, pid: child.pid, startSeconds: (Date.now() - t0) / 1000,
-        async stop() {
-          if (exited) return
-          const done = new Promise((r) => child.once('exit', r))
-          child.kill('SIGTERM')
-          const timer = sleep(15_000).then(() => child.kill('SIGKILL'))
-          await Promise.race([done, timer])
-          await done
-          rmSync(logFile, { force: true })
-        },
-      }
-    }
-    if (Date.now() - t0 > 300_000) throw new Error(`${args.join(' ')}: not listening after 300 s`)
-    await sleep(100)
-  }
+/** Starts a node process (stdout/stderr to `logFile`), ready once it logged `msg` with a url, or once `probe` (a url) answers. */
+function startServer(args, { logFile, msg, probe, env = {} }) {
+  const ready = msg ? jsonLineUrl(msg) : probeUrl(new URL(probe).origin, new URL(probe).pathname)
+  return startProcess(process.execPath, args, { logFile, ready, env, cwd: ROOT })
 }
 
 async function startAirlock(variant, dataDir, tag) {
@@ -210,14 +166,13 @@ async function measure(server, kinds, names, into) {
       if (!(r.cpu.other > OTHER_CPU_LIMIT)) break
       if (attempt >= Number(opt.attempts)) { r.disturbed = true; log(`    still disturbed after ${attempt} attempts: kept, flagged`); break }
       log('    disturbed by other processes: measuring again once the machine is quiet')
-      await waitQuiet({ log, timeoutS: Math.min(300, MAX_WAIT) })
+      await waitQuiet({ timeoutS: Math.min(300, MAX_WAIT) })
       await load({ url: server.url, kind, next: nameCycle(names, 8), connections: CONNECTIONS, duration: 1 }) // back to speed
     }
     into[kind] = r
   }
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
 
 /** The Airlock builds to measure: --variant LABEL=ROOT[@LOG-LEVEL] (repeatable), default this checkout. */
 function variants() {
@@ -232,7 +187,7 @@ function variants() {
 async function main() {
   mkdirSync(OUT, { recursive: true })
   const vs = variants()
-  if (!(await waitQuiet({ log, timeoutS: MAX_WAIT }))) log('warning: the machine stayed busy for --max-wait; measuring anyway (disturbed measurements are flagged)')
+  if (!(await waitQuiet({ timeoutS: MAX_WAIT }))) log('warning: the machine stayed busy for --max-wait; measuring anyway (disturbed measurements are flagged)')
   buildIfNeeded()
   for (const v of vs) if (!existsSync(join(v.root, 'dist', 'cli', 'main.js'))) throw new Error(`${v.root}: not built`)
   const mainCat = await catalog(MAIN)
@@ -243,7 +198,7 @@ async function main() {
     const r = { airlock: {}, baseline: {}, small: {}, large: {}, start: {} }
     let bodies
     for (const v of vs) {
-      await waitQuiet({ log, timeoutS: MAX_WAIT })
+      await waitQuiet({ timeoutS: MAX_WAIT })
       log(`repetition ${rep}/${REPS}: ${v.label}, ${MAIN.charms * MAIN.revisions} revisions`)
       const a = await startAirlock(v, mainCat.dir, 'main')
       log(`  listening after ${a.startSeconds.toFixed(1)} s`)
@@ -254,7 +209,7 @@ async function main() {
       r.start[v.label] = { main: a.startSeconds }
     }
     if (!opt['skip-baseline']) {
-      await waitQuiet({ log, timeoutS: MAX_WAIT })
+      await waitQuiet({ timeoutS: MAX_WAIT })
       log(`repetition ${rep}/${REPS}: baseline (bodies ${Buffer.byteLength(bodies.refresh)} B refresh, ${Buffer.byteLength(bodies.info)} B info)`)
       const bodiesFile = join(OUT, 'baseline-bodies.json')
       writeFileSync(bodiesFile, JSON.stringify(bodies))
@@ -267,7 +222,7 @@ async function main() {
     if (!opt['skip-scaling']) {
       for (const v of vs.slice(0, 1)) { // the first variant only: scaling is a property of the catalog code
         for (const [key, cat, size] of [['small', small, SMALL], ['large', large, LARGE]]) {
-          await waitQuiet({ log, timeoutS: MAX_WAIT })
+          await waitQuiet({ timeoutS: MAX_WAIT })
           log(`repetition ${rep}/${REPS}: ${v.label}, ${size.charms * size.revisions} revisions (refresh)`)
           const s = await startAirlock(v, cat.dir, key)
           log(`  listening after ${s.startSeconds.toFixed(1)} s`)

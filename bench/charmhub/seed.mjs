@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect } from 'kysely'
+import { rng } from '../lib/rng.mjs'
 
 export const SEED_FORMAT = 1
 
@@ -31,17 +32,6 @@ const SUFFIXES = ['', '-k8s', '-operator', '-router', '-exporter', '-agent']
 /** Charm i's name: unique, 8–28 characters, like Charmhub's. */
 export function charmName(i) {
   return `${WORDS[i % WORDS.length]}${SUFFIXES[Math.floor(i / WORDS.length) % SUFFIXES.length]}-${i}`
-}
-
-function rng(seed) { // mulberry32
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const hex = (s, bytes) => {

@@ -8,20 +8,10 @@ import { once } from 'node:events'
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
+import { rng } from '../lib/rng.mjs'
 
 const MiB = 1 << 20
 const CRLF2 = Buffer.from('\r\n\r\n')
-
-function rng(seed) { // mulberry32
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** One connection's request loop; resolves with its counters at the deadline. */
 function connection({ host, port, path, size, range, deadline, rand, onBytes }) {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './nginx.mjs'
-import { cpuMeter, startProcess } from './lib.mjs'
+import { cpuMeter, startProcess } from '../lib/processes.mjs'
 import { cycle, refreshLoad } from './refresh-load.mjs'
 
 export const FAKESTORE = join(homedir(), '.cache', 'snapd-testkeys', 'bin', 'fakestore')

@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { startProcess } from './lib.mjs'
+import { startProcess } from '../lib/processes.mjs'
 
 export function nginxBinary() {
   for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p

@@ -1,7 +1,8 @@
 // Load for POST /v2/snaps/refresh as snapd sends it for an auto-refresh (spec/snap-store-protocol.md
 // §4.1): a `context` of the device's installed snaps and one `refresh` action per snap, with snapd's
-// headers; driven by autocannon, latencies kept exactly (autocannon's histogram has 1 ms buckets).
-import autocannon from 'autocannon'
+// headers; driven by autocannon through bench/lib/http-load.mjs.
+import { httpLoad } from '../lib/http-load.mjs'
+import { shuffled } from '../lib/rng.mjs'
 
 // jsonutil.StructFields(storeSnap) as snapd 2.6x sends them.
 const FIELDS = ['architectures', 'base', 'confinement', 'links', 'contact', 'created-at', 'description', 'download', 'epoch', 'license',
@@ -38,10 +39,7 @@ export function refreshBody(ids) {
  * every run sends the same sequence.
  */
 export function deviceBodies(ids, { count = 512, perDevice = 30, seed = 42 } = {}) {
-  const order = [...ids]
-  let a = seed >>> 0
-  const rand = () => { a = (Math.imul(a, 1664525) + 1013904223) >>> 0; return a / 4294967296 }
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]] }
+  const order = shuffled(ids, seed)
   const out = []
   for (let d = 0, k = 0; d < count; d++) {
     const mine = []
@@ -56,37 +54,13 @@ export function cycle(list, start = 0) {
   return () => { const x = list[i]; i = (i + 1) % list.length; return x }
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
-}
-
 /**
  * POSTs bodies from `next()` to <url>/v2/snaps/refresh: for `duration` seconds, or `amount` requests.
  * Returns requests/s (2xx), exact p50/p99 in ms and bytes per response; throws on any failure.
  */
-export async function refreshLoad({ url, next, connections = 32, duration, amount }) {
-  let lat = new Float64Array(1 << 20)
-  let n = 0
-  const inst = autocannon({
-    url, connections, pipelining: 1, timeout: 30,
-    ...(amount ? { amount } : { duration }),
+export function refreshLoad({ url, next, connections = 32, duration, amount }) {
+  return httpLoad({
+    what: 'refresh', url, connections, duration, amount,
     requests: [{ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, setupRequest: (req) => ({ ...req, body: next() }) }],
   })
-  inst.on('response', (_client, _status, _bytes, ms) => {
-    if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger }
-    lat[n++] = ms
-  })
-  const result = await inst
-  if (result.errors || result.timeouts || result.non2xx) {
-    throw new Error(`refresh ${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`)
-  }
-  const sorted = lat.subarray(0, n).sort()
-  return {
-    rps: result['2xx'] / result.duration,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    requests: result['2xx'],
-    bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
-  }
 }

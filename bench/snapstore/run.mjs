@@ -33,7 +33,7 @@ import { seed, SEED_FORMAT } from './seed.mjs'
 import { cycle, deviceBodies, refreshLoad, REFRESH_HEADERS } from './refresh-load.mjs'
 import { blobLoad, checkRanges, downloadDigest, warmPageCache } from './blob-load.mjs'
 import { startNginx } from './nginx.mjs'
-import { cpuMeter, freePort, jsonLineUrl, log, median, probeUrl, startProcess, waitQuiet as waitQuietFor } from './lib.mjs'
+import { cpuMeter, freePort, jsonLineUrl, log, median, probeUrl, startProcess, waitQuiet as waitQuietFor } from '../lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')

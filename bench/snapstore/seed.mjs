@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect } from 'kysely'
+import { rng } from '../lib/rng.mjs'
 
 export const SEED_FORMAT = 1
 
@@ -44,17 +45,6 @@ export function snapId(i) {
   let s = ''
   for (let k = 0; k < 32; k++) s += A[b[k] % A.length]
   return s
-}
-
-function rng(seed) { // mulberry32
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function snapYaml(name, word, version) {

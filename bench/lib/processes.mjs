@@ -1,6 +1,6 @@
-// Process and CPU plumbing for bench/snapstore (Linux /proc): starting servers as separate
-// processes, how much CPU each side used during a measurement, and waiting until no other
-// benchmark runs (the machine has 2 cores and is shared).
+// Process and CPU plumbing for the benches (Linux /proc): starting servers as separate processes,
+// how much CPU each side used during a measurement, and waiting until no other benchmark runs (the
+// machine has 2 cores and is shared).
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
