@@ -278,9 +278,9 @@ function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyM
 }
 
 /** One outcome per action, in request order; snapd matches them up by instance-key. */
-export function resolveSnapActions(index: CatalogIndex, contexts: readonly SnapContext[] | ReadonlyMap<string, SnapContext>, actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
-  const byKey = contexts instanceof Map ? contexts : contextsByKey(contexts as readonly SnapContext[])
-  return actions.map((a) => resolveOne(index, a, byKey, env))
+/** `contexts` keyed by instance-key (contextsByKey). */
+export function resolveSnapActions(index: CatalogIndex, contexts: ReadonlyMap<string, SnapContext>, actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
+  return actions.map((a) => resolveOne(index, a, contexts, env))
 }
 
 /** info's channel map: default track first, stable → edge, branches last; one entry per channel. */

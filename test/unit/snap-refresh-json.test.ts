@@ -87,7 +87,7 @@ describe('a kept snap result (jsonTemplate, slot first)', () => {
     { action: 'refresh', instanceKey: hello.id, snapId: hello.id },
     { action: 'install', instanceKey: 'i', name: 'hello', revision: 2 },
   ]
-  const outcomes = resolveSnapActions(index, [{ snapId: hello.id, instanceKey: hello.id, revision: 1, trackingChannel: 'edge' }], actions, { architecture: 'amd64', series: '16' })
+  const outcomes = resolveSnapActions(index, contextsByKey([{ snapId: hello.id, instanceKey: hello.id, revision: 1, trackingChannel: 'edge' }]), actions, { architecture: 'amd64', series: '16' })
 
   it.each([
     ['with snap-yaml', 'name: hello\nversion: "1"\n'],

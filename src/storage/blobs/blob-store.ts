@@ -9,11 +9,6 @@ export interface BlobInfo {
   readonly size: number
 }
 
-export interface ByteRange {
-  readonly start: number
-  readonly end: number // inclusive
-}
-
 export interface CommittedBlob extends BlobInfo {
   /** False when identical content was already stored; the caller must not delete it on rollback. */
   readonly created: boolean
@@ -40,11 +35,8 @@ export interface BlobFile {
 export interface BlobStore {
   /** undefined when absent; never throws for that. */
   stat(sha256: string): Promise<{ size: number } | undefined>
-  /**
-   * Rejects with code ENOENT when absent. No size: callers have it from the catalog, and a stat per
-   * download is a round trip to the thread pool (bench/snapstore range requests).
-   */
-  open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }>
+  /** The whole blob as a stream (downloads read through openFile). Rejects with code ENOENT when absent. */
+  open(sha256: string): Promise<{ stream: Readable }>
   /**
    * Positional reads into the caller's buffers (downloads reuse theirs). Rejects with code ENOENT
    * when absent. Files may stay open after close() for the next download, until closeIdle().

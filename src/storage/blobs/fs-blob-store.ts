@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import type { BlobFile, BlobStore, BlobWriter, ByteRange, CommittedBlob } from './blob-store.js'
+import type { BlobFile, BlobStore, BlobWriter, CommittedBlob } from './blob-store.js'
 import { OpenFiles } from './open-files.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
@@ -57,9 +57,9 @@ export class FsBlobStore implements BlobStore {
     try { return { size: (await stat(this.path(sha256))).size } } catch { return undefined }
   }
 
-  async open(sha256: string, range?: ByteRange): Promise<{ stream: Readable }> {
+  async open(sha256: string): Promise<{ stream: Readable }> {
     const fh = await open(this.path(sha256), 'r')
-    return { stream: fh.createReadStream(range ? { start: range.start, end: range.end } : {}) }
+    return { stream: fh.createReadStream() }
   }
 
   async openFile(sha256: string): Promise<BlobFile> {
