@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
 import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
-import { fillTemplate, fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
+import { fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
@@ -77,7 +77,7 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
   // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
-  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.head.length + t.tail.length)
+  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.bytes)
 
   // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
   // the name alone while the index is unchanged.
@@ -88,10 +88,9 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
   // actionShape) from the same package object: only instance-key differs, and it comes after the
   // charm entity, whose texts could hold anything. A request whose actions all have one is answered
   // without selection, rendering or a promise.
-  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): Answer | undefined => {
+  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): Result[] | undefined => {
     const index = deps.view.index
-    const results: string[] = []
-    let bytes = 0
+    const results: Result[] = []
     for (const a of actions) {
       const key = actionShape(a, contexts) + keyTail
       const name = nameOf(a)
@@ -102,34 +101,34 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
         if (!t) return undefined
         if (name !== undefined) byName.remember(name, key, t, index.generation)
       }
-      const filled = fillTemplateCounted(t, a.instanceKey)
-      results.push(filled.text)
-      bytes += filled.bytes
+      results.push(fillTemplateCounted(t, a.instanceKey))
     }
-    return { results, bytes }
+    return results
   }
 
-  const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<string[]> => {
+  const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<Result[]> => {
     const generation = deps.view.index.generation
     const outcomes = resolveRefresh(deps.view.index, contexts, actions)
     return Promise.all(outcomes.map(async (o) => {
-      if (o.kind !== 'found') return JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields))
+      if (o.kind !== 'found') return counted(JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields)))
       const key = actionShape(o.action, contexts) + keyTail
       const kept = cache.get(o.pkg, key)
-      if (kept) return fillTemplate(kept, o.action.instanceKey)
+      if (kept) return fillTemplateCounted(kept, o.action.instanceKey)
       const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
       const t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, fields))
       cache.set(o.pkg, key, t)
       const name = nameOf(o.action)
       if (name !== undefined) byName.remember(name, key, t, generation)
-      return fillTemplate(t, o.action.instanceKey)
+      return fillTemplateCounted(t, o.action.instanceKey)
     }))
   }
 
-  // `bytes`: the results' UTF-8 length when known, so the answer need not be measured again.
-  const send = (reply: FastifyReply, results: string[], bytes?: number): void => {
-    const text = `${ANSWER_OPEN}${results.join(',')}${ANSWER_CLOSE}`
-    sendJsonAnswer(reply, text, bytes === undefined ? undefined : ANSWER_OPEN.length + bytes + Math.max(0, results.length - 1) + ANSWER_CLOSE.length)
+  // The answer's Content-Length is added up from its results' (kept results know theirs).
+  const send = (reply: FastifyReply, results: readonly Result[]): void => {
+    let text = ANSWER_OPEN
+    let bytes = ANSWER_OPEN.length + ANSWER_CLOSE.length + Math.max(0, results.length - 1)
+    results.forEach((r, i) => { text += i > 0 ? `,${r.text}` : r.text; bytes += r.bytes })
+    sendJsonAnswer(reply, text + ANSWER_CLOSE, bytes)
   }
 
   // Not an async function: a request answered from the cache sends before returning, and Fastify
@@ -145,12 +144,14 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     // Download URLs carry the public base (known only once the server listens, with --port 0).
     const keyTail = `\0${fields?.join(',') ?? '*'}\0${deps.urls.storeUrl('')}`
     const cached = cachedResults(contexts, actions, keyTail)
-    if (cached) { send(reply, cached.results, cached.bytes); return undefined }
+    if (cached) { send(reply, cached); return undefined }
     return renderResults(contexts, actions, fields, keyTail).then((results) => send(reply, results))
   })
 }
 
-interface Answer { readonly results: string[]; readonly bytes: number }
+/** One result's JSON and its UTF-8 length. */
+type Result = ReturnType<typeof fillTemplateCounted>
+const counted = (text: string): Result => ({ text, bytes: Buffer.byteLength(text) })
 const ANSWER_OPEN = '{"error-list":[],"results":['
 const ANSWER_CLOSE = ']}'
 const MAX_CACHED_RESULT_BYTES = 128 << 20
