@@ -27,10 +27,8 @@ export async function serve(config: Config): Promise<void> {
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   boundPort = port
-  logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
-  // Log lines are written in batches (log.ts); scripts and supervisors wait for this one.
-  logger.flush()
-
+  // Signal listeners before the "airlock listening" line: a supervisor (or a test) may send SIGTERM
+  // as soon as it reads that line, and a signal with no listener yet kills the process outright.
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
@@ -48,6 +46,10 @@ export async function serve(config: Config): Promise<void> {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
+
+  logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
+  // Log lines are written in batches (log.ts); scripts and supervisors wait for this one.
+  logger.flush()
 }
 
 export async function migrateOnly(config: Config): Promise<string[]> {
