@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 import type { DB } from './database.js'
+import { PGliteDialect } from './pglite-dialect.js'
 
 export interface Database {
   readonly db: Kysely<DB>
@@ -64,7 +65,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   for (const flag of PGLITE_V8_FLAGS) setFlagsFromString(flag)
   const { PGlite } = await import('@electric-sql/pglite')
   const pglite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) }, postgresqlconf: PGLITE_CONF })
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
   return {
     db, kind: 'pglite',
     async ping() { await pglite.query('SELECT 1') },

@@ -3,8 +3,7 @@
 // "-- split" lines because PGlite runs one statement per prepared query (docs/decisions/0002).
 import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { sql, type Kysely } from 'kysely'
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration'
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url))
 
