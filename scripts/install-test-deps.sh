@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# System packages the test suite uses, from Debian. Idempotent; a no-op when all are present.
-#   pg_isready       PostgreSQL half of the storage suites
+# What the test suite needs from the system, installed when missing (Debian; root). Idempotent: a
+# no-op once everything is there. Run by `npm test` (pretest) and .ci/run.
+#   pg_isready       PostgreSQL half of the storage suites (the server itself: PostgreSQL at 127.0.0.1:5432)
 #   skopeo           builds image archives and inspects pushed images (test/e2e/oci-*)
 #   docker-registry  the real OCI registry push-images is tested against (distribution 2.8)
 #   openssl          TLS and token-signing certificates for those registries
-#   snap             Debian's stock snap CLI: snap download / known --remote against the Snap Store API (test/e2e/snap-download)
+#   unsquashfs       reading meta/snap.yaml out of snaps (the importer itself needs it)
+#   snap             Debian's stock snap CLI: snap download / known --remote (test/e2e/snap-download)
+#   snap-testkeys    snapd's snap CLI trusting snapd's public test root, built from Debian's snapd
+#                    source by scripts/build-snapd-testkeys.sh (test/e2e/snap-download)
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 need=()
 for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
+testkeys_built() { SNAPD_TESTKEYS_CHECK_ONLY=1 bash "$here/build-snapd-testkeys.sh" 2>/dev/null; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  missing=()
+  [ ${#need[@]} -gt 0 ] && missing+=("the Debian packages ${need[*]}")
+  testkeys_built || missing+=("the snap-testkeys CLI")
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf 'the tests need %s: run once as root: sudo bash scripts/install-test-deps.sh\n' "$(IFS=,; echo "${missing[*]}" | sed 's/,/ and /g')" >&2
+    exit 1
+  fi
+  exit 0
+fi
+
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then echo "install these Debian packages first: ${need[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
@@ -21,3 +38,4 @@ if [ ${#need[@]} -gt 0 ]; then
     systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
 fi
+bash "$here/build-snapd-testkeys.sh"

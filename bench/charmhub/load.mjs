@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto'
 import { httpLoad } from '../lib/http-load.mjs'
 import { shuffled } from '../lib/rng.mjs'
 
-// Juju 3.6's install request (spec/charmhub-protocol.md §5, "Request as Juju 3.6 sends it").
+// Juju 3.6's install request (docs/protocol/charmhub.md §5, "Request as Juju 3.6 sends it").
 const REFRESH_FIELDS = JSON.stringify(['bases', 'config-yaml', 'download', 'id', 'license', 'metadata-yaml', 'name', 'publisher',
   'resources', 'revision', 'summary', 'type', 'version'])
 export const refreshBody = (name, instanceKey = randomUUID()) =>
   `{"context":[],"actions":[{"action":"install","instance-key":"${instanceKey}","name":"${name}","channel":"stable",`
   + `"base":{"architecture":"amd64","name":"ubuntu","channel":"22.04"}}],"fields":${REFRESH_FIELDS}}`
 
-// `juju info`'s fields (spec §2, J36 defaultInfoFilter), url.Values-encoded as Juju sends them.
+// `juju info`'s fields (docs/protocol/charmhub.md §2, J36 defaultInfoFilter), url.Values-encoded as Juju sends them.
 const INFO_FIELDS = [
   'result.categories.featured', 'result.categories.name', 'result.contains-charms.name', 'result.contains-charms.package-id',
   'result.contains-charms.store-url', 'result.description', 'result.license', 'result.publisher.display-name', 'result.store-url',

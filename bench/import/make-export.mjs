@@ -4,7 +4,7 @@
 //   node bench/import/make-export.mjs --size 1GiB --out bench/import/out/export-1GiB.tar.gz
 //        [--charms 4] [--resources 2] [--level 6]
 //
-// Layout (spec/export-formats.md §2):
+// Layout (docs/protocol/export-formats.md §2):
 //   bundle.yaml
 //   <charm>.tar.gz                      one per charm, itself a gzipped tar of:
 //     <charm>_<rev>.charm               a real zip: metadata.yaml (declares the resources), manifest.yaml, ...

@@ -1,4 +1,4 @@
-// snapd's fakestore (tests/lib/fakestore, built by the shared build-snapd-testkeys.sh at
+// snapd's fakestore (tests/lib/fakestore, built by scripts/build-snapd-testkeys.sh at
 // ~/.cache/snapd-testkeys/bin/fakestore) as a reference for refresh, with run.mjs --fakestore.
 // It is a plain directory store: per request it re-reads every assertion file and every .snap
 // (snap.yaml and a SHA3-384 of the whole file), so it is measured on `perDevice` tiny snaps only

@@ -1,4 +1,4 @@
-// Load for POST /v2/snaps/refresh as snapd sends it for an auto-refresh (spec/snap-store-protocol.md
+// Load for POST /v2/snaps/refresh as snapd sends it for an auto-refresh (docs/protocol/snap-store.md
 // §4.1): a `context` of the device's installed snaps and one `refresh` action per snap, with snapd's
 // headers; driven by autocannon through bench/lib/http-load.mjs.
 import { httpLoad } from '../lib/http-load.mjs'

@@ -13,7 +13,7 @@ export interface AssertionType {
   /** Has a `timestamp` header checked against the signing key's since/until (snapd's `timestamped`). */
   readonly timestamped?: boolean
   /**
-   * Highest `format` understood. These are current snapd's values (spec §6.1), newer than Debian
+   * Highest `format` understood. These are current snapd's values (docs/protocol/snap-store.md §6.1), newer than Debian
    * bookworm's 2.57.6 (snap-declaration 5, system-user 1): we should not refuse what current clients take.
    */
   readonly maxFormat: number

@@ -1,5 +1,5 @@
 // Bases (OS name + channel) and architectures, as Juju validates them in a charm's manifest.yaml
-// (charm v12 base.go Validate; juju/utils arch.AllSupportedArches). spec/charmhub-protocol.md §12.
+// (charm v12 base.go Validate; juju/utils arch.AllSupportedArches). docs/protocol/charmhub.md §12.
 
 export const OS_NAMES = ['ubuntu', 'centos', 'windows', 'osx', 'opensuse', 'genericlinux'] as const
 export const ARCHITECTURES = ['amd64', 'i386', 'armhf', 'arm64', 'ppc64el', 's390x', 'riscv64'] as const

@@ -1,5 +1,5 @@
 // oci-image resources as served: the export's ImageName re-pointed at the site's registry, keeping
-// the repository path and digest (spec/charmhub-protocol.md §10). Hashes and size are always those
+// the repository path and digest (docs/protocol/charmhub.md §10). Hashes and size are always those
 // of the bytes served, so they stay right when the registry configuration changes.
 import { createHash } from 'node:crypto'
 

@@ -1,4 +1,4 @@
-// Charmhub selection semantics (spec/charmhub-protocol.md §5.6), pure over the in-memory index:
+// Charmhub selection semantics (docs/protocol/charmhub.md §5.6), pure over the in-memory index:
 // channel fall-back, base/architecture matching ("all" matches any architecture), the NA base,
 // and the data Juju needs for its errors (releases for suggestions, default bases newest-LTS first).
 import type { Base } from './base.js'
@@ -7,7 +7,7 @@ import type { IndexedPackage, IndexedRelease, IndexedRevision } from './index.js
 
 export interface SuggestedRelease {
   readonly base: Base
-  /** Juju-normalised: "stable" for the latest track, "14/stable" otherwise (spec §5.6.2). */
+  /** Juju-normalised: "stable" for the latest track, "14/stable" otherwise (docs/protocol/charmhub.md §5.6.2). */
   readonly channel: string
 }
 
@@ -60,7 +60,7 @@ function versionKey(channel: string): number[] {
 
 const isLts = (b: Base): boolean => b.name === 'ubuntu' && /^\d*[02468]\.04$/.test(b.channel)
 
-/** Newest LTS first, then newest other, so Juju 3.6 (first match) and 4.x (sorted) agree (spec §5.6.3). */
+/** Newest LTS first, then newest other, so Juju 3.6 (first match) and 4.x (sorted) agree (docs/protocol/charmhub.md §5.6.3). */
 export function sortBasesNewestLtsFirst(bases: readonly Base[]): Base[] {
   return [...bases].sort((a, b) => {
     if (isLts(a) !== isLts(b)) return isLts(a) ? -1 : 1
@@ -119,7 +119,7 @@ export function selectByChannel(pkg: IndexedPackage, channelText: string | undef
   const order = fallbackChannels(channel)
 
   if (pkg.type === 'bundle' || (isNA(base) && pkg.type !== 'charm')) {
-    // Bundles are base-less (all/all/all): any release in the channel will do (spec §5.6.3).
+    // Bundles are base-less (all/all/all): any release in the channel will do (docs/protocol/charmhub.md §5.6.3).
     for (const c of order) {
       const rel = sortReleases(pkg, releasesIn(pkg, c))[0]
       if (rel) return ok(pkg, rel)
@@ -159,7 +159,7 @@ function ok(pkg: IndexedPackage, release: IndexedRelease): Selection {
   return { kind: 'ok', revision, release }
 }
 
-/** install/download by revision: that exact revision, whatever the architecture (spec §5.6.4). */
+/** install/download by revision: that exact revision, whatever the architecture (docs/protocol/charmhub.md §5.6.4). */
 export function selectByRevision(pkg: IndexedPackage, revision: number): Selection {
   const rev = pkg.revisions.get(revision)
   return rev ? { kind: 'ok', revision: rev } : notFound(pkg, `revision ${revision}`)

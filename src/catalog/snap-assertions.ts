@@ -1,6 +1,6 @@
 // Assertion lookups for the Snap Store API: primary keys as snapd sends them (URL path components
 // or `fetch-assertions` lists) mapped to the stored key, max-format, and the `fetch-assertions`
-// action of POST v2/snaps/refresh (spec §4.5, §6.1, gotcha 9).
+// action of POST v2/snaps/refresh (docs/protocol/snap-store.md §4.5, §6.1, §4.5).
 import { assertionType } from '../assertions/types.js'
 import type { AssertionReader, StoredAssertion } from './ports.js'
 
@@ -98,7 +98,7 @@ async function resolveRef(reader: AssertionReader, ref: AssertionRef, maxFormats
 /**
  * Resolves one `fetch-assertions` group. Items sent with `if-newer-than` (or a sequence condition)
  * that have nothing newer, or are unknown, produce nothing: a `not-found` there would make
- * `snap refresh` fail (gotcha 9). Items without it that are unknown become `not-found` errors.
+ * `snap refresh` fail (§4.5). Items without it that are unknown become `not-found` errors.
  */
 export async function resolveFetchAssertions(reader: AssertionReader, refs: readonly AssertionRef[], maxFormats: Readonly<Record<string, number>> = {}): Promise<FetchOutcome> {
   const found: Array<{ type: string; key: string }> = []

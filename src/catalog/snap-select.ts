@@ -1,4 +1,4 @@
-// Snap Store selection (spec/snap-store-protocol.md §4), pure over the in-memory index: channels as
+// Snap Store selection (docs/protocol/snap-store.md §4), pure over the in-memory index: channels as
 // snapd spells them (a bare track means <track>/stable), closed-channel fall-back to more stable
 // risks, architecture matching ("all" matches any), epochs, refresh of installed snaps from the
 // request's context, and per-action errors with the codes snapd recognises (§4.4).
@@ -6,7 +6,7 @@ import { parseChannel, shortChannel, sameChannel, RISKS, type Channel } from './
 import { fallbackChannels } from './select.js'
 import type { CatalogIndex, IndexedPackage, IndexedRelease, IndexedRevision } from './index.js'
 
-/** The only series snaps exist in (spec §3: `Snap-Device-Series: 16`). */
+/** The only series snaps exist in (docs/protocol/snap-store.md §3: `Snap-Device-Series: 16`). */
 export const SERIES = '16'
 
 export interface Epoch { readonly read: readonly number[]; readonly write: readonly number[] }

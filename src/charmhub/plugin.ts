@@ -1,4 +1,4 @@
-// The Charmhub API Juju talks to (spec/charmhub-protocol.md). Its own error and not-found handlers,
+// The Charmhub API Juju talks to (docs/protocol/charmhub.md). Its own error and not-found handlers,
 // so every answer goes through the content-type hook: Juju compares Content-Type exactly on 4xx (§4.2).
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { bareJsonContentType } from '../http/json-content-type.js'
@@ -42,7 +42,7 @@ export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): 
   await resourceRevisionsRoute(app, deps)
 }
 
-/** Downloads live under /api/v1 (INTERFACE.md), outside the /v2/charms prefix. */
+/** Downloads live under /api/v1 (docs/operations.md, "Download URLs"), outside the /v2/charms prefix. */
 export async function charmhubDownloadsPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.addHook('onSend', bareJsonContentType)
   app.setNotFoundHandler((req, reply) =>

@@ -1,4 +1,4 @@
-// The Charmhub response shapes as Juju's Go structs decode them (spec §5.4, §7.1, §8). Declared once;
+// The Charmhub response shapes as Juju's Go structs decode them (docs/protocol/charmhub.md §5.4, §7.1, §8). Declared once;
 // tests check raw response bodies against them with Value.Check (no coercion), so a wrong JSON type
 // fails here before it fails in the field.
 import { Type, type Static } from '@sinclair/typebox'
@@ -75,7 +75,7 @@ export const FindResponse = Type.Object({
   results: Type.Array(Type.Object({
     type: Type.Union([Type.Literal('charm'), Type.Literal('bundle')]), id: Str, name: Str,
     result: Type.Object({ publisher: Publisher, summary: Str, 'store-url': Str }),
-    // Juju's find asks only for default-release.revision.{bases,version} (spec §2), so channel may be absent.
+    // Juju's find asks only for default-release.revision.{bases,version} (docs/protocol/charmhub.md §2), so channel may be absent.
     'default-release': Type.Object({ channel: Type.Optional(Channel), revision: Type.Object({ bases: Type.Array(Base), revision: Type.Optional(Int), version: Str }) }),
   })),
 })

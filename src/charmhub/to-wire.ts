@@ -1,4 +1,4 @@
-// Domain → Charmhub JSON, shaped exactly as Juju's Go structs decode it (spec §5.4, §7.1, §8, §14):
+// Domain → Charmhub JSON, shaped exactly as Juju's Go structs decode it (docs/protocol/charmhub.md §5.4, §7.1, §8, §14):
 // numbers are numbers, timestamps RFC3339 or null (never ""), publisher values all strings.
 import type { Base } from '../catalog/base.js'
 import { formatChannel, shortChannel } from '../catalog/channel.js'

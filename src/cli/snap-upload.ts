@@ -10,7 +10,7 @@ import { CliError, type ClientOptions } from './admin-client.js'
 
 export type SnapInput = { readonly kind: 'file'; readonly file: string } | { readonly kind: 'pair'; readonly snap: string; readonly assert: string }
 
-/** What a file holds, by its first bytes (spec/export-formats.md §7), else its name: the server decides the rest. */
+/** What a file holds, by its first bytes (docs/protocol/export-formats.md §7), else its name: the server decides the rest. */
 async function sniff(file: string): Promise<'snap' | 'assert' | 'other'> {
   let fh
   try { fh = await open(file, 'r') } catch { return 'other' } // uploadFile reports it, per file

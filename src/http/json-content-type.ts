@@ -1,5 +1,5 @@
 // Fastify appends "; charset=utf-8" to a JSON content type when the payload is a string; Juju and
-// snapd compare Content-Type exactly (spec/charmhub-protocol.md §4, snap-store-protocol.md §3), so
+// snapd compare Content-Type exactly (docs/protocol/charmhub.md §4, docs/protocol/snap-store.md §3), so
 // JSON answers go out as the bare media type (Buffers, such as kept info answers, Fastify leaves
 // alone). A callback hook: an async one costs a promise per request.
 import type { FastifyReply, FastifyRequest } from 'fastify'

@@ -1,4 +1,4 @@
-// Every download URL the APIs return, built in one place (INTERFACE.md "Download URLs").
+// Every download URL the APIs return, built in one place (docs/operations.md, "Download URLs").
 export interface PublicUrls {
   charm(packageId: string, revision: number): string
   resource(packageId: string, resource: string, revision: number): string

@@ -1,5 +1,5 @@
 // Serves a stored blob: exact Content-Length from the catalog, never compressed, optional Range.
-// Juju accepts only 200 with a Content-Length that matches the body (spec/charmhub-protocol.md §4.2, §9).
+// Juju accepts only 200 with a Content-Length that matches the body (docs/protocol/charmhub.md §4.2, §9).
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BlobFile, BlobStore } from '../storage/blobs/blob-store.js'

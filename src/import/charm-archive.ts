@@ -1,5 +1,5 @@
 // What the server needs from a .charm zip: its metadata, resources and bases. The zip is the source
-// of truth (spec/export-formats.md §7, spec/charmhub-protocol.md §12). Refuses what Juju refuses.
+// of truth (docs/protocol/export-formats.md §7, docs/protocol/charmhub.md §12). Refuses what Juju refuses.
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { isArchitecture, isOsName, seriesToChannel, uniqueBases, type Base } from '../catalog/base.js'
 import { CHARM_NAME } from '../catalog/ids.js'

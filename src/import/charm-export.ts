@@ -1,4 +1,4 @@
-// Reads a `store-admin export charms` tarball as it streams in (spec/export-formats.md §2, §7):
+// Reads a `store-admin export charms` tarball as it streams in (docs/protocol/export-formats.md §2, §7):
 // nested tarballs at any depth, .charm zips (the source of truth), metadata.json where present,
 // resources, the publisher's account assertion and the export YAML. Blobs are written as they pass;
 // nothing is visible in the catalog until the caller commits the parsed result.
@@ -105,7 +105,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
     const scope = ctx.chain.join('\0')
     const name = baseName(m.path)
     const { head, stream } = await peek(m.stream, 512)
-    // Resource files are opaque bytes (spec/export-formats.md §7.5): a file resource is often a
+    // Resource files are opaque bytes (docs/protocol/export-formats.md §7, item 5): a file resource is often a
     // tarball itself, and must be stored as it is, not walked as part of the export.
     if (dirName(m.path).split('/').at(-1) === 'resources') {
       const dot = name.indexOf('.')

@@ -1,5 +1,5 @@
 // The YAML at the top of a charm export (a copy of the user's export input, often a bundle.yaml):
-// applications.<app>.{charm, channel, series, resources} (spec/enterprise-store-and-peers.md b.3).
+// applications.<app>.{charm, channel, series, resources} (docs/protocol/export-formats.md §2.2).
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { parseChannel, type Channel } from '../catalog/channel.js'
 import { seriesToChannel } from '../catalog/base.js'

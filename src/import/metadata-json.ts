@@ -1,4 +1,4 @@
-// metadata.json from a store-admin charm export. Its schema is not public (spec/export-formats.md
+// metadata.json from a store-admin charm export. Its schema is not public (docs/protocol/export-formats.md
 // §2.4), so the shape is probed: a Charmhub info response (channel-map, default-release, result), a
 // refresh response (results[].entity) or a bare entity. It is used where present, never required, and
 // what it says about hashes and sizes is checked against the bytes.

@@ -1,5 +1,5 @@
 // oci-image resource bodies: {"ImageName": "...", "Username": "...", "Password": "..."}
-// (spec/charmhub-protocol.md §10, spec/export-formats.md §2.3).
+// (docs/protocol/charmhub.md §10, docs/protocol/export-formats.md §2.3).
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { parseJson } from './yaml-text.js'
 

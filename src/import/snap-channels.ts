@@ -1,5 +1,5 @@
 // Channel maps and store ids from whatever JSON a snap export carries. Its keys are unknown
-// (spec/export-formats.md §4, §8), so the JSON is probed, not parsed against a schema (§7 "Snap export"
+// (docs/protocol/export-formats.md §4, §8), so the JSON is probed, not parsed against a schema (§7 "Snap export"
 // step 3): any list of objects with a `revision` and a `channel` ({architecture, track, risk[, name]}
 // as the store's info answer has it, or a channel string) or a `push_channel` (the --from-yaml input)
 // is a list of releases. File order decides: the last release for an (architecture, channel) wins.

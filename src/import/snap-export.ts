@@ -1,6 +1,6 @@
 // Reads a snap upload as it streams in: a `store-admin export snaps` tarball, or a `snap download`
 // pair (X.snap + X.assert) that the CLI packs into a tar on the fly. Member names are unknown
-// (spec/export-formats.md §4), so members are classified by content at any depth (§7): squashfs
+// (docs/protocol/export-formats.md §4), so members are classified by content at any depth (§7): squashfs
 // images, assertion streams, JSON. Snap blobs are written to the blob store as they pass; nothing is
 // visible in the catalog until the caller commits the plan.
 import { pipeline } from 'node:stream/promises'

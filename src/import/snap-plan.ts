@@ -1,7 +1,7 @@
 // Turns what was read from a snap upload into catalog input, trusting nothing the files say about
 // themselves: every assertion must verify up to a trusted root, each blob is matched to its
 // snap-revision by SHA3-384 (never by file name), and size, snap-id and name must agree
-// (spec/snap-store-protocol.md §6.3, §10; spec/export-formats.md §7 "Snap export").
+// (docs/protocol/snap-store.md §6.3, §10; docs/protocol/export-formats.md §7 "Snap export").
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { formatChannel, type Channel } from '../catalog/channel.js'
 import { isStoreId } from '../catalog/ids.js'
@@ -23,7 +23,7 @@ export interface SnapPlanOptions {
 /** The snapd digest of a blob: its SHA3-384 in base64url without padding (asserts.EncodeDigest). */
 export const snapDigest = (sha3_384Hex: string): string => Buffer.from(sha3_384Hex, 'hex').toString('base64url')
 
-/** The store's lookup key: primary-key headers joined by "/", a defaulted trailing one left out (spec §6.1). */
+/** The store's lookup key: primary-key headers joined by "/", a defaulted trailing one left out (docs/protocol/snap-store.md §6.1). */
 export function storedPrimaryKey(a: Assertion): string {
   const keys = [...a.primaryKey]
   const names = a.type.primaryKey

@@ -1,4 +1,4 @@
-// meta/snap.yaml as snapd reads it (snap/info_snap_yaml.go; spec/snap-store-protocol.md §10). Parsed
+// meta/snap.yaml as snapd reads it (snap/info_snap_yaml.go; docs/protocol/snap-store.md §10). Parsed
 // with YAML's failsafe schema, so every scalar stays the text it was written as: snapd decodes into Go
 // strings, so `version: 1.10` is "1.10", never the number 1.1.
 import { InvalidInput, type Location } from '../catalog/errors.js'

@@ -1,5 +1,5 @@
 // Reads one file out of a squashfs image with Debian's `unsquashfs -cat`, as snapd itself reads
-// snaps (snap/squashfs/squashfs.go ReadFile; spec/snap-store-protocol.md §10). The image is untrusted:
+// snaps (snap/squashfs/squashfs.go ReadFile; docs/protocol/snap-store.md §10). The image is untrusted:
 // the output is capped, the run is timed, and nothing is ever extracted to disk.
 import { spawn } from 'node:child_process'
 import { InvalidInput, Unavailable, type Location } from '../catalog/errors.js'

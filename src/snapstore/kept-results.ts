@@ -3,7 +3,7 @@
 // instance-key, and the rest; the rest is a function of the action's shape (catalog/snap-select.ts
 // snapActionShape), the package object (replaced whenever the package is reloaded), the revision's
 // snap-yaml (immutable) and the public URL base: kept per shape and base for that package object.
-// snapd's refresh actions use the snap-id as instance-key (spec §4.1): for those the whole result
+// snapd's refresh actions use the snap-id as instance-key (docs/protocol/snap-store.md §4.1): for those the whole result
 // is kept, with a leading comma, so most of an answer is copies of kept bytes.
 import type { CatalogIndex, IndexedPackage } from '../catalog/index.js'
 import { DerivedCache, RecentByHandle } from '../catalog/derived-cache.js'

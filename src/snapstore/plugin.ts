@@ -1,4 +1,4 @@
-// The Snap Store API snapd talks to (spec/snap-store-protocol.md). Two plugins, one per URL prefix
+// The Snap Store API snapd talks to (docs/protocol/snap-store.md). Two plugins, one per URL prefix
 // (`/v2` and `/api/v1/snaps`), each with its own error and not-found handlers so every answer goes
 // through the content-type hook: snapd string-compares Content-Type on find, categories, sections
 // and assertion errors (gotcha 1), and Fastify would append `; charset=utf-8`.
@@ -56,7 +56,7 @@ export async function snapStorePlugin(app: FastifyInstance, deps: SnapStoreDeps)
   await storeAssertionRoute(app, deps)
 }
 
-/** Everything under /api/v1/snaps: downloads (INTERFACE.md), sections, names, device sessions (§9). */
+/** Everything under /api/v1/snaps: downloads (docs/operations.md, "Download URLs"), sections, names, device sessions (§9). */
 export async function snapStoreV1Plugin(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   common(app, 'snap endpoint')
   await downloadRoute(app, deps)

@@ -1,4 +1,4 @@
-// The body of POST v2/snaps/refresh (spec §4.1) read leniently into domain values: snapd sends
+// The body of POST v2/snaps/refresh (docs/protocol/snap-store.md §4.1) read leniently into domain values: snapd sends
 // fields Airlock ignores (fields, cohort-key, validation-sets, held, ...); wrong types are a 400.
 import type { FastifyRequest } from 'fastify'
 import { epochOf, type SnapAction, type SnapContext } from '../catalog/snap-select.js'

@@ -1,4 +1,4 @@
-// The Snap Store response shapes as snapd's Go structs decode them (spec/snap-store-protocol.md §4.2,
+// The Snap Store response shapes as snapd's Go structs decode them (docs/protocol/snap-store.md §4.2,
 // §4.3, §5, §9; details_v2.go storeSnap, storeInfo, search_v2.go). Declared once; tests check raw
 // bodies with Value.Check (no coercion), so a wrong JSON type fails here before it fails in snapd.
 import { Type, type Static } from '@sinclair/typebox'

@@ -1,4 +1,4 @@
-// Domain → Snap Store JSON, shaped as snapd's Go structs decode them (spec §4.3, §5.1, §5.2):
+// Domain → Snap Store JSON, shaped as snapd's Go structs decode them (docs/protocol/snap-store.md §4.3, §5.1, §5.2):
 // lowercase-hex sha3-384, a valid `type` always (never "" or null), no `prices` (free snaps),
 // store fields always present since they override snap-yaml (gotcha 7).
 import { shortChannel, type Channel } from '../catalog/channel.js'
@@ -103,12 +103,12 @@ export function infoChannelWire(r: IndexedRelease, architecture: string) {
 
 export const channelName = (c: Channel): string => shortChannel(c)
 
-/** BASE of the public URLs, from the download URL shape INTERFACE.md fixes. */
+/** BASE of the public URLs, from the download URL shape docs/operations.md documents. */
 export function publicBase(urls: PublicUrls): string {
   return urls.snap('x', 1).replace(/\/api\/v1\/snaps\/download\/x_1\.snap$/, '')
 }
 
-/** An absolute stream URL for `fetch-assertions` (spec §4.5: absolute, served by GET v2/assertions). */
+/** An absolute stream URL for `fetch-assertions` (docs/protocol/snap-store.md §4.5: absolute, served by GET v2/assertions). */
 export function assertionUrl(urls: PublicUrls, type: string, key: string): string {
   return `${publicBase(urls)}/v2/assertions/${type}/${key.split('/').map(encodeURIComponent).join('/')}`
 }

@@ -1,5 +1,5 @@
-// End to end with real snapd clients against the real server process (spec/snap-store-protocol.md
-// §2.1 "snap download", spec/snapd-test-keys.md):
+// End to end with real snapd clients against the real server process (docs/protocol/snap-store.md
+// §2.1 "snap download", docs/protocol/snap-store.md §6.4):
 // - `snap-testkeys` (snapd's CLI built with `withtestkeys`, trusting the public `testrootorg` root)
 //   downloads through refresh, the download URL and the whole assertion chain, and writes
 //   NAME_REV.snap + NAME_REV.assert;
@@ -17,9 +17,10 @@ import { FIXTURES, TEST_STORE_KEY_ID } from '../support/assertion-signer.js'
 import { removeDir, runCli, startServer, type RunningServer } from '../support/server-process.js'
 import { digestOf, SAMPLE_SNAPS, seedSnaps, snapIdOf, type SeededSnap } from '../support/snap-store-fixtures.js'
 
-const SNAP_TESTKEYS = join(homedir(), '.cache/snapd-testkeys/bin/snap-testkeys')
+// Where scripts/build-snapd-testkeys.sh puts it (npm test's pretest step builds it when run as root).
+const SNAP_TESTKEYS = join(process.env.SNAPD_TESTKEYS_DIR ?? join(homedir(), '.cache/snapd-testkeys'), 'bin/snap-testkeys')
 const STOCK_SNAP = ['/usr/bin/snap', '/snap/bin/snap'].find((p) => existsSync(p))
-if (!existsSync(SNAP_TESTKEYS)) console.warn(`skipping snap-testkeys tests: ${SNAP_TESTKEYS} is missing (build it with: sudo bash ../shared/tools/build-snapd-testkeys.sh)`)
+if (!existsSync(SNAP_TESTKEYS)) console.warn(`skipping snap-testkeys tests: ${SNAP_TESTKEYS} is missing (build it once with: sudo bash scripts/build-snapd-testkeys.sh)`)
 if (!STOCK_SNAP) console.warn('skipping stock snap tests: no snap CLI (apt-get install snapd; scripts/install-test-deps.sh does)')
 
 interface Run { code: number | null; stdout: string; stderr: string; cwd: string }

@@ -1,5 +1,5 @@
-// Hostile charm exports through POST /admin/v1/charms, on PGlite and PostgreSQL (STYLE.md §8,
-// INTERFACE.md "What an import refuses"). One table: each case builds an upload, names the status
+// Hostile charm exports through POST /admin/v1/charms, on PGlite and PostgreSQL (docs/operations.md,
+// "What an import refuses"). One table: each case builds an upload, names the status
 // and the error text (file, member chain, field, rule), and must leave the store byte-identical:
 // same rows, same blobs, nothing left under <data-dir>/tmp.
 import { createHash } from 'node:crypto'

@@ -1,4 +1,4 @@
-// The Snap Store API as snapd calls it (spec/snap-store-protocol.md §4, §8): raw bodies checked
+// The Snap Store API as snapd calls it (docs/protocol/snap-store.md §4, §8): raw bodies checked
 // against the Go-struct shapes (no coercion), exact content types, hashes over the bytes served.
 import { createHash } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'

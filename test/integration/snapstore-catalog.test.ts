@@ -1,4 +1,4 @@
-// The Snap Store's read endpoints besides refresh (spec §5, §6, §9): info, find, categories,
+// The Snap Store's read endpoints besides refresh (docs/protocol/snap-store.md §5, §6, §9): info, find, categories,
 // sections, names, assertions (verbatim bytes, max-format, sequences, problem+json 404s), the store
 // assertion, and device sessions; raw bodies checked against the schemas, content types exactly.
 import { Value } from '@sinclair/typebox/value'

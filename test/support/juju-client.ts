@@ -1,5 +1,5 @@
 // A Juju-faithful Charmhub client for end-to-end tests: the same calls, retries and checks that
-// Juju 3.6 and 4.0 make (spec/charmhub-protocol.md §3, §4.2, §5.6, §9), against a live server.
+// Juju 3.6 and 4.0 make (docs/protocol/charmhub.md §3, §4.2, §5.6, §9), against a live server.
 import { createHash } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import * as S from '../../src/charmhub/schemas.js'

@@ -1,4 +1,4 @@
-// Request shapes exactly as Juju 3.6 and 4.0 send them (spec/charmhub-protocol.md §5.1-5.2, §6).
+// Request shapes exactly as Juju 3.6 and 4.0 send them (docs/protocol/charmhub.md §5.1-5.2, §6).
 import { randomUUID } from 'node:crypto'
 
 export const FIELDS_36 = ['bases', 'config-yaml', 'download', 'id', 'license', 'metadata-yaml', 'name', 'publisher', 'resources', 'revision', 'summary', 'type', 'version']

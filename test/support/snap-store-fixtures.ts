@@ -1,7 +1,7 @@
 // Real .snap files (squashfs with meta/snap.yaml, via mksquashfs) and a seeder that puts them in a
 // catalog database without the importer: blobs through FsBlobStore, rows through importRevisions,
 // with snap-declaration / snap-revision assertions signed by snapd's test store key as testrootorg
-// (the chain a `withtestkeys` snap CLI walks, spec/snapd-test-keys.md).
+// (the chain a `withtestkeys` snap CLI walks, docs/protocol/snap-store.md §6.4).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -64,7 +64,7 @@ export function snapYamlOf(name: string, r: SnapRevisionSpec): string {
   return lines.join('\n') + '\n'
 }
 
-/** mksquashfs as `snap pack` runs it (spec §10). */
+/** mksquashfs as `snap pack` runs it (docs/protocol/snap-store.md §10). */
 export function buildSnapFile(snapYaml: string, payload = 'hello'): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-snap-'))
   try {

@@ -1,4 +1,4 @@
-// Charmhub selection rules over the in-memory index, without HTTP (spec §5.6).
+// Charmhub selection rules over the in-memory index, without HTTP (docs/protocol/charmhub.md §5.6).
 import { describe, expect, it } from 'vitest'
 import { basesForArchitecture, defaultRelease, fallbackChannels, selectByChannel, selectByRevision, sortBasesNewestLtsFirst, suggestedReleases } from '../../src/catalog/select.js'
 import { formatChannel, parseChannel } from '../../src/catalog/channel.js'

@@ -1,5 +1,5 @@
 // GET /admin/v1/images: the images the site registry must hold, one per distinct ImageName, with the
-// local reference Juju will be sent to (the served resource body, spec/charmhub-protocol.md §10).
+// local reference Juju will be sent to (the served resource body, docs/protocol/charmhub.md §10).
 import type { FastifyInstance } from 'fastify'
 import { localImageReference } from '../../catalog/oci-image.js'
 import { parseImageReference } from '../../import/oci-resource.js'

@@ -1,4 +1,4 @@
-// Charm and resource downloads (spec §9): byte-exact, Content-Length, HEAD, 200 only (no Range).
+// Charm and resource downloads (docs/protocol/charmhub.md §9): byte-exact, Content-Length, HEAD, 200 only (no Range).
 import type { FastifyInstance } from 'fastify'
 import { sendBlob } from '../../http/send-blob.js'
 import { ociServedBody } from '../../catalog/oci-image.js'

@@ -1,4 +1,4 @@
-// GET /v2/charms/find (spec §7.3): substring search over name, summary and description.
+// GET /v2/charms/find (docs/protocol/charmhub.md §7.3): substring search over name, summary and description.
 import type { FastifyInstance } from 'fastify'
 import { parseChannel } from '../../catalog/channel.js'
 import { defaultRelease } from '../../catalog/select.js'

@@ -1,4 +1,4 @@
-// GET /v2/charms/info/{name} (spec §7): channel map one entry per (channel, base), default release.
+// GET /v2/charms/info/{name} (docs/protocol/charmhub.md §7): channel map one entry per (channel, base), default release.
 import type { FastifyInstance } from 'fastify'
 import { defaultRelease, sortedReleases } from '../../catalog/select.js'
 import { channelWire, infoRevision, resourceWire, resultWire, unreleasedChannel, EMPTY_CONFIG } from '../to-wire.js'

@@ -1,4 +1,4 @@
-// POST /v2/charms/refresh (spec §5): wire in, resolveRefresh, wire out; one result per action.
+// POST /v2/charms/refresh (docs/protocol/charmhub.md §5): wire in, resolveRefresh, wire out; one result per action.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'

@@ -1,4 +1,4 @@
-// GET /v2/charms/resources/{charm}/{resource}/revisions (spec §8), newest first.
+// GET /v2/charms/resources/{charm}/{resource}/revisions (docs/protocol/charmhub.md §8), newest first.
 import type { FastifyInstance } from 'fastify'
 import { resourceWire } from '../to-wire.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'

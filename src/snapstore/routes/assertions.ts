@@ -1,7 +1,7 @@
-// GET /v2/assertions/{type}/{primary-key...} (spec §6.1, §5.4): the stored bytes verbatim as
+// GET /v2/assertions/{type}/{primary-key...} (docs/protocol/snap-store.md §6.1, §5.4): the stored bytes verbatim as
 // `application/x.ubuntu.assertion`; not found as 404 `application/problem+json` with
 // {"error-list":[{"code":"not-found"}]}, the form snapd turns into asserts.NotFoundError.
-// GET /v2/auth/store/assertions: the Snap Store Proxy convention (spec §7) for `snap ack`.
+// GET /v2/auth/store/assertions: the Snap Store Proxy convention (docs/protocol/snap-store.md §7) for `snap ack`.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { assertionType } from '../../assertions/types.js'
 import { findAssertion, isSequenceForming, storedKey } from '../../catalog/snap-assertions.js'

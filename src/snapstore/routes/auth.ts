@@ -1,4 +1,4 @@
-// Device sessions (spec §9): snapd with a serial assertion calls these before every store request
+// Device sessions (docs/protocol/snap-store.md §9): snapd with a serial assertion calls these before every store request
 // and fails that request if they fail. The macaroon is opaque to snapd and only echoed back, and
 // Airlock serves everyone alike, so any non-empty values do (the fakestore answers the same).
 import { randomBytes } from 'node:crypto'

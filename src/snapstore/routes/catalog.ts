@@ -1,4 +1,4 @@
-// Sections, categories and the names catalog (spec §5.3). snapd compares the content type of
+// Sections, categories and the names catalog (docs/protocol/snap-store.md §5.3). snapd compares the content type of
 // sections (`application/hal+json`) and categories (`application/json`) exactly, and decodes names
 // as a token stream that must start with `{"_embedded":{"clickindex:package":[`.
 import type { FastifyInstance } from 'fastify'

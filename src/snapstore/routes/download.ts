@@ -1,4 +1,4 @@
-// GET|HEAD /api/v1/snaps/download/<snap-id>_<rev>.snap (INTERFACE.md, spec §8): exact size,
+// GET|HEAD /api/v1/snaps/download/<snap-id>_<rev>.snap (docs/operations.md "Download URLs", docs/protocol/snap-store.md §8): exact size,
 // Range for resumed downloads (206), never compressed.
 import type { FastifyInstance } from 'fastify'
 import { sendBlob } from '../../http/send-blob.js'

@@ -1,4 +1,4 @@
-// GET /v2/snaps/find (spec §5.2): free text (q), name prefix, common-id and category, the revision
+// GET /v2/snaps/find (docs/protocol/snap-store.md §5.2): free text (q), name prefix, common-id and category, the revision
 // from `channel` for the device's architecture; exactly `application/json` (gotcha 1).
 import type { FastifyInstance } from 'fastify'
 import { shortChannel } from '../../catalog/channel.js'

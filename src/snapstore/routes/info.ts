@@ -1,4 +1,4 @@
-// GET /v2/snaps/info/{name} (spec §5.1): the channel map for the device's architecture, default
+// GET /v2/snaps/info/{name} (docs/protocol/snap-store.md §5.1): the channel map for the device's architecture, default
 // channel first; 404 for unknown snaps and for snaps with nothing released for that architecture.
 import type { FastifyInstance } from 'fastify'
 import { snapChannelMap } from '../../catalog/snap-select.js'

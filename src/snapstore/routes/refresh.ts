@@ -1,4 +1,4 @@
-// POST /v2/snaps/refresh (spec §4): install, download and refresh actions resolved against the
+// POST /v2/snaps/refresh (docs/protocol/snap-store.md §4): install, download and refresh actions resolved against the
 // index, fetch-assertions against the assertion store; one result per action, matched by key.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapShaper, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
