@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Airlock server image: `docker build -t airlock .`, then
+# Airlock server image (Node.js 20, the supported range is package.json's engines):
+# `docker build -t airlock .`, then
 #   docker run -p 8080:8080 -v airlock-data:/var/lib/airlock airlock
 # Configure it with the AIRLOCK_* variables (config/airlock.example.yaml lists them all) or mount a
 # YAML file and set AIRLOCK_CONFIG. docker-compose.yml runs it with PostgreSQL and a registry.
@@ -18,6 +19,10 @@ RUN npm run build \
 
 # ---- runtime: production dependencies, compiled code, migrations; runs as a non-root user ----
 FROM node:20-slim
+# Programs the server runs: unsquashfs reads meta/snap.yaml out of imported snaps.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends squashfs-tools \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     AIRLOCK_HOST=0.0.0.0 \
     AIRLOCK_PORT=8080 \
@@ -28,6 +33,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY migrations ./migrations
+# `airlock` on PATH, so `docker compose exec airlock airlock list charms` works as on a host.
+RUN ln -s /app/bin/airlock.js /usr/local/bin/airlock
 # The data dir belongs to the unprivileged `node` user (uid 1000) of the base image; a new named
 # volume mounted here inherits that ownership.
 RUN mkdir -p /var/lib/airlock && chown node:node /var/lib/airlock

@@ -6,13 +6,14 @@
 #   docker-registry  the real OCI registry push-images is tested against (distribution 2.8)
 #   openssl          TLS and token-signing certificates for those registries
 #   unsquashfs       reading meta/snap.yaml out of snaps (the importer itself needs it)
+#   systemd-analyze  verifies packaging/airlock.service (test/unit/packaging.test.ts)
 #   snap             Debian's stock snap CLI: snap download / known --remote (test/e2e/snap-download)
 #   snap-testkeys    snapd's snap CLI trusting snapd's public test root, built from Debian's snapd
 #                    source by scripts/build-snapd-testkeys.sh (test/e2e/snap-download)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

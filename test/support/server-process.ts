@@ -24,16 +24,21 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export async function startServer(opts: { dataDir?: string; databaseUrl?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<RunningServer> {
-  ensureBuilt()
+/**
+ * `command` replaces `node bin/airlock.js` (e.g. an installed `airlock` binary), `cwd` the working
+ * directory; `detached` puts the process in a group of its own, whose id is its pid.
+ */
+export async function startServer(opts: { dataDir?: string; databaseUrl?: string; args?: string[]; env?: Record<string, string>; command?: string[]; cwd?: string; detached?: boolean } = {}): Promise<RunningServer> {
+  if (!opts.command) ensureBuilt()
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-e2e-')))
-  const args = [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []), ...(opts.args ?? [])]
+  const [cmd, ...pre] = opts.command ?? [process.execPath, BIN, 'serve']
+  const args = [...pre, '--port', '0', '--data-dir', dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []), ...(opts.args ?? [])]
   const env: Record<string, string> = { ...(process.env as Record<string, string>), AIRLOCK_LOG_LEVEL: 'info', ...opts.env }
   delete env.DATABASE_URL
-  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(cmd!, args, { env, cwd: opts.cwd, detached: opts.detached, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), opts.command ? 240_000 : 30_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
