@@ -8,7 +8,7 @@ import type { Database } from './storage/db/connect.js'
 import type { BlobStore } from './storage/blobs/blob-store.js'
 import { catalogStore } from './storage/db/catalog.repo.js'
 import { createImportService } from './import/import-service.js'
-import { loadTrustedRoots } from './assertions/roots.js'
+import { describeRoots, loadTrustedRoots } from './assertions/roots.js'
 import { adminPlugin } from './admin/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { VERSION } from './version.js'
@@ -45,6 +45,8 @@ function requestId(): string {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Read once at start: a bad --trusted-assertions file stops the server instead of failing imports.
   const trustedRoots = await loadTrustedRoots(deps.config.trustedAssertions)
+  // Says which roots an import will be verified against, so a refused snap can be traced to a missing one.
+  deps.logger.info({ files: deps.config.trustedAssertions, ...describeRoots(trustedRoots) }, 'trusted roots loaded')
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',

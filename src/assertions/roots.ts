@@ -68,14 +68,29 @@ export function trustedRoots(list: readonly Assertion[], where: Location = {}): 
   return roots
 }
 
+/** What a trusted set holds, for the start-up log: account ids, and each key's id and owner. */
+export function describeRoots(roots: TrustedRoots): { accounts: string[]; keys: { id: string; account: string; name?: string }[] } {
+  const accounts: string[] = []
+  const keys: { id: string; account: string; name?: string }[] = []
+  for (const a of roots.assertions) {
+    if (a.type.name === 'account') accounts.push(a.primaryKey[0]!)
+    else {
+      const key = readAccountKey(a)
+      keys.push({ id: a.primaryKey[0]!, account: key.accountId, ...(key.name ? { name: key.name } : {}) })
+    }
+  }
+  return { accounts, keys }
+}
+
 /** Canonical's root only: what stock snapd trusts. */
 export function canonicalTrustedRoots(): TrustedRoots {
   return trustedRoots(canonicalRoots(), { file: 'canonical-root.ts' })
 }
 
 /**
- * The trusted set for --trusted-assertions FILE,…: each file is an assertion stream of account and
- * account-key assertions, added to Canonical's root unless `canonical` is false.
+ * The trusted set for --trusted-assertions FILE,…: each file is an assertion stream (assertions one
+ * after another, as `snap known` prints them), so one file may hold an account and its account-key
+ * together; added to Canonical's root unless `canonical` is false.
  */
 export async function loadTrustedRoots(files: readonly string[], opts: { canonical?: boolean } = {}): Promise<TrustedRoots> {
   const list: Assertion[] = opts.canonical === false ? [] : canonicalRoots()

@@ -36,6 +36,12 @@ class Failure extends Error {
   }
 }
 
+/** Where a missing account or account-key can come from: the upload itself, or the site's trusted roots. */
+function howToAdd(type: 'account' | 'account-key', key: string): string {
+  const header = type === 'account' ? 'account-id' : 'public-key-sha3-384'
+  return `add that ${type} assertion (\`snap known --remote ${type} ${header}=${key}\` on a connected machine prints it) to the upload or, if it is a root this site trusts, to a file given to --trusted-assertions (AIRLOCK_TRUSTED_ASSERTIONS)`
+}
+
 // Types whose authority must be a directly trusted account (their checkConsistency).
 const TRUSTED_AUTHORITY_ONLY = new Set(['account', 'account-key', 'snap-declaration', 'store', 'base-declaration'])
 
@@ -87,7 +93,7 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
 
     const keyId = headerString(a, 'sign-key-sha3-384')!
     const keyAssertion = find('account-key', [keyId])
-    if (!keyAssertion) throw new Failure('unknown-key', `no account-key ${keyId} (for a signature by ${JSON.stringify(signatory)}) in the upload or the trusted roots`)
+    if (!keyAssertion) throw new Failure('unknown-key', `no account-key ${keyId} (for a signature by ${JSON.stringify(signatory)}) in the upload or the trusted roots; ${howToAdd('account-key', keyId)}`)
     let key: AccountKey
     try {
       key = readAccountKey(keyAssertion)
@@ -132,11 +138,12 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
 
   const checkConsistency = (a: Assertion, authority: string) => {
     const trusted = isTrustedAccount(opts.roots, authority)
-    const untrusted = () => new Failure('untrusted-chain', `is not signed by a directly trusted authority: ${JSON.stringify(authority)}`)
+    const untrusted = () => new Failure('untrusted-chain', `is not signed by a directly trusted authority: ${JSON.stringify(authority)} (to trust it, pass its account assertion account-id=${authority} and its account-key to --trusted-assertions)`)
     const need = (type: string, key: string[], why: string) => {
       if (find(type, key)) return
       const what = describeAssertion({ type: assertionType(type)!, primaryKey: key })
-      throw new Failure('missing-prerequisite', `needs ${what} (${why}), which is neither uploaded nor trusted`)
+      const how = type === 'account' || type === 'account-key' ? `; ${howToAdd(type, key[0]!)}` : ''
+      throw new Failure('missing-prerequisite', `needs ${what} (${why}), which is neither uploaded nor trusted${how}`)
     }
     const h = (n: string) => headerString(a, n) ?? ''
     if (TRUSTED_AUTHORITY_ONLY.has(a.type.name) && !trusted) throw untrusted()
