@@ -1,4 +1,5 @@
-// Lint: typescript-eslint's recommended rules, plus one import rule per layer (../shared/STYLE.md §2).
+// Lint: typescript-eslint's recommended rules, plus one import rule per layer: catalog/ is pure, storage/
+// never imports upward, import/ talks to catalog/ and storage/ only (the layout in README, "Development").
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
