@@ -37,8 +37,10 @@ export async function startServer(opts: { dataDir?: string; databaseUrl?: string
   delete env.DATABASE_URL
   const proc = spawn(cmd!, args, { env, cwd: opts.cwd, detached: opts.detached, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: string[] = []
+  const killAll = () => { try { if (opts.detached) process.kill(-proc.pid!, 'SIGKILL'); else proc.kill('SIGKILL') } catch { /* gone */ } }
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), opts.command ? 240_000 : 30_000)
+    // A server that did not start in time is killed, not left running after the test.
+    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.command ? 240_000 : 30_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
