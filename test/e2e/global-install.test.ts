@@ -45,7 +45,7 @@ describe('npm install -g', () => {
   })
 
   it('serves from another directory, migrations included, and stops on SIGTERM', async () => {
-    const server = await startServer({ command: [airlock, 'serve'], cwd: elsewhere, dataDir: join(tmp, 'data') })
+    const server = await startServer({ command: [airlock, 'serve'], cwd: elsewhere, dataDir: join(tmp, 'data'), startTimeoutMs: 240_000 })
     try {
       const res = await fetch(`${server.url}/_status/check`)
       expect(res.status).toBe(200)
@@ -56,5 +56,5 @@ describe('npm install -g', () => {
       expect(await server.stop()).toBe(0)
     }
     expect(await readdir(elsewhere)).toEqual([])
-  })
+  }, 300_000)
 })

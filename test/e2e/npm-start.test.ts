@@ -28,7 +28,7 @@ afterEach(async () => {
 describe('npm start', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`stops the server when npm gets ${signal}, leaving no process behind`, async () => {
-      server = await startServer({ command: ['npm', 'start', '--'], cwd: ROOT, detached: true })
+      server = await startServer({ command: ['npm', 'start', '--'], cwd: ROOT, detached: true, startTimeoutMs: 240_000 })
       const pgid = server.proc.pid!
       expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2) // npm and the server
       const res = await fetch(`${server.url}/_status/check`)
@@ -40,6 +40,6 @@ describe('npm start', () => {
       expect(await until(() => groupMembers(pgid).length === 0, 15_000)).toBe(true)
       expect(server.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true)
       await expect(fetch(`${server.url}/_status/check`)).rejects.toThrow()
-    })
+    }, 300_000)
   }
 })

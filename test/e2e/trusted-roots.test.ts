@@ -19,8 +19,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-roots-'))
   const roots = join(dir, 'testroot.assert')
   await writeFile(roots, Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')]))
-  server = await startServer({ args: ['--trusted-assertions', roots] })
-})
+  server = await startServer({ args: ['--trusted-assertions', roots], startTimeoutMs: 240_000 })
+}, 300_000)
 afterAll(async () => {
   await server?.stop()
   if (server) await removeDir(server.dataDir)

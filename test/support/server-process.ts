@@ -26,9 +26,11 @@ export interface RunningServer {
 
 /**
  * `command` replaces `node bin/airlock.js` (e.g. an installed `airlock` binary), `cwd` the working
- * directory; `detached` puts the process in a group of its own, whose id is its pid.
+ * directory; `detached` puts the process in a group of its own, whose id is its pid; `startTimeoutMs`
+ * bounds the wait for 'airlock listening' (a first start initialises the embedded database, which takes
+ * much longer on a loaded machine).
  */
-export async function startServer(opts: { dataDir?: string; databaseUrl?: string; args?: string[]; env?: Record<string, string>; command?: string[]; cwd?: string; detached?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dataDir?: string; databaseUrl?: string; args?: string[]; env?: Record<string, string>; command?: string[]; cwd?: string; detached?: boolean; startTimeoutMs?: number } = {}): Promise<RunningServer> {
   if (!opts.command) ensureBuilt()
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-e2e-')))
   const [cmd, ...pre] = opts.command ?? [process.execPath, BIN, 'serve']
@@ -40,7 +42,7 @@ export async function startServer(opts: { dataDir?: string; databaseUrl?: string
   const killAll = () => { try { if (opts.detached) process.kill(-proc.pid!, 'SIGKILL'); else proc.kill('SIGKILL') } catch { /* gone */ } }
   const url = await new Promise<string>((resolve, reject) => {
     // A server that did not start in time is killed, not left running after the test.
-    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.command ? 240_000 : 30_000)
+    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.startTimeoutMs ?? 30_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
