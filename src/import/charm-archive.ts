@@ -3,7 +3,7 @@
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { isArchitecture, isOsName, seriesToChannel, uniqueBases, type Base } from '../catalog/base.js'
 import { CHARM_NAME } from '../catalog/ids.js'
-import { parseYamlLoose, parseYamlMapping } from './yaml-text.js'
+import { parseYamlMapping } from './yaml-text.js'
 import { checkCharmMeta } from './charm-meta-rules.js'
 import { checkActions, checkConfig } from './charm-config-rules.js'
 import type { ZipIndex } from './zip-reader.js'
@@ -111,13 +111,10 @@ export async function readCharmContent(zip: ZipIndex, where: Location): Promise<
 
   const configYaml = text(await zip.read('config.yaml'))
   if (configYaml !== null) {
-    const cfgLoc = member(where, 'config.yaml')
-    const cfg = parseYamlMapping(configYaml, cfgLoc)
-    // Only an empty mapping can be an empty document; parse again just then to tell them apart.
-    checkConfig(cfg, Object.keys(cfg).length === 0 && parseYamlLoose(configYaml) == null, cfgLoc)
+    checkConfig(configYaml, member(where, 'config.yaml'))
   }
   const actionsYaml = text(await zip.read('actions.yaml'))
-  if (actionsYaml !== null) checkActions(parseYamlMapping(actionsYaml, member(where, 'actions.yaml')), member(where, 'actions.yaml'))
+  if (actionsYaml !== null) checkActions(actionsYaml, member(where, 'actions.yaml'))
   const version = (text(await zip.read('version')) ?? '').trim()
   const readme = text(await zip.read('README.md'))
 

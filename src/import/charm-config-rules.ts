@@ -2,47 +2,56 @@
 // ReadConfig and actions.go ReadActionsYaml; internal/charm in Juju 4.0 keeps the same rules). A charm
 // these refuse is one `juju deploy` would refuse after download, so the import refuses it first.
 import { InvalidInput, type Location } from '../catalog/errors.js'
+import { parseYamlMapping } from './yaml-text.js'
 
 type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v)
-const shown = (v: unknown): string => JSON.stringify(v) ?? String(v)
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+const isNum = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint'
+const shown = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v)
 const fail = (loc: Location, field: string, problem: string): never => { throw new InvalidInput({ ...loc, field }, problem) }
+
+/** Both files are read by Go's yaml.v2: YAML 1.1, and ints kept apart from floats. */
+export const parseJujuYaml = (text: string, loc: Location): Obj => parseYamlMapping(text, loc, { yaml11: true })
 
 export const CONFIG_TYPES = ['string', 'int', 'float', 'boolean', 'secret'] as const
 
-// juju/schema's coercers: ints and floats also accept strings that parse as numbers (ParseInt with
-// base 0, ParseFloat), booleans the strings ParseBool takes; strings accept only strings.
+// juju/schema's checkers: Int also takes strings ParseInt(s, 0, 64) reads, Bool strings ParseBool
+// reads; Float only floats (so `default: 1` is not a float, `1.0` is); String only strings. yaml.v2
+// hands a timestamp-looking scalar over as a string, hence Date counts as one.
 const GO_INT = /^[+-]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$/
 const GO_BOOL = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'])
+const isStr = (v: unknown): boolean => typeof v === 'string' || v instanceof Date
 const fitsType: Record<(typeof CONFIG_TYPES)[number], (v: unknown) => boolean> = {
-  string: (v) => typeof v === 'string',
-  secret: (v) => typeof v === 'string',
-  int: (v) => (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && GO_INT.test(v)),
-  float: (v) => typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))),
+  string: isStr,
+  // secretC: a string that is empty or a URI with the "secret" scheme.
+  secret: (v) => isStr(v) && /^secret:/.test(String(v)),
+  int: (v) => typeof v === 'bigint' || (typeof v === 'string' && GO_INT.test(v)),
+  float: (v) => typeof v === 'number',
   boolean: (v) => typeof v === 'boolean' || (typeof v === 'string' && GO_BOOL.has(v)),
 }
 
-/** `cfg` is config.yaml parsed; `empty` when the file held no YAML document at all. */
-export function checkConfig(cfg: Obj, empty: boolean, loc: Location): void {
-  // ReadConfig unmarshals into a nil *Config and refuses it ("invalid config: empty configuration").
-  if (empty) fail(loc, 'options', 'empty configuration: Juju refuses a config.yaml with no document (write "options: {}")')
+/** config.yaml text, as ReadConfig checks it. */
+export function checkConfig(text: string, loc: Location): void {
+  const cfg = parseJujuYaml(text, loc)
+  // ReadConfig: no document, or a mapping without an `options` key, is "invalid config: empty configuration".
+  if (!('options' in cfg)) fail(loc, 'options', 'empty configuration: Juju refuses a config.yaml without an options key (write "options: {}")')
   const options = cfg.options
-  if (options === undefined || options === null) return
+  if (options === null) return
   if (!isObj(options)) return fail(loc, 'options', 'expected a mapping of option names to options')
   for (const [name, raw] of Object.entries(options)) {
     const field = `options.${name}`
     if (raw === null) continue // yaml.v2 leaves a zero Option: type "", read as string
     if (!isObj(raw)) fail(loc, field, 'expected a mapping (type, default, description)')
     const opt = raw as Obj
-    if (opt.description !== undefined && opt.description !== null && typeof opt.description === 'object') fail(loc, `${field}.description`, 'expected a string')
+    if (opt.description !== undefined && opt.description !== null && typeof opt.description === 'object' && !(opt.description instanceof Date)) fail(loc, `${field}.description`, 'expected a string')
     const type = opt.type === undefined || opt.type === null || opt.type === '' ? 'string' : opt.type
     if (typeof type === 'object' || !(CONFIG_TYPES as readonly unknown[]).includes(String(type))) {
       fail(loc, `${field}.type`, `${shown(type)} is not a type Juju accepts (${CONFIG_TYPES.join(', ')})`)
     }
     const t = String(type) as (typeof CONFIG_TYPES)[number]
     const def = opt.default
-    // pyjuju compatibility in ReadConfig: an empty string default is allowed for string options only.
-    if (def === undefined || def === null || (def === '' && t === 'string')) continue
+    // pyjuju compatibility in ReadConfig: an empty default is allowed for string and secret options.
+    if (def === undefined || def === null || (def === '' && (t === 'string' || t === 'secret'))) continue
     if (!fitsType[t](def)) fail(loc, `${field}.default`, `${shown(def)} is not a valid ${t}`)
   }
 }
@@ -68,7 +77,7 @@ function checkSchema(s: unknown, loc: Location, field: string): void {
   if (s.items !== undefined && !Array.isArray(s.items)) checkSchema(s.items, loc, `${field}.items`)
   if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean') checkSchema(s.additionalProperties, loc, `${field}.additionalProperties`)
   for (const k of ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems'] as const) {
-    if (s[k] !== undefined && typeof s[k] !== 'number') fail(loc, `${field}.${k}`, 'expected a number')
+    if (s[k] !== undefined && !isNum(s[k])) fail(loc, `${field}.${k}`, 'expected a number')
   }
 }
 
@@ -78,7 +87,9 @@ function checkProperties(p: unknown, loc: Location, field: string): void {
   for (const [name, s] of Object.entries(p)) checkSchema(s, loc, `${field}.${name}`)
 }
 
-export function checkActions(actions: Obj, loc: Location): void {
+/** actions.yaml text, as ReadActionsYaml checks it. */
+export function checkActions(text: string, loc: Location): void {
+  const actions = parseJujuYaml(text, loc)
   for (const [name, spec] of Object.entries(actions)) {
     if (!ACTION_NAME.test(name)) fail(loc, name, 'bad action name: lower-case letters and "-", starting and ending with a letter')
     if (name.startsWith('juju-')) fail(loc, name, 'the "juju-" prefix is reserved for Juju\'s own actions')

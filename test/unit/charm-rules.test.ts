@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkActions, checkConfig } from '../../src/import/charm-config-rules.js'
 import { checkCharmMeta } from '../../src/import/charm-meta-rules.js'
-import { parseYamlLoose, parseYamlMapping } from '../../src/import/yaml-text.js'
+import { parseYamlMapping } from '../../src/import/yaml-text.js'
 
 type Kind = 'metadata' | 'config' | 'actions'
 const LOC = { file: 'charms-export.tar.gz', member: ['pg.tar.gz', 'pg_14.charm'] }
@@ -12,10 +12,10 @@ const LOC = { file: 'charms-export.tar.gz', member: ['pg.tar.gz', 'pg_14.charm']
 function check(kind: Kind, yaml: string): void {
   const file = `${kind}.yaml`
   const loc = { ...LOC, member: [...LOC.member, file] }
+  if (kind === 'config') return checkConfig(yaml, loc)
+  if (kind === 'actions') return checkActions(yaml, loc)
   const doc = parseYamlMapping(yaml, loc)
-  if (kind === 'metadata') checkCharmMeta(doc, String(doc.name ?? 'pg'), loc)
-  if (kind === 'config') checkConfig(doc, Object.keys(doc).length === 0 && parseYamlLoose(yaml) == null, loc)
-  if (kind === 'actions') checkActions(doc, loc)
+  checkCharmMeta(doc, String(doc.name ?? 'pg'), loc)
 }
 
 const REFUSED: Array<[string, Kind, string, string, RegExp]> = [
@@ -24,8 +24,14 @@ const REFUSED: Array<[string, Kind, string, string, RegExp]> = [
   ['int default that is a word', 'config', 'options:\n  port: {type: int, default: many}\n', 'options.port.default', /^"many" is not a valid int$/],
   ['int default that is a float', 'config', 'options:\n  port: {type: int, default: 1.5}\n', 'options.port.default', /^1\.5 is not a valid int$/],
   ['string default that is a number', 'config', 'options:\n  name: {type: string, default: 5}\n', 'options.name.default', /^5 is not a valid string$/],
-  ['boolean default that is a word', 'config', 'options:\n  on: {type: boolean, default: perhaps}\n', 'options.on.default', /^"perhaps" is not a valid boolean$/],
+  ['boolean default that is a word', 'config', 'options:\n  flag: {type: boolean, default: perhaps}\n', 'options.flag.default', /^"perhaps" is not a valid boolean$/],
   ['float default that is a list', 'config', 'options:\n  ratio: {type: float, default: [1]}\n', 'options.ratio.default', /^\[1\] is not a valid float$/],
+  ['float default written as an int (juju/schema Float takes floats only)', 'config', 'options:\n  ratio: {type: float, default: 123}\n', 'options.ratio.default', /^123 is not a valid float$/],
+  ['float default written as a string', 'config', 'options:\n  ratio: {type: float, default: "2.5"}\n', 'options.ratio.default', /^"2\.5" is not a valid float$/],
+  ['string default that yaml.v2 reads as a boolean', 'config', 'options:\n  mode: {type: string, default: yes}\n', 'options.mode.default', /^true is not a valid string$/],
+  ['secret default that is not a secret URI', 'config', 'options:\n  key: {type: secret, default: "hunter2"}\n', 'options.key.default', /^"hunter2" is not a valid secret$/],
+  ['a config.yaml without options', 'config', 'other: 1\n', 'options', /empty configuration/],
+  ['"{}" as config.yaml (Juju 3.6 and 4.0 refuse it)', 'config', '{}\n', 'options', /empty configuration/],
   ['secret default that is a number', 'config', 'options:\n  key: {type: secret, default: 3}\n', 'options.key.default', /^3 is not a valid secret$/],
   ['empty int default', 'config', 'options:\n  port: {type: int, default: ""}\n', 'options.port.default', /^"" is not a valid int$/],
   ['option that is not a mapping', 'config', 'options:\n  port: 5432\n', 'options.port', /expected a mapping/],
@@ -42,7 +48,7 @@ const REFUSED: Array<[string, Kind, string, string, RegExp]> = [
   ['params that is a list', 'actions', 'backup:\n  params: [target]\n', 'backup.params', /expected a mapping of parameter names/],
   ['param with an unknown JSON type', 'actions', 'backup:\n  params:\n    target: {type: str}\n', 'backup.params.target.type', /"str" is not a JSON Schema type/],
   ['param that is a string', 'actions', 'backup:\n  params:\n    target: string\n', 'backup.params.target', /expected a mapping \(a JSON Schema\)/],
-  ['nested property with a bad type', 'actions', 'backup:\n  params:\n    opts:\n      type: object\n      properties:\n        n: {type: int}\n', 'backup.params.opts.properties.n.type', /"int" is not a JSON Schema type/],
+  ['nested property with a bad type', 'actions', 'backup:\n  params:\n    opts:\n      type: object\n      properties:\n        count: {type: int}\n', 'backup.params.opts.properties.count.type', /"int" is not a JSON Schema type/],
   // metadata.yaml
   ['relation without an interface', 'metadata', 'name: pg\nprovides:\n  db: {limit: 1}\n', 'provides.db.interface', /expected the interface name/],
   ['relation with a bad scope', 'metadata', 'name: pg\nrequires:\n  db: {interface: pgsql, scope: model}\n', 'requires.db.scope', /"model" is not a relation scope/],
@@ -66,12 +72,14 @@ const REFUSED: Array<[string, Kind, string, string, RegExp]> = [
 ]
 
 const ACCEPTED: Array<[string, Kind, string]> = [
-  ['every option type, with matching defaults', 'config', 'options:\n  s: {type: string, default: x}\n  i: {type: int, default: 5}\n  f: {type: float, default: 1}\n  b: {type: boolean, default: false}\n  k: {type: secret}\n'],
+  ['every option type, with matching defaults', 'config', 'options:\n  s: {type: string, default: x}\n  i: {type: int, default: 5}\n  f: {type: float, default: 1.5}\n  b: {type: boolean, default: false}\n  k: {type: secret}\n'],
   ['no type (string, as pyjuju) and an empty string default', 'config', 'options:\n  s: {default: ""}\n  t: {type: string, default: ""}\n'],
-  ['numbers and booleans written as strings (juju/schema coerces them)', 'config', 'options:\n  i: {type: int, default: "0x10"}\n  f: {type: float, default: "2.5"}\n  b: {type: boolean, default: "true"}\n'],
+  ['ints and booleans written as strings (juju/schema coerces them)', 'config', 'options:\n  i: {type: int, default: "0x10"}\n  b: {type: boolean, default: "true"}\n'],
+  ['YAML 1.1 booleans, a float with a point, a secret URI, a date-like string', 'config', 'options:\n  b: {type: boolean, default: yes}\n  f: {type: float, default: 1.0}\n  k: {type: secret, default: "secret:cu5l0ahr8b1s73dmr6e0"}\n  d: {type: string, default: 2001-12-14}\n'],
+  ['options: with nothing under it', 'config', 'options:\n'],
   ['unknown keys at option level (Juju ignores them)', 'config', 'options:\n  s: {type: string, default: x, hidden: true}\n'],
-  ['null default and an empty options mapping', 'config', 'options:\n  i: {type: int, default: null}\n'],
-  ['"{}" as config.yaml', 'config', '{}\n'],
+  ['null default', 'config', 'options:\n  i: {type: int, default: null}\n'],
+  ['an empty options mapping', 'config', 'options: {}\n'],
   ['actions with params, required and parallel', 'actions', 'backup:\n  description: Back up.\n  params:\n    target: {type: string, enum: [s3, local]}\n    tags: {type: array, items: {type: string}}\n  required: [target]\n  parallel: true\n  additionalProperties: false\nre-index: {}\n'],
   ['a subordinate with a container-scoped juju-info requirer', 'metadata', 'name: agent\nsubordinate: true\nrequires:\n  juju-info: {interface: juju-info, scope: container}\n'],
   ['string relations, storage, containers and unknown keys', 'metadata', 'name: pg\nprovides:\n  db: pgsql\npeers:\n  replicas: {interface: pg-peers, limit: 1}\nstorage:\n  data: {type: filesystem, location: /srv, multiple: {range: 1-}, minimum-size: 1G}\nresources:\n  img: {type: oci-image}\ncontainers:\n  app: {resource: img, mounts: [{storage: data, location: /var/lib/pg}]}\nassumes: [k8s-api]\nlinks: {website: x}\n'],
