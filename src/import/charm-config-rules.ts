@@ -56,6 +56,12 @@ export function checkConfig(text: string, loc: Location): void {
   }
 }
 
+// actions.go prohibitedSchemaKeys: refused anywhere in an action's schema.
+const PROHIBITED = ['$ref', '$schema']
+function prohibitedKeys(s: Obj, loc: Location, field: string): void {
+  for (const k of PROHIBITED) if (k in s) fail(loc, `${field}.${k}`, `schema key ${JSON.stringify(k)} is not supported by Juju`)
+}
+
 // actions.go: actionNameRule, and the reserved "juju-" prefix.
 const ACTION_NAME = /^[a-z](?:[a-z-]*[a-z])?$/
 const JSON_TYPES = new Set(['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'])
@@ -63,6 +69,7 @@ const JSON_TYPES = new Set(['array', 'boolean', 'integer', 'null', 'number', 'ob
 /** The parts of JSON Schema draft 4 that gojsonschema's NewSchema rejects when malformed. */
 function checkSchema(s: unknown, loc: Location, field: string): void {
   if (!isObj(s)) return fail(loc, field, 'expected a mapping (a JSON Schema)')
+  prohibitedKeys(s, loc, field)
   const type = s.type
   if (type !== undefined) {
     const list = Array.isArray(type) ? type : [type]
@@ -96,6 +103,7 @@ export function checkActions(text: string, loc: Location): void {
     if (spec === null) continue
     if (!isObj(spec)) fail(loc, name, 'expected a mapping (description, params, ...)')
     const s = spec as Obj
+    prohibitedKeys(s, loc, name)
     for (const key of ['description', 'title', 'execution-group'] as const) {
       if (s[key] !== undefined && typeof s[key] !== 'string') fail(loc, `${name}.${key}`, 'must be a string')
     }

@@ -49,6 +49,8 @@ const REFUSED: Array<[string, Kind, string, string, RegExp]> = [
   ['param with an unknown JSON type', 'actions', 'backup:\n  params:\n    target: {type: str}\n', 'backup.params.target.type', /"str" is not a JSON Schema type/],
   ['param that is a string', 'actions', 'backup:\n  params:\n    target: string\n', 'backup.params.target', /expected a mapping \(a JSON Schema\)/],
   ['nested property with a bad type', 'actions', 'backup:\n  params:\n    opts:\n      type: object\n      properties:\n        count: {type: int}\n', 'backup.params.opts.properties.count.type', /"int" is not a JSON Schema type/],
+  ['$ref in a param schema', 'actions', 'backup:\n  params:\n    target: {$ref: "#/x"}\n', 'backup.params.target.$ref', /schema key "\$ref" is not supported/],
+  ['$schema on an action', 'actions', 'backup:\n  $schema: http://json-schema.org/draft-04/schema#\n', 'backup.$schema', /schema key "\$schema" is not supported/],
   // metadata.yaml
   ['relation without an interface', 'metadata', 'name: pg\nprovides:\n  db: {limit: 1}\n', 'provides.db.interface', /expected the interface name/],
   ['relation with a bad scope', 'metadata', 'name: pg\nrequires:\n  db: {interface: pgsql, scope: model}\n', 'requires.db.scope', /"model" is not a relation scope/],
