@@ -110,7 +110,7 @@ function expectedResourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta:
   }
   for (const app of parsed.applications.filter((a) => a.charm === charm.content.name)) {
     for (const [name, rev] of Object.entries(app.resources)) {
-      // Strings there are oci-image registry sub-paths (spec/export-formats.md §3), not revisions.
+      // Strings there are oci-image registry sub-paths (store-admin's local-registry override), not revisions.
       if (typeof rev !== 'number' || carried(name, rev)) continue
       out.push({ name, revision: rev, location: { ...app.location, field: `applications.${app.app}.resources.${name}` } })
     }
