@@ -63,14 +63,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
   app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
+  const assertions = assertionReader(deps.database.db)
   const imports = createImportService({
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
-    onCommitted: (ids) => view.reload(ids),
+    // An import may store a newer revision of an assertion snapd already fetched: serve it at once.
+    onCommitted: (ids) => { assertions.clear(); return view.reload(ids) },
   })
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
   await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci })
-  const snapstore = { view, urls, blobs: deps.blobs, assertions: assertionReader(deps.database.db) }
+  const snapstore = { view, urls, blobs: deps.blobs, assertions }
   await app.register(snapStorePlugin, { prefix: '/v2', ...snapstore })
   await app.register(snapStoreV1Plugin, { prefix: '/api/v1/snaps', ...snapstore })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })

@@ -133,7 +133,7 @@ async function writeInner(path, charm, level) {
 }
 
 /** Writes the export to `out` (atomically: a temp name, then rename). Returns its size in bytes. */
-export async function makeExport({ out, size, charms = 4, resources = 2, level = 6, log = () => {} }) {
+export async function makeExport({ out, size, charms = 4, resources = 2, level = 6, namePrefix = 'bench-charm', revisionBase = 10, log = () => {} }) {
   if (!(size > 0)) throw new Error('size must be positive')
   await mkdir(dirname(out), { recursive: true })
   const work = `${out}.parts`
@@ -142,8 +142,8 @@ export async function makeExport({ out, size, charms = 4, resources = 2, level =
   const count = charms * resources
   const each = Math.floor(size / count)
   const specs = Array.from({ length: charms }, (_, i) => ({
-    name: `bench-charm${i}`,
-    revision: 10 + i,
+    name: `${namePrefix}${i}`,
+    revision: revisionBase + i,
     resources: Array.from({ length: resources }, (_, j) => ({
       name: `blob${j}`, revision: j + 1,
       // The last resource takes the remainder so payload bytes add up to exactly --size.

@@ -59,6 +59,11 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   }
   let changed = pkg.isNew
   const isNewRevision = existingBlob === undefined
+  for (const r of input.expectedResources ?? []) {
+    if (pkg.isNew || (await w.findResourceRevisionBlob(pkg.id, r.name, r.revision)) === undefined) {
+      throw new InvalidInput(r.location, `names resource ${r.name} revision ${r.revision} of ${input.name}, which is neither in this export nor in the store`)
+    }
+  }
 
   // Resources: a (name, revision) pair is immutable once stored.
   for (const r of input.resourceRevisions) {

@@ -63,6 +63,8 @@ export interface RevisionInput {
   readonly extra: Readonly<Record<string, unknown>>
   readonly declaredResources: ReadonlyArray<{ name: string; type: 'file' | 'oci-image'; filename: string; description: string }>
   readonly resourceRevisions: readonly ResourceRevisionInput[]
+  /** Resource revisions the export's metadata names but does not carry: the store must hold each. */
+  readonly expectedResources?: ReadonlyArray<{ readonly name: string; readonly revision: number; readonly location: Location }> | undefined
   /** Where the export wants this revision released, on every platform. */
   readonly channels: readonly Channel[]
   readonly assertions: readonly AssertionInput[]

@@ -8,6 +8,7 @@ import type { RevisionInput } from '../catalog/model.js'
 import type { BlobStore } from '../storage/blobs/blob-store.js'
 import type { ParsedCharmExport } from './charm-export.js'
 import { planCharmExport } from './charm-plan.js'
+import type { TrustedRoots } from '../assertions/roots.js'
 import { readExportApplications } from './export-yaml.js'
 import { parseYamlMapping } from './yaml-text.js'
 import { defaultReadme, writeBundleArchive } from './bundle-archive.js'
@@ -19,7 +20,7 @@ export function bundleNameFromFile(file: string): string {
   return file.replace(/\.(tar\.gz|tgz|tar)$/, '').replace(/-\d{8}T\d{6}$/, '')
 }
 
-export async function planBundleExport(parsed: ParsedCharmExport, file: string, blobs: BlobStore, maxMeta: number, created: string[]): Promise<RevisionInput[]> {
+export async function planBundleExport(parsed: ParsedCharmExport, file: string, blobs: BlobStore, maxMeta: number, created: string[], roots: TrustedRoots): Promise<RevisionInput[]> {
   if (parsed.bundles.length > 1) throw new InvalidInput({ file }, `more than one bundle archive in the export (${parsed.bundles.map((b) => b.location.member?.at(-1)).join(', ')})`)
   const artifact = parsed.bundles[0]
   const yamlDoc = parsed.yamlTexts.find((y) => /^bundle\.ya?ml$/.test(y.member)) ?? parsed.yamlTexts[0]
@@ -31,7 +32,7 @@ export async function planBundleExport(parsed: ParsedCharmExport, file: string, 
   if (apps.length === 0) throw new InvalidInput({ ...where, field: 'applications' }, 'bundle.yaml names no applications')
   // The bundle's own channels and series decide where its charms are released when they carry no metadata.json.
   const withApps: ParsedCharmExport = parsed.applications.length > 0 ? parsed : { ...parsed, applications: apps }
-  const charms = parsed.charms.length > 0 ? await planCharmExport(withApps, blobs, maxMeta) : []
+  const charms = parsed.charms.length > 0 ? await planCharmExport(withApps, blobs, maxMeta, roots) : []
 
   const meta = parsed.metadata.find((m) => m.scope === '')?.value
   const name = artifact?.name ?? meta?.name ?? (typeof doc.name === 'string' ? doc.name : undefined) ?? bundleNameFromFile(file)

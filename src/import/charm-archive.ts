@@ -4,6 +4,8 @@ import { InvalidInput, type Location } from '../catalog/errors.js'
 import { isArchitecture, isOsName, seriesToChannel, uniqueBases, type Base } from '../catalog/base.js'
 import { CHARM_NAME } from '../catalog/ids.js'
 import { parseYamlMapping } from './yaml-text.js'
+import { checkCharmMeta } from './charm-meta-rules.js'
+import { checkActions, checkConfig } from './charm-config-rules.js'
 import type { ZipIndex } from './zip-reader.js'
 
 export interface DeclaredResource {
@@ -55,6 +57,7 @@ function parseResources(meta: Record<string, unknown>, loc: Location): DeclaredR
     const filename = str(s.filename, loc, `${field}.filename`)
     // charm v12 ResourceMeta.Validate: a file resource needs a filename.
     if (type === 'file' && filename === '') throw new InvalidInput({ ...loc, field: `${field}.filename` }, 'file resource without a filename')
+    if (type === 'file' && filename.includes('/')) throw new InvalidInput({ ...loc, field: `${field}.filename` }, `${JSON.stringify(filename)}: a resource filename cannot contain "/"`)
     return { name, type, filename, description: str(s.description, loc, `${field}.description`) }
   })
 }
@@ -99,10 +102,7 @@ export async function readCharmContent(zip: ZipIndex, where: Location): Promise<
   const description = str(meta.description, metaLoc, 'description')
   if (meta.subordinate !== undefined && typeof meta.subordinate !== 'boolean') throw new InvalidInput({ ...metaLoc, field: 'subordinate' }, 'expected true or false')
   const resources = parseResources(meta, metaLoc)
-  for (const rel of ['provides', 'requires', 'peers'] as const) {
-    const v = meta[rel]
-    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new InvalidInput({ ...metaLoc, field: rel }, 'expected a mapping')
-  }
+  checkCharmMeta(meta, name, metaLoc)
 
   const manifestYaml = text(await zip.read('manifest.yaml'))
   const manifest = manifestYaml === null ? {} : parseYamlMapping(manifestYaml, member(where, 'manifest.yaml'), { failsafe: true })
@@ -111,14 +111,10 @@ export async function readCharmContent(zip: ZipIndex, where: Location): Promise<
 
   const configYaml = text(await zip.read('config.yaml'))
   if (configYaml !== null) {
-    const cfgLoc = member(where, 'config.yaml')
-    const cfg = parseYamlMapping(configYaml, cfgLoc)
-    if (cfg.options !== undefined && cfg.options !== null && (typeof cfg.options !== 'object' || Array.isArray(cfg.options))) {
-      throw new InvalidInput({ ...cfgLoc, field: 'options' }, 'expected a mapping')
-    }
+    checkConfig(configYaml, member(where, 'config.yaml'))
   }
   const actionsYaml = text(await zip.read('actions.yaml'))
-  if (actionsYaml !== null) parseYamlMapping(actionsYaml, member(where, 'actions.yaml'))
+  if (actionsYaml !== null) checkActions(actionsYaml, member(where, 'actions.yaml'))
   const version = (text(await zip.read('version')) ?? '').trim()
   const readme = text(await zip.read('README.md'))
 

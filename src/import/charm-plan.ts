@@ -11,7 +11,8 @@ import { readAllLimited } from './chunks.js'
 import type { CharmFile, ParsedCharmExport, ResourceFile } from './charm-export.js'
 import type { ExportMetadata } from './metadata-json.js'
 import { parseOciImageResource } from './oci-resource.js'
-import { primaryKeyOf } from './assertion-text.js'
+import type { TrustedRoots } from '../assertions/roots.js'
+import { verifiedCharmAssertions } from './charm-assertions.js'
 
 const LATEST_STABLE = parseChannel('latest/stable')!
 
@@ -46,13 +47,13 @@ function checkDownloads(meta: { value: ExportMetadata; location: Location }, cha
   }
 }
 
-function publisherOf(parsed: ParsedCharmExport, charm: CharmFile): { publisher?: PublisherInfo; assertions: AssertionInput[] } {
+/** Publisher details from the export's account assertion (verified or not: Juju never checks them); only verified assertions are stored. */
+function publisherOf(parsed: ParsedCharmExport, charm: CharmFile, roots: TrustedRoots): { publisher?: PublisherInfo; assertions: AssertionInput[] } {
   const files = parsed.assertions.filter((a) => a.scope === charm.scope &&
     (a.member.startsWith(`${charm.content.name}_`) || parsed.charms.filter((c) => c.scope === charm.scope).length === 1))
-  const assertions: AssertionInput[] = files.flatMap((f) => f.assertions.map((a) => ({
-    type: a.type, primaryKey: primaryKeyOf(a), revision: Number(a.headers.revision ?? '0') || 0, bytes: a.bytes, headers: a.headers,
-  })))
-  const account = assertions.find((a) => a.type === 'account')
+  const raw = files.flatMap((f) => f.assertions)
+  const assertions = verifiedCharmAssertions(raw, roots)
+  const account = raw.find((a) => a.type === 'account')
   if (!account) return { assertions }
   const h = account.headers
   return {
@@ -94,6 +95,29 @@ function checkResourceHashes(meta: { value: ExportMetadata; location: Location }
   }
 }
 
+/**
+ * Resource revisions the export's metadata attaches to this charm revision (metadata.json resource
+ * entries, numeric revisions in the export YAML's applications.<app>.resources) that the export does
+ * not carry; the catalog then requires the store to hold each, or Juju would be sent a revision
+ * nobody can download.
+ */
+function expectedResourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: { value: ExportMetadata; location: Location } | undefined): NonNullable<RevisionInput['expectedResources']> {
+  const carried = (name: string, revision: number) => parsed.resources.some((r) => r.charm === charm.content.name && r.name === name && r.revision === revision)
+  const out: Array<{ name: string; revision: number; location: Location }> = []
+  for (const m of meta?.value.resources ?? []) {
+    if (m.charmRevision !== charm.revision || carried(m.name, m.revision)) continue
+    out.push({ name: m.name, revision: m.revision, location: { ...meta!.location, field: `${m.field}.revision` } })
+  }
+  for (const app of parsed.applications.filter((a) => a.charm === charm.content.name)) {
+    for (const [name, rev] of Object.entries(app.resources)) {
+      // Strings there are oci-image registry sub-paths (store-admin's local-registry override), not revisions.
+      if (typeof rev !== 'number' || carried(name, rev)) continue
+      out.push({ name, revision: rev, location: { ...app.location, field: `applications.${app.app}.resources.${name}` } })
+    }
+  }
+  return out.filter((r, i) => out.findIndex((o) => o.name === r.name && o.revision === r.revision) === i)
+}
+
 function platformsFor(parsed: ParsedCharmExport, charm: CharmFile): Base[] {
   if (charm.content.bases.length > 0) return [...charm.content.bases]
   // No manifest bases and no legacy series: the export YAML's series, if it names one.
@@ -112,7 +136,7 @@ function channelsFor(parsed: ParsedCharmExport, charm: CharmFile, meta: ExportMe
   return [LATEST_STABLE]
 }
 
-export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStore, maxMeta: number): Promise<RevisionInput[]> {
+export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStore, maxMeta: number, roots: TrustedRoots): Promise<RevisionInput[]> {
   for (const r of parsed.resources) {
     if (!parsed.charms.some((c) => c.content.name === r.charm)) {
       throw new InvalidInput(r.location, `resource for charm ${JSON.stringify(r.charm)}, which is not in this export`)
@@ -122,7 +146,7 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
   for (const charm of parsed.charms) {
     const meta = metadataFor(parsed, charm)
     if (meta) checkDownloads(meta, charm)
-    const { publisher, assertions } = publisherOf(parsed, charm)
+    const { publisher, assertions } = publisherOf(parsed, charm, roots)
     const c = charm.content
     const input: RevisionInput = {
       type: 'charm', name: c.name,
@@ -141,6 +165,7 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
       extra: { subordinate: c.subordinate, relations: c.relations },
       declaredResources: c.resources,
       resourceRevisions: await resourcesFor(parsed, charm, meta, blobs, maxMeta),
+      expectedResources: expectedResourcesFor(parsed, charm, meta),
       channels: channelsFor(parsed, charm, meta?.value),
       assertions,
       location: charm.location,

@@ -12,6 +12,8 @@ export interface ExportApplication {
   readonly baseChannel?: string
   /** Per-resource overrides (an oci-image local registry sub-path, or a file revision). */
   readonly resources: Readonly<Record<string, string | number>>
+  /** The YAML file it came from. */
+  readonly location: Location
 }
 
 export function readExportApplications(doc: Record<string, unknown>, where: Location): ExportApplication[] {
@@ -40,6 +42,6 @@ export function readExportApplications(doc: Record<string, unknown>, where: Loca
         if (typeof v === 'string' || typeof v === 'number') resources[k] = v
       }
     }
-    return { app, charm, ...(channel ? { channel } : {}), ...(baseChannel ? { baseChannel } : {}), resources }
+    return { app, charm, ...(channel ? { channel } : {}), ...(baseChannel ? { baseChannel } : {}), resources, location: where }
   })
 }

@@ -75,7 +75,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       return serial(() => withRollback(async (created) => {
         const log = deps.log.child({ module: 'import', file })
         const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created })
-        const plan = await planCharmExport(parsed, deps.blobs, deps.limits.maxMetadataBytes)
+        const plan = await planCharmExport(parsed, deps.blobs, deps.limits.maxMetadataBytes, roots)
         const revisions = await importRevisions(deps.catalog, plan, opts)
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
@@ -86,7 +86,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       return serial(() => withRollback(async (created) => {
         const log = deps.log.child({ module: 'import', file })
         const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created, allowNoCharms: true })
-        const plan = await planBundleExport(parsed, file, deps.blobs, deps.limits.maxMetadataBytes, created)
+        const plan = await planBundleExport(parsed, file, deps.blobs, deps.limits.maxMetadataBytes, created, roots)
         const revisions = await importRevisions(deps.catalog, plan, opts)
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')

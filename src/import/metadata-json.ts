@@ -29,6 +29,8 @@ export interface ExportResource {
   readonly sha384?: string
   readonly size?: number
   readonly field: string
+  /** The charm revision this entry is attached to, where the metadata says. */
+  readonly charmRevision?: number
 }
 
 export interface ExportMetadata {
@@ -77,7 +79,7 @@ function channelOf(c: unknown, where: Location, field: string): Channel {
   throw new InvalidInput({ ...where, field }, `not a channel: ${JSON.stringify(c)}`)
 }
 
-function resourcesOf(list: unknown, field: string, where: Location): ExportResource[] {
+function resourcesOf(list: unknown, field: string, where: Location, charmRevision?: number): ExportResource[] {
   if (!Array.isArray(list)) return []
   return list.flatMap((r, i) => {
     if (!isObj(r) || typeof r.name !== 'string') return []
@@ -88,7 +90,7 @@ function resourcesOf(list: unknown, field: string, where: Location): ExportResou
     const sha384 = optStr(d['hash-sha-384'])
     const size = typeof d.size === 'number' ? d.size : undefined
     return [{
-      name: r.name, revision: r.revision, field: f,
+      name: r.name, revision: r.revision, field: f, ...(charmRevision !== undefined ? { charmRevision } : {}),
       ...(optStr(r.type) ? { type: r.type as string } : {}),
       ...(optStr(r.description) ? { description: r.description as string } : {}),
       ...(sha256 ? { sha256 } : {}), ...(sha384 ? { sha384 } : {}), ...(size !== undefined ? { size } : {}),
@@ -120,18 +122,20 @@ export function readExportMetadata(value: unknown, where: Location): ExportMetad
       releases.push({ channel: channelOf(e.channel, where, `${field}.channel`), revision: rev, field })
       const d = download(e.revision.download, rev, `${field}.revision.download`, where)
       if (d) downloads.push(d)
-      resources.push(...resourcesOf(e.resources, `${field}.resources`, where))
+      resources.push(...resourcesOf(e.resources, `${field}.resources`, where, rev))
     })
   }
   const dr = root['default-release']
   if (isObj(dr)) {
+    let drRev: number | undefined
     if (isObj(dr.revision)) {
       const rev = revisionNumber(dr.revision.revision, where, 'default-release.revision.revision')
+      drRev = rev
       if (dr.channel !== undefined) releases.push({ channel: channelOf(dr.channel, where, 'default-release.channel'), revision: rev, field: 'default-release' })
       const d = download(dr.revision.download, rev, 'default-release.revision.download', where)
       if (d) downloads.push(d)
     }
-    resources.push(...resourcesOf(dr.resources, 'default-release.resources', where))
+    resources.push(...resourcesOf(dr.resources, 'default-release.resources', where, drRev))
   }
   const entity = isObj(root.entity) ? root.entity : root.revision !== undefined && root.download !== undefined ? root : undefined
   if (entity) {
@@ -141,7 +145,7 @@ export function readExportMetadata(value: unknown, where: Location): ExportMetad
     if (d) downloads.push(d)
     const eff = root['effective-channel']
     if (typeof eff === 'string') releases.push({ channel: channelOf(eff, where, 'effective-channel'), revision: rev, field: 'effective-channel' })
-    resources.push(...resourcesOf(entity.resources, field ? `${field}.resources` : 'resources', where))
+    resources.push(...resourcesOf(entity.resources, field ? `${field}.resources` : 'resources', where, rev))
   }
 
   const result = isObj(root.result) ? root.result : isObj(entity) ? entity : {}

@@ -2,10 +2,16 @@
 import { parse, parseDocument } from 'yaml'
 import { InvalidInput, type Location } from '../catalog/errors.js'
 
-export function parseYamlMapping(text: string, where: Location, opts: { failsafe?: boolean } = {}): Record<string, unknown> {
+/**
+ * `yaml11`: YAML 1.1 as Go's yaml.v2 reads it (yes/no/on/off are booleans), with integers as bigint
+ * so that `1` and `1.0` stay apart, as they do for Juju's int and float checks.
+ */
+export function parseYamlMapping(text: string, where: Location, opts: { failsafe?: boolean; yaml11?: boolean } = {}): Record<string, unknown> {
   let value: unknown
   try {
-    const doc = parseDocument(text, { uniqueKeys: true, schema: opts.failsafe ? 'failsafe' : 'core', prettyErrors: false })
+    const doc = opts.yaml11
+      ? parseDocument(text, { uniqueKeys: true, version: '1.1', intAsBigInt: true, prettyErrors: false })
+      : parseDocument(text, { uniqueKeys: true, schema: opts.failsafe ? 'failsafe' : 'core', prettyErrors: false })
     if (doc.errors.length > 0) throw doc.errors[0]
     value = doc.toJS({ maxAliasCount: 100 })
   } catch (err) {

@@ -134,6 +134,43 @@ const CASES: HostileCase[] = [
   { name: 'invalid YAML in manifest.yaml', build: () => buildCharmExport({ charms: [charm('bad-manifest', { files: { 'manifest.yaml': 'bases:\n  - name: ubuntu\n   channel: "22.04\n' } })] }), status: 422, message: says(['bad-manifest.tar.gz', 'bad-manifest_1.charm', 'manifest.yaml'], /invalid YAML/) },
   { name: 'invalid YAML in bundle.yaml', build: () => buildCharmExport({ charms: [charm('bad-bundle')], bundleYaml: 'applications:\n  bad-bundle: {charm: bad-bundle\n' }), status: 422, message: says(['bundle.yaml'], /invalid YAML/) },
 
+  // ---- YAML Juju's charm library refuses (charm v12 meta.go, config.go, actions.go)
+  { name: 'config.yaml option of a type Juju does not know', build: () => buildCharmExport({ charms: [charm('cfg-type', { config: 'options:\n  port:\n    type: integer\n    default: 5432\n' })] }), status: 422, message: says(['cfg-type.tar.gz', 'cfg-type_1.charm', 'config.yaml'], /"integer" is not a type Juju accepts \(string, int, float, boolean, secret\)$/, 'options.port.type') },
+  { name: 'config.yaml default that does not match its type', build: () => buildCharmExport({ charms: [charm('cfg-default', { config: 'options:\n  port: {type: int, default: "54x"}\n' })] }), status: 422, message: says(['cfg-default.tar.gz', 'cfg-default_1.charm', 'config.yaml'], /"54x" is not a valid int$/, 'options.port.default') },
+  { name: 'actions.yaml with a reserved juju- action', build: () => buildCharmExport({ charms: [charm('act-juju', { actions: 'juju-run:\n  description: x\n' })] }), status: 422, message: says(['act-juju.tar.gz', 'act-juju_1.charm', 'actions.yaml'], /the "juju-" prefix is reserved/, 'juju-run') },
+  { name: 'actions.yaml params that are not a JSON Schema', build: () => buildCharmExport({ charms: [charm('act-params', { actions: 'backup:\n  params:\n    target: {type: text}\n' })] }), status: 422, message: says(['act-params.tar.gz', 'act-params_1.charm', 'actions.yaml'], /"text" is not a JSON Schema type/, 'backup.params.target.type') },
+  { name: 'metadata.yaml relation without an interface', build: () => buildCharmExport({ charms: [charm('rel-noiface', { files: { 'metadata.yaml': 'name: rel-noiface\nsummary: x\nrequires:\n  db: {limit: 1}\n' } })] }), status: 422, message: says(['rel-noiface.tar.gz', 'rel-noiface_1.charm', 'metadata.yaml'], /expected the interface name/, 'requires.db.interface') },
+  { name: 'metadata.yaml storage without a type', build: () => buildCharmExport({ charms: [charm('store-notype', { files: { 'metadata.yaml': 'name: store-notype\nsummary: x\nstorage:\n  data: {location: /srv}\n' } })] }), status: 422, message: says(['store-notype.tar.gz', 'store-notype_1.charm', 'metadata.yaml'], /storage type must be specified/, 'storage.data.type') },
+  { name: 'metadata.yaml container naming a file resource', build: () => buildCharmExport({ charms: [charm('ctr-file', { files: { 'metadata.yaml': 'name: ctr-file\nsummary: x\nresources:\n  img: {type: file, filename: img.tgz}\ncontainers:\n  app: {resource: img}\n' } })] }), status: 422, message: says(['ctr-file.tar.gz', 'ctr-file_1.charm', 'metadata.yaml'], /refers to resource "img", which is not an oci-image/, 'containers.app.resource') },
+  { name: 'metadata.yaml file resource whose filename has a /', build: () => buildCharmExport({ charms: [charm('res-slash', { resources: { bin: { type: 'file', filename: 'bin/tool' } } })] }), status: 422, message: says(['res-slash.tar.gz', 'res-slash_1.charm', 'metadata.yaml'], /"bin\/tool": a resource filename cannot contain "\/"/, 'resources.bin.filename') },
+
+  // ---- resource revisions the export's metadata names but nobody holds
+  {
+    name: 'metadata.json names a resource revision neither the export nor the store holds',
+    build: async () => {
+      const c = charm('res-missing', { resources: { bin: { type: 'file', filename: 'bin.tgz' } }, resourceFiles: { bin: { revision: 3, body: 'three' } } })
+      return buildCharmExport({ charms: [{ ...c, metadataJson: await infoJson(c, (e) => { e.resources = [{ name: 'bin', revision: 4, type: 'file' }] }) }] })
+    },
+    status: 422, message: says(['res-missing.tar.gz', 'metadata.json'], /names resource bin revision 4 of res-missing, which is neither in this export nor in the store/, 'channel-map[0].resources[0].revision'),
+  },
+  {
+    name: 'metadata.json names a resource revision of a charm new to the store, with no resource files',
+    build: async () => {
+      const c = charm('res-none', { resources: { img: { type: 'oci-image' } } })
+      return buildCharmExport({ charms: [{ ...c, metadataJson: await infoJson(c, (e) => { e.resources = [{ name: 'img', revision: 1, type: 'oci-image' }] }) }] })
+    },
+    status: 422, message: says(['res-none.tar.gz', 'metadata.json'], /names resource img revision 1 of res-none, which is neither in this export nor in the store/, 'channel-map[0].resources[0].revision'),
+  },
+  {
+    name: 'the export YAML pins a resource revision neither the export nor the store holds',
+    before: () => buildCharmExport({ charms: [charm('res-pinned', { resources: { bin: { type: 'file', filename: 'b' } }, resourceFiles: { bin: { revision: 1, body: 'one' } } })] }),
+    build: () => buildCharmExport({
+      charms: [charm('res-pinned', { revision: 2, resources: { bin: { type: 'file', filename: 'b' } }, metadataJson: false })],
+      bundleYaml: { applications: { 'res-pinned': { charm: 'res-pinned', channel: 'latest/stable', resources: { bin: 7 } } } },
+    }),
+    status: 422, message: says(['bundle.yaml'], /names resource bin revision 7 of res-pinned, which is neither in this export nor in the store/, 'applications.res-pinned.resources.bin'),
+  },
+
   // ---- export metadata against the bytes
   { name: 'invalid JSON in metadata.json', build: () => buildCharmExport({ charms: [charm('bad-json', { metadataJson: '{"name": "bad-json",' })] }), status: 422, message: says(['bad-json.tar.gz', 'metadata.json'], /invalid JSON/) },
   { name: 'metadata.json larger than 16 MiB', build: () => buildCharmExport({ charms: [charm('big-json', { metadataJson: `{"name": "big-json", "pad": "${' '.repeat(17 << 20)}"}` })] }), status: 422, message: says(['big-json.tar.gz', 'metadata.json'], /larger than 16777216 bytes \(limit limits\.max-metadata-bytes\)/) },
@@ -271,6 +308,18 @@ describe.each(dialects)('%s: hostile charm exports', (dialect) => {
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body.revisions).toMatchObject([{ name: 'prefixed', revision: 5, status: 'imported', released: ['latest/stable'] }])
     expect(await tmpFiles(t)).toEqual([])
+  })
+
+  it('accepts metadata naming a resource revision the store already holds, without the file', async () => {
+    const first = await t.push('/admin/v1/charms', 'held-1.tar.gz', await buildCharmExport({ charms: [charm('res-held', { resources: { bin: { type: 'file', filename: 'b' } }, resourceFiles: { bin: { revision: 5, body: 'five' } } })] }))
+    expect(first.status, JSON.stringify(first.body)).toBe(200)
+    const c = charm('res-held', { revision: 2, resources: { bin: { type: 'file', filename: 'b' } } })
+    const res = await t.push('/admin/v1/charms', 'held-2.tar.gz', await buildCharmExport({
+      charms: [{ ...c, metadataJson: await infoJson(c, (e) => { e.resources = [{ name: 'bin', revision: 5, type: 'file' }] }) }],
+      bundleYaml: { applications: { 'res-held': { charm: 'res-held', resources: { bin: 5 } } } },
+    }))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.revisions).toMatchObject([{ name: 'res-held', revision: 2, status: 'imported' }])
   })
 
   it('stores a file resource that is itself a tarball as bytes, without walking into it', async () => {

@@ -42,7 +42,7 @@ export async function startServer(opts: { dataDir?: string; databaseUrl?: string
   const killAll = () => { try { if (opts.detached) process.kill(-proc.pid!, 'SIGKILL'); else proc.kill('SIGKILL') } catch { /* gone */ } }
   const url = await new Promise<string>((resolve, reject) => {
     // A server that did not start in time is killed, not left running after the test.
-    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.startTimeoutMs ?? 30_000)
+    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.startTimeoutMs ?? 120_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
