@@ -21,6 +21,7 @@ import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
 import { ServerMetrics } from './http/metrics.js'
 import { metricsRoute } from './http/metrics-route.js'
+import { webPlugin } from './web/plugin.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(snapStoreV1Plugin, { prefix: '/api/v1/snaps', ...snapstore })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   if (metrics) await app.register(metricsRoute, { metrics })
+  await app.register(webPlugin, { view, urls, registry: deps.config.oci })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
     registry: deps.config.oci,
