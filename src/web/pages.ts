@@ -96,7 +96,7 @@ function channelTable(pkg: IndexedPackage): Html {
   if (releases.length === 0) return html`<p class="muted">Not released to any channel.</p>`
   const isSnap = pkg.type === 'snap'
   const where = (r: IndexedRelease): string => (isSnap ? r.base.architecture : formatBase(r.base))
-  return html`<div class="table-wrap"><table aria-label="Channel map">
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Channel map"><table>
 <thead><tr><th scope="col">Channel</th><th scope="col">${isSnap ? 'Architecture' : 'Base'}</th><th scope="col">Revision</th><th scope="col">Version</th><th scope="col">Released</th></tr></thead>
 <tbody>
 ${releases.map((r) => html`<tr><td><code>${formatChannel(r.channel)}</code></td><td>${where(r)}</td><td class="num">${r.revision}</td><td>${pkg.revisions.get(r.revision)?.version ?? ''}</td><td>${day(r.releasedAt)}</td></tr>`)}
@@ -108,7 +108,7 @@ function resourceSection(res: IndexedResource, extras: PackageExtras): Html {
   return html`<h3>${res.name} <span class="badge">${res.type}</span></h3>
 ${res.description ? html`<p class="description">${res.description}</p>` : ''}
 ${res.filename ? html`<p class="muted">File name: <code>${res.filename}</code></p>` : ''}
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0" role="region" aria-label="${`Revisions of ${res.name}`}"><table>
 <thead><tr><th scope="col">Revision</th><th scope="col">${res.type === 'oci-image' ? 'Image' : 'Size'}</th><th scope="col">Added</th></tr></thead>
 <tbody>
 ${revs.map((r) => {
@@ -134,7 +134,7 @@ function commands(pkg: IndexedPackage, row: Row, extras: PackageExtras): Html {
   const main = channels[0]
   if (pkg.type === 'snap') {
     return html`<p>Point snapd at this store once per device, then install:</p>
-<pre><code>sudo mkdir -p /etc/systemd/system/snapd.service.d
+<pre tabindex="0" aria-label="Install commands"><code>sudo mkdir -p /etc/systemd/system/snapd.service.d
 printf '[Service]\\nEnvironment=SNAPPY_FORCE_API_URL=${extras.storeUrl}/\\n' | \\
   sudo tee /etc/systemd/system/snapd.service.d/airlock.conf
 sudo systemctl daemon-reload &amp;&amp; sudo systemctl restart snapd
@@ -142,7 +142,7 @@ ${channels.map((c) => `snap install ${pkg.name} --channel ${c}\n`)}</code></pre>
   }
   const short = (c: string): string => { const [t, ...rest] = c.split('/'); return t === 'latest' ? rest.join('/') : c }
   return html`<p>Create the model with this store as its Charmhub (<code>charmhub-url</code> cannot be changed later), then deploy:</p>
-<pre><code>juju add-model MODEL --config charmhub-url=${extras.storeUrl}
+<pre tabindex="0" aria-label="Deploy commands"><code>juju add-model MODEL --config charmhub-url=${extras.storeUrl}
 ${(main ? channels : ['']).map((c) => `juju deploy ${pkg.name}${c ? ` --channel ${short(c)}` : ''}\n`)}</code></pre>
 <p class="muted">On a client, <code>CHARMHUB_URL=${extras.storeUrl}</code> points <code>juju info</code>, <code>find</code> and <code>download</code> here.</p>`
 }
@@ -167,7 +167,7 @@ ${commands(pkg, row, extras)}
 ${channelTable(pkg)}
 ${pkg.type === 'bundle' ? html`<h2 id="contents">Bundle contents</h2>
 ${extras.bundleError ? html`<p class="muted">${extras.bundleError}</p>` : ''}
-${extras.bundleApps && extras.bundleApps.length ? html`<div class="table-wrap"><table>
+${extras.bundleApps && extras.bundleApps.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Applications"><table>
 <thead><tr><th scope="col">Application</th><th scope="col">Charm</th><th scope="col">Channel</th><th scope="col">Units</th></tr></thead>
 <tbody>
 ${extras.bundleApps.map((a) => html`<tr><td>${a.app}</td><td>${a.inStore ? html`<a href="${packagePath({ type: 'charm', name: a.charm })}">${a.charm}</a>` : a.charm}</td><td>${a.channel ? html`<code>${a.channel}</code>` : ''}</td><td class="num">${a.units ?? ''}</td></tr>`)}

@@ -84,6 +84,9 @@ export async function webPlugin(app: FastifyInstance, deps: WebDeps): Promise<vo
     reply.headers(SECURITY_HEADERS).header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(STYLESHEET)
   })
 
+  // Browsers ask for it on every page; there is none, and a 404 would show as a console error.
+  app.get('/favicon.ico', (_req, reply) => { reply.code(204).header('cache-control', 'public, max-age=86400').send() })
+
   app.get('/', (req, reply) => {
     const p = listParams(queryOf(req))
     send(reply, 200, listPage(listing.find(p.q, p.type), p))
