@@ -5,12 +5,14 @@
 #   docker-registry  the real OCI registry push-images is tested against (distribution 2.8)
 #   openssl          TLS and token-signing certificates for those registries
 #   snap             Debian's stock snap CLI: snap download / known --remote against the Snap Store API (test/e2e/snap-download)
+#   chromium         headless browser for the catalog page test (test/e2e/catalog-page), with a font to render text
 set -euo pipefail
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "chromium:chromium"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=("fonts-dejavu-core")
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "install these Debian packages first: ${need[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive

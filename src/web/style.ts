@@ -41,6 +41,7 @@ th, td { text-align: left; padding: .45rem .75rem; border-bottom: 1px solid var(
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 tr:last-child td { border-bottom: 0; }
 td.num { font-variant-numeric: tabular-nums; }
+td code { white-space: nowrap; }
 .description { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 48rem; }
 .pager { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; margin-top: 1.25rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .75rem 0; }
