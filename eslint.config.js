@@ -19,5 +19,6 @@ export default tseslint.config(
   { files: ['src/catalog/**'], rules: no('catalog/ is pure', 'fastify', 'kysely', 'node:fs', 'node:fs/*', '**/storage/**', '**/import/**', '**/admin/**', '**/http/**', '**/cli/**') },
   { files: ['src/storage/**'], rules: no('storage/ never imports upward', 'fastify', '**/import/**', '**/admin/**', '**/http/**', '**/cli/**') },
   { files: ['src/import/**'], rules: no('import/ talks to catalog/ and storage/ only', 'fastify', '**/admin/**', '**/http/**', '**/cli/**') },
+  { files: ['src/web/**'], rules: no('web/ reads catalog/ and uses http/ only', 'kysely', '**/storage/**', '**/import/**', '**/admin/**', '**/charmhub/**', '**/snapstore/**', '**/cli/**') },
   { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
 )

@@ -10,13 +10,15 @@
 #   snap             Debian's stock snap CLI: snap download / known --remote (test/e2e/snap-download)
 #   snap-testkeys    snapd's snap CLI trusting snapd's public test root, built from Debian's snapd
 #                    source by scripts/build-snapd-testkeys.sh (test/e2e/snap-download)
+#   chromium         headless browser for the catalog page test (test/e2e/catalog-page), with a font to render text
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=("fonts-dejavu-core")
 testkeys_built() { SNAPD_TESTKEYS_CHECK_ONLY=1 bash "$here/build-snapd-testkeys.sh" 2>/dev/null; }
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -19,6 +19,9 @@ import { publicUrls } from './http/public-urls.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
+import { ServerMetrics } from './http/metrics.js'
+import { metricsRoute } from './http/metrics-route.js'
+import { webPlugin } from './web/plugin.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -47,6 +50,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const trustedRoots = await loadTrustedRoots(deps.config.trustedAssertions)
   // Says which roots an import will be verified against, so a refused snap can be traced to a missing one.
   deps.logger.info({ files: deps.config.trustedAssertions, ...describeRoots(trustedRoots) }, 'trusted roots loaded')
+  const view = new CatalogView(catalogReader(deps.database.db))
+  const metrics = deps.config.metrics
+    ? new ServerMetrics({ view, blobDir: deps.config.dataDir, ping: () => deps.database.ping() })
+    : undefined
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
@@ -55,10 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 0,
     bodyLimit: 1 << 20,
     return503OnClosing: true,
-    logController: new AccessLog(deps.logger),
+    logController: new AccessLog(deps.logger, metrics?.observeRequest),
     childLoggerFactory: lazyRequestLogger,
   })
-  const view = new CatalogView(catalogReader(deps.database.db))
   await view.loadAll()
   // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
@@ -68,14 +74,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
     // An import may store a newer revision of an assertion snapd already fetched: serve it at once.
     onCommitted: (ids) => { assertions.clear(); return view.reload(ids) },
+    ...(metrics ? { onFinished: metrics.importFinished.bind(metrics) } : {}),
   })
+  const served = metrics?.servedBytes()
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
-  await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci })
-  const snapstore = { view, urls, blobs: deps.blobs, assertions }
+  await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci, served })
+  const snapstore = { view, urls, blobs: deps.blobs, assertions, served }
   await app.register(snapStorePlugin, { prefix: '/v2', ...snapstore })
   await app.register(snapStoreV1Plugin, { prefix: '/api/v1/snaps', ...snapstore })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
+  if (metrics) await app.register(metricsRoute, { metrics })
+  await app.register(webPlugin, { view, urls, registry: deps.config.oci })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
     registry: deps.config.oci,

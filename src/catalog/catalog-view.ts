@@ -2,10 +2,14 @@
 // Revisions are immutable, so cached texts never go stale; the index is refreshed after each import
 // in this process, and by polling the catalog version when replicas share one PostgreSQL.
 import { CatalogIndex } from './index.js'
+import { CacheStats } from './cache-stats.js'
 import type { CatalogReader, RevisionTexts } from './ports.js'
 
 export class CatalogView {
   readonly index = new CatalogIndex()
+  /** Hit and miss counts of the caches of answers made from this view (the metrics read them). */
+  readonly caches = new CacheStats()
+  private readonly textCounts = this.caches.counter('revision_texts')
   private readonly texts = new Map<string, Promise<RevisionTexts | undefined>>()
   private lastVersion = ''
   private timer: NodeJS.Timeout | undefined
@@ -48,11 +52,13 @@ export class CatalogView {
     const key = `${packageId}/${revision}`
     let p = this.texts.get(key)
     if (p) {
+      this.textCounts.hits++
       // Map order is insertion order: re-insert to mark as recently used.
       this.texts.delete(key)
       this.texts.set(key, p)
       return p
     }
+    this.textCounts.misses++
     p = this.reader.revisionTexts(packageId, revision)
     // Only existing revisions are cached: a missing one may be imported later.
     p.then((v) => { if (!v) this.texts.delete(key) }, () => this.texts.delete(key))

@@ -9,6 +9,7 @@
 // (CLOCK): a hit only sets a flag, where a strict LRU would move the entry on every hit; the oldest
 // entries go first unless used since they were last passed over.
 import type { IndexedPackage } from './index.js'
+import { HitCounter } from './cache-stats.js'
 
 interface Entry<K, V> { readonly pkg: IndexedPackage; readonly key: K; readonly value: V; readonly weight: number; used: boolean }
 
@@ -18,12 +19,17 @@ export class DerivedCache<K, V> {
   private readonly ring = new Set<Entry<K, V>>()
   private total = 0
 
-  constructor(private readonly maxWeight: number, private readonly weigh: (value: V) => number = () => 1) {}
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (value: V) => number = () => 1,
+    private readonly counts: HitCounter = new HitCounter(),
+  ) {}
 
   /** The value stored under `key` for this very package object; undefined otherwise. */
   get(pkg: IndexedPackage, key: K): V | undefined {
     const e = this.byPackage.get(pkg)?.get(key)
-    if (!e) return undefined
+    if (!e) { this.counts.misses++; return undefined }
+    this.counts.hits++
     e.used = true
     return e.value
   }
@@ -76,11 +82,17 @@ export class DerivedCache<K, V> {
 export class RecentByHandle<V> {
   private readonly entries = new Map<string, { readonly generation: number; readonly key: string; readonly value: V }>()
 
-  constructor(private readonly index: { readonly generation: number }, private readonly max: number) {}
+  constructor(
+    private readonly index: { readonly generation: number },
+    private readonly max: number,
+    private readonly counts: HitCounter = new HitCounter(),
+  ) {}
 
   get(handle: string, key: string): V | undefined {
     const e = this.entries.get(handle)
-    return e && e.generation === this.index.generation && e.key === key ? e.value : undefined
+    if (e && e.generation === this.index.generation && e.key === key) { this.counts.hits++; return e.value }
+    this.counts.misses++
+    return undefined
   }
 
   remember(handle: string, key: string, value: V, generation: number): void {

@@ -12,6 +12,7 @@ import { infoRoute } from './routes/info.js'
 import { findRoute } from './routes/find.js'
 import { resourceRevisionsRoute } from './routes/resources.js'
 import { downloadRoutes } from './routes/download.js'
+import type { ServedBytes } from '../http/metrics.js'
 
 export interface CharmhubDeps {
   readonly view: CatalogView
@@ -19,6 +20,8 @@ export interface CharmhubDeps {
   readonly blobs: BlobStore
   /** The site registry oci-image resources point at (unset: serve the exported blobs unchanged). */
   readonly registry: RegistryConfig
+  /** Counts download bytes (unset: metrics are off). */
+  readonly served?: ServedBytes | undefined
 }
 
 export function errorList(code: string, message: string): string {

@@ -23,6 +23,8 @@ export interface Config {
   readonly publicUrl: string | undefined
   readonly databaseUrl: string | undefined
   readonly logLevel: LogLevel
+  /** GET /metrics (Prometheus text); off answers 404 there. */
+  readonly metrics: boolean
   readonly oci: { readonly registryDomain?: string; readonly username?: string; readonly password?: string }
   readonly trustedAssertions: readonly string[]
   readonly limits: ImportLimits
@@ -75,6 +77,11 @@ const list: Parse = (v) => {
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((s: string) => s.trim()).filter(Boolean)
   return INVALID
 }
+const onOff: Parse = (v) => {
+  if (typeof v === 'boolean') return v
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : ''
+  return ['on', 'true', 'yes', '1'].includes(s) ? true : ['off', 'false', 'no', '0'].includes(s) ? false : INVALID
+}
 const domain: Parse = (v) => {
   const s = optStr(v)
   if (s === undefined || s === INVALID) return s
@@ -88,6 +95,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'public-url', env: 'AIRLOCK_PUBLIC_URL', flag: 'publicUrl', default: undefined, parse: url, target: 'publicUrl', expect: 'an http:// or https:// URL' },
   { key: 'database-url', env: 'DATABASE_URL', flag: 'databaseUrl', default: undefined, parse: dbUrl, target: 'databaseUrl', expect: 'a postgres:// or postgresql:// connection string' },
   { key: 'log-level', env: 'AIRLOCK_LOG_LEVEL', default: 'info', parse: level, target: 'logLevel', expect: 'one of fatal, error, warn, info, debug, trace, silent' },
+  { key: 'metrics', env: 'AIRLOCK_METRICS', default: 'on', parse: onOff, target: 'metrics', expect: 'on or off' },
   { key: 'oci-registry.domain', env: 'AIRLOCK_OCI_REGISTRY_DOMAIN', default: undefined, parse: domain, target: 'oci.registryDomain', expect: 'a registry host[:port]' },
   { key: 'oci-registry.username', env: 'AIRLOCK_OCI_REGISTRY_USERNAME', default: undefined, parse: optStr, target: 'oci.username', expect: 'a string' },
   { key: 'oci-registry.password', env: 'AIRLOCK_OCI_REGISTRY_PASSWORD', default: undefined, parse: optStr, target: 'oci.password', expect: 'a string' },

@@ -22,7 +22,8 @@ export class AccessLog extends LogController {
   private readonly plain: PlainLineWriter | undefined
   private readonly infoLevel: number
 
-  constructor(private readonly root: Logger) {
+  /** `observe`: called for every answered request, health probes included (the metrics count there). */
+  constructor(private readonly root: Logger, private readonly observe?: (req: FastifyRequest, reply: FastifyReply) => void) {
     super({ disableRequestLogging: (req: FastifyRequest) => req.url === '/_status/check' })
     this.plain = plainLineWriter(root)
     this.infoLevel = root.levels.values.info!
@@ -33,6 +34,7 @@ export class AccessLog extends LogController {
   override routeNotFound(): void {}
 
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    this.observe?.(req, reply)
     if (this.isLogDisabled(req)) return
     const url = req.url.length > MAX_LOGGED_URL ? `${req.url.slice(0, MAX_LOGGED_URL)}…` : req.url
     const ms = Math.round(reply.elapsedTime * 10) / 10

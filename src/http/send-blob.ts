@@ -11,6 +11,8 @@ export interface SendBlobOptions {
   readonly filename?: string
   /** Snaps support Range; Charmhub downloads must answer 200 (Juju treats 206 as failure). */
   readonly ranges?: boolean
+  /** Told the bytes of each chunk once the socket took it (the bytes-served metric). */
+  readonly served?: ((bytes: number) => void) | undefined
 }
 
 function parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined {
@@ -53,7 +55,7 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) res.setHeader(k, v)
   res.writeHead(reply.statusCode)
   try {
-    await copyRange(file, res, range?.start ?? 0, range ? range.end : o.size - 1)
+    await copyRange(file, res, range?.start ?? 0, range ? range.end : o.size - 1, o.served)
     res.end()
   } catch (err) {
     // Headers are out: all that can be done is to cut the connection, so the client sees a short body.
@@ -89,7 +91,7 @@ function write(res: ServerResponse, chunk: Buffer): Promise<void> {
 }
 
 /** Bytes start..end (inclusive) of `file` to `res`; closes `file`. */
-async function copyRange(file: BlobFile, res: ServerResponse, start: number, end: number): Promise<void> {
+async function copyRange(file: BlobFile, res: ServerResponse, start: number, end: number, served?: (bytes: number) => void): Promise<void> {
   const bufs = [take(), take()] as const
   let pos = start
   let turn = 0
@@ -111,6 +113,7 @@ async function copyRange(file: BlobFile, res: ServerResponse, start: number, end
       const chunk = await inFlight
       inFlight = pos <= end ? readNext() : undefined
       await write(res, chunk)
+      served?.(chunk.length)
       if (!inFlight) return
     }
   } finally {

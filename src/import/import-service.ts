@@ -10,7 +10,7 @@ import type { BlobStore } from '../storage/blobs/blob-store.js'
 import { readCharmExport } from './charm-export.js'
 import { planCharmExport } from './charm-plan.js'
 import { planBundleExport } from './bundle-plan.js'
-import { InvalidInput } from '../catalog/errors.js'
+import { CatalogError, InvalidInput, Unavailable } from '../catalog/errors.js'
 import { parseChannel } from '../catalog/channel.js'
 import { canonicalTrustedRoots, type TrustedRoots } from '../assertions/roots.js'
 import { readSnapExport } from './snap-export.js'
@@ -48,6 +48,17 @@ export interface ImportServiceDeps {
   readonly trustedRoots?: TrustedRoots
   /** Called after a commit with the packages it touched (refreshes the read model). */
   readonly onCommitted?: (packageIds: string[]) => Promise<void>
+  /** Told how each import ended and how long it took (the import metrics). */
+  readonly onFinished?: (kind: ImportKind, outcome: 'ok' | 'refused' | 'failed', seconds: number) => void
+}
+
+export type ImportKind = 'charm' | 'bundle' | 'snap' | 'assertions'
+
+/** The input's fault (malformed, over a limit, breaks a rule, conflicts), as the admin API answers 4xx. */
+function refused(err: unknown): boolean {
+  if (err instanceof CatalogError) return !(err instanceof Unavailable)
+  const status = (err as { statusCode?: unknown } | null)?.statusCode
+  return typeof status === 'number' && status >= 400 && status < 500
 }
 
 export function createImportService(deps: ImportServiceDeps): ImportService {
@@ -57,6 +68,20 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
     const run = queue.then(fn, fn)
     queue = run.catch(() => undefined)
     return run
+  }
+
+  /** Times `fn` from when its turn comes (so, with the upload it reads) and reports how it ended. */
+  async function measured<T>(kind: ImportKind, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now()
+    const done = (outcome: 'ok' | 'refused' | 'failed'): void => deps.onFinished?.(kind, outcome, (performance.now() - start) / 1000)
+    try {
+      const v = await fn()
+      done('ok')
+      return v
+    } catch (err) {
+      done(refused(err) ? 'refused' : 'failed')
+      throw err
+    }
   }
 
   async function withRollback<T>(fn: (created: string[]) => Promise<T>): Promise<T> {
@@ -72,7 +97,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
 
   return {
     importCharmExport(file, input, opts) {
-      return serial(() => withRollback(async (created) => {
+      return serial(() => measured('charm', () => withRollback(async (created) => {
         const log = deps.log.child({ module: 'import', file })
         const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created })
         const plan = await planCharmExport(parsed, deps.blobs, deps.limits.maxMetadataBytes, roots)
@@ -80,10 +105,10 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
         return { file, revisions, ignored: parsed.ignored }
-      }))
+      })))
     },
     importBundleExport(file, input, opts) {
-      return serial(() => withRollback(async (created) => {
+      return serial(() => measured('bundle', () => withRollback(async (created) => {
         const log = deps.log.child({ module: 'import', file })
         const parsed = await readCharmExport(input, { file, blobs: deps.blobs, limits: deps.limits, log, created, allowNoCharms: true })
         const plan = await planBundleExport(parsed, file, deps.blobs, deps.limits.maxMetadataBytes, created, roots)
@@ -91,17 +116,17 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
         return { file, revisions, ignored: parsed.ignored }
-      }))
+      })))
     },
     importAssertions(file, input) {
-      return serial(async () => {
+      return serial(() => measured('assertions', async () => {
         const assertions = await importAssertionFile(file, input, { roots, catalog: deps.catalog, maxBytes: deps.limits.maxMetadataBytes })
         deps.log.info({ module: 'import', file, assertions: assertions.map((a) => `${a.type}/${a.key}:${a.status}`) }, 'assertions imported')
         return { file, revisions: [], ignored: [], assertions }
-      })
+      }))
     },
     importSnapExport(file, input, opts) {
-      return serial(() => withRollback(async (created) => {
+      return serial(() => measured('snap', () => withRollback(async (created) => {
         const log = deps.log.child({ module: 'import', file })
         const channel = parseChannel(opts.channel ?? 'latest/stable')
         if (!channel) throw new InvalidInput({ file, field: 'channel' }, `${JSON.stringify(opts.channel)} is not a channel ([track/]risk[/branch])`)
@@ -111,7 +136,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
         log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'snap export imported')
         return { file, revisions, ignored: parsed.ignored }
-      }))
+      })))
     },
   }
 }

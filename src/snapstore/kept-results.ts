@@ -7,6 +7,7 @@
 // is kept, with a leading comma, so most of an answer is copies of kept bytes.
 import type { CatalogIndex, IndexedPackage } from '../catalog/index.js'
 import { DerivedCache, RecentByHandle } from '../catalog/derived-cache.js'
+import type { CacheStats } from '../catalog/cache-stats.js'
 
 /** Bytes of kept whole results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs); rests get a quarter of it. */
 const MAX_KEPT_BYTES = 32 << 20
@@ -19,16 +20,18 @@ const byteLength = (b: Buffer): number => b.length
 export interface SplitResult { readonly head: string; readonly tail: Buffer }
 
 export class KeptResults {
-  private readonly rests = new DerivedCache<string, SplitResult>(MAX_KEPT_BYTES / 4, (r) => r.head.length + r.tail.length)
-  private readonly wholes = new DerivedCache<string, Buffer>(MAX_KEPT_BYTES, byteLength)
+  private readonly rests: DerivedCache<string, SplitResult>
+  private readonly wholes: DerivedCache<string, Buffer>
   /**
    * The last whole result kept or used per snap-id: a device's refresh needs no lookup of the
    * package and of its results for each snap (a fifth of the CPU of a 30-snap refresh, bench/snapstore).
    */
   private readonly bySnapId: RecentByHandle<Buffer>
 
-  constructor(private readonly index: CatalogIndex) {
-    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID)
+  constructor(private readonly index: CatalogIndex, caches: CacheStats) {
+    this.rests = new DerivedCache(MAX_KEPT_BYTES / 4, (r) => r.head.length + r.tail.length, caches.counter('snap_refresh_rest'))
+    this.wholes = new DerivedCache(MAX_KEPT_BYTES, byteLength, caches.counter('snap_refresh_whole'))
+    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID, caches.counter('snap_refresh_by_snap_id'))
   }
 
   /** The whole result of snap `snapId` under `key`, if it was the last one used and nothing changed since. */

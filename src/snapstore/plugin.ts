@@ -15,6 +15,7 @@ import { findRoute } from './routes/find.js'
 import { categoriesRoute, namesRoute, sectionsRoute } from './routes/catalog.js'
 import { assertionRoutes, storeAssertionRoute } from './routes/assertions.js'
 import { downloadRoute } from './routes/download.js'
+import type { ServedBytes } from '../http/metrics.js'
 import { deviceSessionRoutes } from './routes/auth.js'
 
 export interface SnapStoreDeps {
@@ -22,6 +23,8 @@ export interface SnapStoreDeps {
   readonly urls: PublicUrls
   readonly blobs: BlobStore
   readonly assertions: AssertionReader
+  /** Counts download bytes (unset: metrics are off). */
+  readonly served?: ServedBytes | undefined
 }
 
 export function errorList(code: string, message: string): string {

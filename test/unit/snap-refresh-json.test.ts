@@ -12,6 +12,7 @@ import { publicUrls } from '../../src/http/public-urls.js'
 import { refreshResultWire } from '../../src/snapstore/to-wire.js'
 import { fillTemplate, jsonTemplate } from '../../src/http/json-template.js'
 import { KeptResults } from '../../src/snapstore/kept-results.js'
+import { CacheStats } from '../../src/catalog/cache-stats.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
@@ -214,7 +215,7 @@ describe('KeptResults', () => {
     const b = snap('b')
     index.put(a)
     index.put(b)
-    const kept = new KeptResults(index)
+    const kept = new KeptResults(index, new CacheStats())
     const bytes = Buffer.from(',{"result":"refresh"}')
     kept.setWhole(a, 'k', bytes, index.generation)
     expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)

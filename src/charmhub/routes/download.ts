@@ -17,7 +17,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): 
       const pkg = deps.view.index.byPackageId(m[1]!)
       const rev = pkg && pkg.type !== 'snap' ? pkg.revisions.get(Number(m[2])) : undefined
       if (!pkg || !rev) return notFound(reply, 'archive')
-      return sendBlob(deps.blobs, req, reply, { sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.${pkg.type === 'bundle' ? 'bundle' : 'charm'}` })
+      return sendBlob(deps.blobs, req, reply, { sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.${pkg.type === 'bundle' ? 'bundle' : 'charm'}`, served: deps.served?.[pkg.type === 'bundle' ? 'bundle' : 'charm'] })
     },
   })
 
@@ -33,9 +33,11 @@ export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): 
       const rewritten = r.type === 'oci-image' ? ociServedBody(r.imageName, deps.registry) : undefined
       if (rewritten) {
         reply.header('content-type', 'application/octet-stream').header('content-length', String(rewritten.size))
-        return reply.send(req.method === 'HEAD' ? undefined : rewritten.bytes)
+        if (req.method === 'HEAD') return reply.send()
+        deps.served?.resource(rewritten.size)
+        return reply.send(rewritten.bytes)
       }
-      return sendBlob(deps.blobs, req, reply, { sha256: r.blob.sha256, size: r.blob.size, contentType: 'application/octet-stream' })
+      return sendBlob(deps.blobs, req, reply, { sha256: r.blob.sha256, size: r.blob.size, contentType: 'application/octet-stream', served: deps.served?.resource })
     },
   })
 }

@@ -77,11 +77,11 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
   // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
-  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.bytes)
+  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.bytes, deps.view.caches.counter('charmhub_refresh'))
 
   // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
   // the name alone while the index is unchanged.
-  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME)
+  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME, deps.view.caches.counter('charmhub_refresh_by_name'))
   const nameOf = (a: RefreshAction): string | undefined => (a.action !== 'refresh' && a.id === undefined ? a.name : undefined)
 
   // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts

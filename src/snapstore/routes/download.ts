@@ -14,7 +14,7 @@ export async function downloadRoute(app: FastifyInstance, deps: SnapStoreDeps): 
       const rev = pkg?.type === 'snap' ? pkg.revisions.get(Number(m![2])) : undefined
       if (!pkg || !rev) return sendError(reply, 404, 'not-found', `snap ${file} not found`)
       return sendBlob(deps.blobs, req, reply, {
-        sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.snap`, ranges: true,
+        sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.snap`, ranges: true, served: deps.served?.snap,
       })
     },
   })

@@ -17,7 +17,7 @@ type Parts = Array<string | Buffer>
 const headWith = (r: SplitResult, a: SnapAction, comma: boolean): string => `${comma ? ',' : ''}${r.head}${JSON.stringify(a.instanceKey)}`
 
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
-  const kept = new KeptResults(deps.view.index)
+  const kept = new KeptResults(deps.view.index, deps.view.caches)
 
   /** The answer's parts if every action has a kept result; undefined at the first that has none. */
   const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Parts | undefined => {
