@@ -19,6 +19,7 @@ import { publicUrls } from './http/public-urls.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
+import { operationsDeps } from './admin/operations-deps.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -61,9 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
   app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
+  const onCommitted = (ids: string[]) => view.reload(ids)
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
-    onCommitted: (ids) => view.reload(ids),
+    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
   })
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
@@ -74,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
-    registry: deps.config.oci,
+    registry: deps.config.oci, operations: operationsDeps({ database: deps.database, dataDir: deps.config.dataDir, trustedRoots, registryDomain: deps.config.oci.registryDomain, onCommitted }),
   })
   return app
 }
