@@ -20,7 +20,7 @@ export function parseChannels(texts: readonly string[]): Channel[] {
   if (texts.length === 0) throw new InvalidInput({ field: 'channels' }, 'no channel given')
   return texts.map((t) => {
     const c = parseChannel(t)
-    if (!c) throw new InvalidInput({ field: 'channel' }, `${JSON.stringify(t)} is not a channel: ${CHANNEL_FORM}`)
+    if (!c) throw new InvalidInput({}, `${JSON.stringify(t)} is not a channel: ${CHANNEL_FORM}`)
     return c
   })
 }

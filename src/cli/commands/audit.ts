@@ -8,11 +8,12 @@ import { adminFlags, type AdminFlags } from './flags.js'
 
 function line(e: AuditRecord): string {
   const who = `${e.tokenId}${e.tokenName ? ` (${safe(e.tokenName)})` : ''}`
-  const what = e.packageName ? `${e.packageType ?? ''} ${safe(e.packageName)}`.trim() : ''
-  const revs = e.revisions?.length ? ` revision ${e.revisions.join(',')}` : ''
-  const chans = e.channels?.length ? ` channels ${e.channels.map(safe).join(', ')}` : ''
-  const detail = !what && e.detail ? ` ${safe(JSON.stringify(e.detail))}` : ''
-  return `${e.at}  ${who}  ${e.action}  ${what}${revs}${chans}${detail}`.trimEnd()
+  const parts = [e.at, who, e.action]
+  if (e.packageName) parts.push(`${e.packageType ?? ''} ${safe(e.packageName)}`.trim())
+  if (e.revisions?.length) parts.push(`revision ${e.revisions.join(',')}`)
+  if (e.channels?.length) parts.push(`channels ${e.channels.map(safe).join(', ')}`)
+  if (!e.packageName && e.detail && Object.keys(e.detail).length > 0) parts.push(safe(JSON.stringify(e.detail)))
+  return parts.join('  ')
 }
 
 export function registerAudit(program: Command): void {
