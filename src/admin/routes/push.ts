@@ -36,7 +36,8 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
     try {
       const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']), channel: typeof query.channel === 'string' ? query.channel : undefined })
       if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
-      await auditPush(deps, actorOf(req), report)
+      // The import has committed: a failed audit write is logged, not turned into a failed push.
+      await auditPush(deps, actorOf(req), report).catch((err: unknown) => req.log.error({ err }, 'recording the push in the audit trail failed'))
       return reply.send(report)
     } catch (err) {
       // Read the rest of the upload so the client sees our answer, not a reset connection.
