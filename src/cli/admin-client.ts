@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { safe } from './output.js'
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: 1 | 2 = 1) { super(message) }
@@ -35,7 +36,7 @@ function failureText(status: number, text: string, what: string): CliError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } }
     // A name both a charm and a snap carry, given without --type, is a usage error.
-    if (body.error?.message) return new CliError(body.error.message, body.error.code === 'ambiguous' ? 2 : 1)
+    if (body.error?.message) return new CliError(safe(body.error.message), body.error.code === 'ambiguous' ? 2 : 1)
   } catch { /* not JSON */ }
   return new CliError(`${what}: HTTP ${status} ${text.slice(0, 200)}`)
 }

@@ -10,6 +10,7 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from '../sup
 import { removeDir, runCli, startServer, type CliResult, type RunningServer } from '../support/server-process.js'
 import { signedSnap, snapIdOf, TEST_ROOT_FILES } from '../support/snap-builder.js'
 import { JujuClient } from '../support/juju-client.js'
+import pg from 'pg'
 
 const pgState = await postgresAvailable()
 if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
@@ -180,5 +181,27 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
     expect(r.stdout).toMatch(/OCI registry: +not configured/)
     const json = JSON.parse((await cli('status', '--json')).stdout)
     expect(json).toMatchObject({ database: { kind: dialect, ok: true }, counts: { revisions: 3 } })
+  })
+
+  it.runIf(dialect === 'pg')('a database that stops answering: status says so, changes are refused with one line, and all is well once it is back', async () => {
+    const url = new URL(pgdb!.url)
+    const name = url.pathname.slice(1)
+    url.pathname = '/postgres'
+    const admin = new pg.Client({ connectionString: url.toString() })
+    await admin.connect()
+    const cut = async (allow: boolean) => {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${allow}`)
+      if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
+    }
+    try {
+      await cut(false)
+      const status = await cli('status')
+      expect(status.code).toBe(1)
+      expect(status.stdout).toMatch(/database: +pg, NOT ANSWERING/)
+      oneLine(await cli('release', 'pg', '1', 'beta', '--type', 'charm'), 1, /^airlock: internal error; see the server log$/)
+    } finally { await cut(true); await admin.end() }
+    expect((await cli('status')).stdout).toMatch(/database: +pg, healthy/)
+    const list = JSON.parse((await cli('list', 'charms', 'pg', '--json')).stdout)
+    expect(list.revisions[0].channels.map((c: { channel: string }) => c.channel)).not.toContain('latest/beta')
   })
 })
