@@ -22,6 +22,7 @@ import { assertionReader } from './storage/db/assertions.repo.js'
 import { ServerMetrics } from './http/metrics.js'
 import { metricsRoute } from './http/metrics-route.js'
 import { webPlugin } from './web/plugin.js'
+import { operationsDeps } from './admin/operations-deps.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -70,10 +71,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
   app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
   const assertions = assertionReader(deps.database.db)
+  // An import may store a newer revision of an assertion snapd already fetched: serve it at once.
+  const onCommitted = (ids: string[]) => { assertions.clear(); return view.reload(ids) }
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
-    // An import may store a newer revision of an assertion snapd already fetched: serve it at once.
-    onCommitted: (ids) => { assertions.clear(); return view.reload(ids) },
+    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
     ...(metrics ? { onFinished: metrics.importFinished.bind(metrics) } : {}),
   })
   const served = metrics?.servedBytes()
@@ -88,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webPlugin, { view, urls, registry: deps.config.oci })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
-    registry: deps.config.oci,
+    registry: deps.config.oci, operations: operationsDeps({ database: deps.database, dataDir: deps.config.dataDir, trustedRoots, registryDomain: deps.config.oci.registryDomain, onCommitted }),
   })
   return app
 }

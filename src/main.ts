@@ -7,7 +7,8 @@ import { createLogger } from './log.js'
 import { openDatabase } from './storage/db/connect.js'
 import { migrate } from './storage/db/migrate.js'
 import { FsBlobStore } from './storage/blobs/fs-blob-store.js'
-import { ensureAdminToken, loadSigningKey } from './admin/tokens.js'
+import { loadSigningKey, prepareAdminToken } from './admin/tokens.js'
+import { tokenStore } from './storage/db/tokens.repo.js'
 import { buildApp } from './app.js'
 import { VERSION } from './version.js'
 
@@ -19,8 +20,9 @@ export async function serve(config: Config): Promise<void> {
   const applied = await migrate(database.db)
   logger.info({ database: database.kind, applied }, 'database ready')
   const signingKey = loadSigningKey(dataDir, true)
-  const token = await ensureAdminToken(dataDir, signingKey)
-  if (token.created) logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
+  const token = await prepareAdminToken(dataDir, signingKey, tokenStore(database.db))
+  if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
+  if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
   const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort) })
   await app.listen({ host: config.host, port: config.port })

@@ -1,7 +1,12 @@
-// The admin API under /admin/v1/: bearer-token check on every route, one error envelope
+// The admin API under /admin/v1/: bearer-token check on every route (signature, expiry, and the
+// token's record: a revoked id is refused at once, on every replica), one error envelope
 // {"error":{"code","message"}} mapped from catalog errors.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { CatalogError } from '../catalog/errors.js'
+import { authorize } from '../catalog/admin-tokens.js'
+import type { Actor, AuditReader, AuditWriter, OperationsStore, PackageDetailReader, StoreCounts, TokenStore } from '../catalog/operations-ports.js'
+import type { RootSummary } from '../assertions/root-summary.js'
+import type { SpaceInfo } from '../storage/blobs/free-space.js'
 import type { ImportService } from '../import/import-service.js'
 import type { Kysely } from 'kysely'
 import type { DB } from '../storage/db/database.js'
@@ -9,6 +14,30 @@ import { verifyToken } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
 import { imageRoutes } from './routes/images.js'
+import { channelRoutes } from './routes/channels.js'
+import { tokenRoutes } from './routes/tokens.js'
+import { auditRoutes } from './routes/audit.js'
+import { statusRoutes } from './routes/status.js'
+import { packageDetailRoutes } from './routes/package-detail.js'
+
+/** What the operations routes (release, close, remove, tokens, audit, status, list NAME) use. */
+export interface OperationsDeps {
+  readonly store: OperationsStore
+  readonly tokens: TokenStore
+  readonly audit: AuditReader & { writer: AuditWriter }
+  readonly details: PackageDetailReader
+  /** Reloads the read model for these packages (as imports do) before the answer goes out. */
+  readonly onCommitted: (packageIds: string[]) => Promise<void>
+  readonly status: {
+    readonly version: string
+    readonly databaseKind: string
+    ping(): Promise<void>
+    counts(): Promise<StoreCounts>
+    space(): Promise<SpaceInfo | undefined>
+    readonly trustedRoots: readonly RootSummary[]
+    readonly registryDomain: string | undefined
+  }
+}
 
 export interface AdminDeps {
   readonly signingKey: Uint8Array
@@ -16,17 +45,38 @@ export interface AdminDeps {
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
+  readonly operations: OperationsDeps
 }
 
-const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503 }
+const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503, ambiguous: 400 }
+
+const actors = new WeakMap<FastifyRequest, Actor>()
+
+/** The token behind an authenticated admin request (set by the onRequest check). */
+export function actorOf(req: FastifyRequest): Actor {
+  const a = actors.get(req)
+  if (!a) throw new Error('admin request without an authenticated token')
+  return a
+}
 
 export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
-    if (!m || !(await verifyToken(deps.signingKey, m[1]!))) {
-      reply.header('www-authenticate', 'Bearer realm="airlock-admin"')
-      return reply.code(401).send({ error: { code: 'unauthorized', message: 'a valid admin token is required (Authorization: Bearer <token>)' } })
+    const v = m ? await verifyToken(deps.signingKey, m[1]!) : { ok: false as const, message: 'a valid admin token is required (Authorization: Bearer <token>)' }
+    let a
+    try {
+      a = v.ok ? await authorize(deps.operations.tokens, v.claims) : v
+    } catch (err) {
+      // The token's record cannot be read. Only the read-only status, whose point is to say the
+      // database is down, goes on with a token that verifies; every change needs its record.
+      if (!(v.ok && req.method === 'GET' && req.url.split('?')[0] === `${app.prefix}/status`)) throw err
+      a = { ok: true as const, actor: { tokenId: v.claims.id ?? '', tokenName: '' } }
     }
+    if (!a.ok) {
+      reply.header('www-authenticate', 'Bearer realm="airlock-admin"')
+      return reply.code(401).send({ error: { code: 'unauthorized', message: a.message } })
+    }
+    actors.set(req, a.actor)
   })
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof CatalogError) {
@@ -43,4 +93,9 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
   await pushRoutes(app, deps)
   await listRoutes(app, deps)
   await imageRoutes(app, deps)
+  await channelRoutes(app, deps)
+  await tokenRoutes(app, deps)
+  await auditRoutes(app, deps)
+  await statusRoutes(app, deps)
+  await packageDetailRoutes(app, deps)
 }

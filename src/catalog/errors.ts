@@ -42,6 +42,11 @@ export class NotFound extends CatalogError {
   readonly code = 'not-found'
 }
 
+/** The request does not say enough to act on (a name both a charm and a snap carry): a usage error. */
+export class Ambiguous extends CatalogError {
+  readonly code = 'ambiguous'
+}
+
 export class Unavailable extends CatalogError {
   readonly code = 'unavailable'
 }

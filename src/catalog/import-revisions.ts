@@ -98,7 +98,7 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   }
 
   const released: string[] = []
-  const held: Array<{ channel: string; base: string; revision: number }> = []
+  const held: Array<{ channel: string; base: string; revision: number | null }> = []
   for (const ch of input.channels) {
     for (const base of input.platforms) {
       const slot: ReleaseSlot = { track: ch.track, risk: ch.risk, branch: ch.branch, base }
@@ -106,6 +106,11 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
       if (current === input.revision) continue
       if (current !== undefined && !opts.pushChannelMap) {
         held.push({ channel: formatChannel(ch), base: formatBase(base), revision: current })
+        continue
+      }
+      // A channel the operator closed stays closed until released or pushed with the channel map (docs/decisions/0016).
+      if (current === undefined && !opts.pushChannelMap && (await w.slotClosed(pkg.id, slot))) {
+        held.push({ channel: formatChannel(ch), base: formatBase(base), revision: null })
         continue
       }
       await w.setRelease(pkg.id, slot, input.revision)

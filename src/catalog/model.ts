@@ -89,6 +89,7 @@ export interface RevisionOutcome {
   /** Channels this import released the revision to. */
   readonly released: readonly string[]
   /** Channels the export asked for that kept another revision (no --push-channel-map). */
-  readonly held: ReadonlyArray<{ channel: string; base: string; revision: number }>
+  /** revision null: the channel was closed (airlock close, or its revision removed). */
+  readonly held: ReadonlyArray<{ channel: string; base: string; revision: number | null }>
   readonly resources: ReadonlyArray<{ name: string; type: string; revision: number }>
 }

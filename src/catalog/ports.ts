@@ -53,6 +53,8 @@ export interface CatalogWriter {
   attachResource(packageId: string, revision: number, name: string, resourceRevision: number): Promise<void>
   getRelease(packageId: string, slot: ReleaseSlot): Promise<number | undefined>
   setRelease(packageId: string, slot: ReleaseSlot, revision: number): Promise<void>
+  /** Whether the slot's last history entry is a close (an operator closed it, or removed its revision). */
+  slotClosed(packageId: string, slot: ReleaseSlot): Promise<boolean>
   /** Stores an assertion unless the same or a newer revision is there; true when it wrote. */
   putAssertion(a: AssertionInput): Promise<boolean>
   linkAssertion(packageId: string, type: string, primaryKey: string): Promise<boolean>

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { safe } from './output.js'
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: 1 | 2 = 1) { super(message) }
@@ -33,8 +34,9 @@ async function failure(res: Response, what: string): Promise<CliError> {
 
 function failureText(status: number, text: string, what: string): CliError {
   try {
-    const body = JSON.parse(text) as { error?: { message?: string } }
-    if (body.error?.message) return new CliError(body.error.message)
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } }
+    // A name both a charm and a snap carry, given without --type, is a usage error.
+    if (body.error?.message) return new CliError(safe(body.error.message), body.error.code === 'ambiguous' ? 2 : 1)
   } catch { /* not JSON */ }
   return new CliError(`${what}: HTTP ${status} ${text.slice(0, 200)}`)
 }
@@ -53,6 +55,15 @@ export async function getJson<T>(client: ClientOptions, path: string): Promise<T
   if (!res.ok) throw await failure(res, `GET ${path}`)
   return (await res.json()) as T
 }
+
+async function sendJson<T>(client: ClientOptions, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await call(client, path, body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  if (!res.ok) throw await failure(res, `${method} ${path}`)
+  return (await res.json()) as T
+}
+
+export const postJson = <T>(client: ClientOptions, path: string, body: unknown): Promise<T> => sendJson<T>(client, 'POST', path, body)
+export const deleteJson = <T>(client: ClientOptions, path: string): Promise<T> => sendJson<T>(client, 'DELETE', path)
 
 /**
  * Streams `file` as multipart/form-data; `onProgress` gets bytes sent so far. Over node:http, not

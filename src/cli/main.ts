@@ -8,6 +8,9 @@ import { registerPush } from './commands/push.js'
 import { registerList } from './commands/list.js'
 import { registerToken } from './commands/token.js'
 import { registerImages } from './commands/images.js'
+import { registerChannels } from './commands/channels.js'
+import { registerStatus } from './commands/status.js'
+import { registerAudit } from './commands/audit.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -19,6 +22,9 @@ registerPush(program)
 registerList(program)
 registerToken(program)
 registerImages(program)
+registerChannels(program)
+registerStatus(program)
+registerAudit(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {

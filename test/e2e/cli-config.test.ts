@@ -95,12 +95,12 @@ describe('airlock CLI: configuration and usage errors', () => {
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/invalid --ttl "5x"/)])
   })
 
-  it('token create with an empty data dir exits 1 saying the signing key is missing', () => {
+  it('token create with an empty data dir exits 2 saying there is no admin token to ask the server with', () => {
     const empty = mkdtempSync(join(tmp, 'empty-'))
     const r = airlock(['token', 'create', '--data-dir', empty])
-    expect(r.status).toBe(1)
+    expect(r.status).toBe(2)
     expect(r.stdout).toBe('')
-    expect(lines(r.stderr)).toEqual([`airlock: no signing key at ${join(empty, 'signing.key')}: start the server once with this --data-dir, or pass --data-dir`])
+    expect(lines(r.stderr)).toEqual([`airlock: no admin token: pass --token or AIRLOCK_TOKEN, or --data-dir of the server (no ${join(empty, 'admin.token')})`])
   })
 })
 
@@ -140,8 +140,8 @@ describe('airlock serve: a real start, the container health check, a clean stop'
     expect(runHealthcheck()).toBe(0)
   })
 
-  it('writes a signing key that token create can then use', () => {
-    const r = airlock(['token', 'create', '--ttl', '1h', '--json', '--data-dir', dataDir])
+  it('writes an admin token that token create can then use', () => {
+    const r = airlock(['token', 'create', '--ttl', '1h', '--json', '--data-dir', dataDir, '--url', `http://127.0.0.1:${port}`])
     expect(r.status).toBe(0)
     const out = JSON.parse(r.stdout) as { token: string; expires: string }
     expect(out.token.split('.')).toHaveLength(3)

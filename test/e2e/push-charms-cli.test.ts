@@ -102,7 +102,7 @@ describe.each(dialects)('%s: airlock push-charms end to end', (dialect) => {
   })
 
   it('mints tokens with token create', async () => {
-    const res = await runCli(['token', 'create', '--ttl', '1h', '--data-dir', server.dataDir, '--json'])
+    const res = await runCli(['token', 'create', '--ttl', '1h', '--url', server.url, '--data-dir', server.dataDir, '--json'])
     expect(res.code).toBe(0)
     const { token } = JSON.parse(res.stdout) as { token: string }
     const list = await runCli(['list', 'charms', '--url', server.url, '--token', token])

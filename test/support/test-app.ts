@@ -28,7 +28,7 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-const TABLES = ['blobs', 'packages', 'revisions', 'resources', 'resource_revisions', 'revision_resources', 'channel_releases', 'release_history', 'assertions', 'package_assertions']
+const TABLES = ['blobs', 'packages', 'revisions', 'resources', 'resource_revisions', 'revision_resources', 'channel_releases', 'release_history', 'assertions', 'package_assertions', 'audit_log']
 
 async function walk(dir: string, prefix = ''): Promise<string[]> {
   let names: string[]

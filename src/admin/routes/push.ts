@@ -3,8 +3,24 @@
 import type { FastifyInstance } from 'fastify'
 import multipart from '@fastify/multipart'
 import { InvalidInput } from '../../catalog/errors.js'
-import type { AdminDeps } from '../plugin.js'
+import type { Actor } from '../../catalog/operations-ports.js'
+import { actorOf, type AdminDeps } from '../plugin.js'
 import type { ImportReport, SnapImportOptions } from '../../import/import-service.js'
+
+/** One audit entry per package the push changed; an identical re-push records nothing. */
+async function auditPush(deps: AdminDeps, actor: Actor, report: ImportReport): Promise<void> {
+  for (const r of report.revisions) {
+    if (r.status === 'unchanged') continue
+    await deps.operations.audit.writer.record(actor, {
+      action: 'push', packageType: r.type, packageName: r.name, packageId: r.id, revisions: [r.revision], channels: r.released,
+      detail: { file: report.file, status: r.status },
+    })
+  }
+  for (const a of report.assertions ?? []) {
+    if (a.status === 'unchanged') continue
+    await deps.operations.audit.writer.record(actor, { action: 'push', detail: { file: report.file, assertion: `${a.type} ${a.key}` } })
+  }
+}
 
 const truthy = (v: unknown): boolean => v === 'true' || v === '1' || v === ''
 
@@ -20,6 +36,8 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
     try {
       const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']), channel: typeof query.channel === 'string' ? query.channel : undefined })
       if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+      // The import has committed: a failed audit write is logged, not turned into a failed push.
+      await auditPush(deps, actorOf(req), report).catch((err: unknown) => req.log.error({ err }, 'recording the push in the audit trail failed'))
       return reply.send(report)
     } catch (err) {
       // Read the rest of the upload so the client sees our answer, not a reset connection.

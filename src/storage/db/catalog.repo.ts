@@ -94,6 +94,14 @@ export function catalogWriter(db: Db): CatalogWriter {
         .execute()
       await db.insertInto('release_history').values({ ...w, revision }).execute()
     },
+    async slotClosed(packageId, slot) {
+      const w = slotWhere(packageId, slot)
+      const row = await db.selectFrom('release_history').select('revision')
+        .where('package_id', '=', w.package_id).where('track', '=', w.track).where('risk', '=', w.risk).where('branch', '=', w.branch)
+        .where('base_name', '=', w.base_name).where('base_channel', '=', w.base_channel).where('architecture', '=', w.architecture)
+        .orderBy('id', 'desc').limit(1).executeTakeFirst()
+      return row !== undefined && row.revision === null
+    },
     async putAssertion(a) {
       const row = await db.selectFrom('assertions').select('revision').where('type', '=', a.type).where('primary_key', '=', a.primaryKey).executeTakeFirst()
       if (row && row.revision >= a.revision) return false

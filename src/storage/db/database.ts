@@ -123,6 +123,29 @@ export interface PackageAssertionsTable {
   primary_key: string
 }
 
+export interface AdminTokensTable {
+  id: string
+  name: ColumnType<string, string | undefined, string>
+  created_at: Timestamp
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface AuditLogTable {
+  id: Generated<string>
+  at: Timestamp
+  token_id: string
+  token_name: ColumnType<string, string | undefined, string>
+  action: string
+  package_type: string | null
+  package_name: string | null
+  package_id: string | null
+  revisions: Json<number[]>
+  channels: Json<string[]>
+  detail: Json<Record<string, unknown>>
+}
+
 export interface DB {
   blobs: BlobsTable
   packages: PackagesTable
@@ -134,6 +157,8 @@ export interface DB {
   release_history: ReleaseHistoryTable
   assertions: AssertionsTable
   package_assertions: PackageAssertionsTable
+  admin_tokens: AdminTokensTable
+  audit_log: AuditLogTable
 }
 
 export type Db = Kysely<DB> | Transaction<DB>
