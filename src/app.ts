@@ -19,6 +19,7 @@ import { publicUrls } from './http/public-urls.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
+import { isDatabaseUnavailable } from './storage/db/unavailable.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -42,6 +43,28 @@ function requestId(): string {
   return id
 }
 
+/**
+ * Keeps the read model following commits made by other processes (docs/decisions/0010): announced
+ * ones at once, through the database's LISTEN connection, and a poll as the fallback. The embedded
+ * database belongs to this process, whose own commits refresh the view directly.
+ */
+function watchCatalog(view: CatalogView, database: Database, logger: Logger): { close(): Promise<void> } | undefined {
+  if (database.kind !== 'pg') return undefined
+  const log = logger.child({ module: 'catalog-changes' })
+  const refresh = () => { view.refresh().catch(() => { /* the poll reports failures */ }) }
+  view.startWatching({
+    pollMs: 3000,
+    onFailing: (err) => log.warn({ err }, 'catalog database not answering: serving the catalog from memory until it is back'),
+    onRecovered: () => log.info('catalog database answering again: caught up'),
+  })
+  let dropped = false
+  return database.listen({
+    onChange: refresh,
+    onListening: () => { if (dropped) log.info('change notifications: listening again'); dropped = false; refresh() },
+    onDropped: (err) => { if (!dropped) log.warn({ err }, 'change notifications: connection lost, reconnecting'); dropped = true },
+  })
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Read once at start: a bad --trusted-assertions file stops the server instead of failing imports.
   const trustedRoots = await loadTrustedRoots(deps.config.trustedAssertions)
@@ -58,12 +81,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   const view = new CatalogView(catalogReader(deps.database.db))
   await view.loadAll()
-  // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
-  if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
-  app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
+  const changes = watchCatalog(view, deps.database, deps.logger)
+  app.addHook('onClose', async () => { view.stop(); await changes?.close(); await deps.blobs.closeIdle() })
   const imports = createImportService({
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
-    onCommitted: (ids) => view.reload(ids),
+    // Awaited before the push answers: the replica that made a change serves it at once.
+    onCommitted: () => view.refresh(),
   })
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
@@ -74,7 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
-    registry: deps.config.oci,
+    registry: deps.config.oci, ping: () => deps.database.ping(), isUnavailable: isDatabaseUnavailable,
   })
   return app
 }

@@ -16,6 +16,19 @@ export interface AdminDeps {
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
+  /** Rejects when the database does not answer: writes are refused up front, before an upload streams in. */
+  readonly ping?: () => Promise<void>
+  /** Whether an error means the database is not answering (answered 503 with Retry-After). */
+  readonly isUnavailable?: (err: unknown) => boolean
+}
+
+const RETRY_AFTER_S = 5
+const UNAVAILABLE = 'the catalog database is not answering; nothing was changed, try again in a few seconds'
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('database timeout')), ms) })
+  return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
 
 const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503 }
@@ -27,11 +40,19 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
       reply.header('www-authenticate', 'Bearer realm="airlock-admin"')
       return reply.code(401).send({ error: { code: 'unauthorized', message: 'a valid admin token is required (Authorization: Bearer <token>)' } })
     }
+    if (deps.ping && req.method !== 'GET' && req.method !== 'HEAD') {
+      const up = await withTimeout(deps.ping(), 3000).then(() => true, () => false)
+      if (!up) return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
+    }
   })
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof CatalogError) {
       req.log.info({ err: err.message }, 'admin request refused')
       return reply.code(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } })
+    }
+    if (deps.isUnavailable?.(err)) {
+      req.log.warn({ err }, 'admin request refused: database not answering')
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: { code: err.code ?? 'bad-request', message: err.message } })
