@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) { super(message) }
+  constructor(message: string, readonly exitCode: 1 | 2 = 1, readonly serverUnavailable = false) { super(message) }
 }
 
 export interface ClientOptions {
@@ -34,7 +34,8 @@ async function failure(res: Response, what: string): Promise<CliError> {
 function failureText(status: number, text: string, what: string): CliError {
   try {
     const body = JSON.parse(text) as { error?: { message?: string } }
-    if (body.error?.message) return new CliError(body.error.message)
+    // 503: the server cannot take anything now (its database is down); nothing was changed.
+    if (body.error?.message) return new CliError(body.error.message, 1, status === 503)
   } catch { /* not JSON */ }
   return new CliError(`${what}: HTTP ${status} ${text.slice(0, 200)}`)
 }
