@@ -4,8 +4,9 @@
 // Node socket errors, and PostgreSQL's connection_exception class (08xxx) and shutdown codes.
 const SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 const SHUTDOWN = new Set(['57P01', '57P02', '57P03'])
-// What node-postgres and PGlite say in plain messages when the connection is gone or never came.
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|PGlite is closed|database timeout/i
+// What node-postgres, PGlite and kysely say in plain messages when the connection is gone, never
+// came, or the database was closed under a request (shutting down).
+const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|PGlite is closed|driver has already been destroyed|database timeout/i
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
