@@ -16,7 +16,7 @@ export interface AdminDeps {
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
-  /** Rejects when the database does not answer: writes are refused up front, before an upload streams in. */
+  /** Rejects when the database does not answer: writes are refused up front, before an upload streams in (the pool gives up connecting after 5 s too). */
   readonly ping?: () => Promise<void>
   /** Whether an error means the database is not answering (answered 503 with Retry-After). */
   readonly isUnavailable?: (err: unknown) => boolean
@@ -41,7 +41,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
       return reply.code(401).send({ error: { code: 'unauthorized', message: 'a valid admin token is required (Authorization: Bearer <token>)' } })
     }
     if (deps.ping && req.method !== 'GET' && req.method !== 'HEAD') {
-      const up = await withTimeout(deps.ping(), 3000).then(() => true, () => false)
+      const up = await withTimeout(deps.ping(), 5000).then(() => true, () => false)
       if (!up) return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
     }
   })
