@@ -140,6 +140,27 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
     expect(view.index.byPackageId(id(30))).toBeDefined()
   })
 
+  it('polls as the fallback: picks up a change with no announcement, reports failing once and recovering once', async () => {
+    const db = database.db
+    const inner = catalogReader(db)
+    let broken = false
+    const view = new CatalogView({ ...inner, load: (c) => (broken ? Promise.reject(new Error('connect ECONNREFUSED')) : inner.load(c)) })
+    await view.loadAll()
+    const events: string[] = []
+    view.startWatching({ pollMs: 50, onFailing: () => events.push('failing'), onRecovered: () => events.push('recovered') })
+    try {
+      await addPackage(db, 60)
+      await expect.poll(() => view.index.byPackageId(id(60)), { timeout: 5000 }).toBeDefined()
+      broken = true
+      await addPackage(db, 61)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(view.index.byPackageId(id(61))).toBeUndefined()
+      broken = false
+      await expect.poll(() => view.index.byPackageId(id(61)), { timeout: 5000 }).toBeDefined()
+      await expect.poll(() => events, { timeout: 5000 }).toEqual(['failing', 'recovered'])
+    } finally { view.stop() }
+  })
+
   it.skipIf(dialect !== 'pg')('finds a change committed after a later one was loaded (sequence order is not commit order)', async () => {
     const db = database.db
     const reader = catalogReader(db)
