@@ -19,7 +19,9 @@ export interface WatchOptions {
 
 export class CatalogView {
   readonly index = new CatalogIndex()
-  private readonly texts = new Map<string, Promise<RevisionTexts | undefined>>()
+  /** Revision texts by "<package id>/<revision>", least recently used first; weight: UTF-16 units, known once read. */
+  private readonly texts = new Map<string, { readonly p: Promise<RevisionTexts | undefined>; weight: number }>()
+  private textBytes = 0
   private cursor: ChangeCursor | undefined
   private running: Promise<void> | undefined
   private next: Promise<void> | undefined
@@ -27,7 +29,12 @@ export class CatalogView {
   private failing = false
   private lastPrune = 0
 
-  constructor(private readonly reader: CatalogReader, private readonly maxCachedTexts = 20_000) {}
+  /**
+   * `maxTextBytes` bounds the texts kept (counted as two bytes per UTF-16 unit, as V8 may store them):
+   * they are what info and refresh answers need from the database, so the more are kept, the more is
+   * served while it is down.
+   */
+  constructor(private readonly reader: CatalogReader, private readonly maxTextBytes = 64 * 1024 * 1024) {}
 
   /** Loads the whole catalog (at start). */
   async loadAll(): Promise<void> {
@@ -75,21 +82,35 @@ export class CatalogView {
    */
   revisionTexts(packageId: string, revision: number): Promise<RevisionTexts | undefined> {
     const key = `${packageId}/${revision}`
-    let p = this.texts.get(key)
-    if (p) {
+    const hit = this.texts.get(key)
+    if (hit) {
       // Map order is insertion order: re-insert to mark as recently used.
       this.texts.delete(key)
-      this.texts.set(key, p)
-      return p
+      this.texts.set(key, hit)
+      return hit.p
     }
-    p = this.reader.revisionTexts(packageId, revision).catch(() => {
+    const p = this.reader.revisionTexts(packageId, revision).catch(() => {
       throw new Unavailable('the catalog database is not answering; try again shortly')
     })
+    const entry = { p, weight: 0 }
+    this.texts.set(key, entry)
     // Only existing revisions are cached: a missing one may be imported later.
-    p.then((v) => { if (!v) this.texts.delete(key) }, () => this.texts.delete(key))
-    this.texts.set(key, p)
-    if (this.texts.size > this.maxCachedTexts) this.texts.delete(this.texts.keys().next().value!)
+    p.then((v) => {
+      if (this.texts.get(key) !== entry) return
+      if (!v) { this.texts.delete(key); return }
+      entry.weight = 64 + textUnits(v) * 2
+      this.textBytes += entry.weight
+      for (const [k, e] of this.texts) {
+        if (this.textBytes <= this.maxTextBytes) break
+        this.dropText(k, e)
+      }
+    }, () => { if (this.texts.get(key) === entry) this.texts.delete(key) })
     return p
+  }
+
+  private dropText(key: string, e: { weight: number }): void {
+    this.texts.delete(key)
+    this.textBytes -= e.weight
   }
 
   private start(): Promise<void> {
@@ -110,6 +131,16 @@ export class CatalogView {
   /** Drops cached texts of revisions that no longer exist (removed; a later import may reuse the number). */
   private forgetTexts(old: IndexedPackage | undefined, now: IndexedPackage | undefined): void {
     if (!old || this.texts.size === 0) return
-    for (const rev of old.revisions.keys()) if (!now?.revisions.has(rev)) this.texts.delete(`${old.id}/${rev}`)
+    for (const rev of old.revisions.keys()) {
+      const key = `${old.id}/${rev}`
+      const e = this.texts.get(key)
+      if (e && !now?.revisions.has(rev)) this.dropText(key, e)
+    }
   }
+}
+
+function textUnits(t: RevisionTexts): number {
+  let n = JSON.stringify(t.extra).length
+  for (const v of [t.metadataYaml, t.configYaml, t.actionsYaml, t.bundleYaml, t.readmeMd, t.snapYaml]) n += v?.length ?? 0
+  return n
 }

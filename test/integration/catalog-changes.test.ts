@@ -161,6 +161,25 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
     } finally { view.stop() }
   })
 
+  it('keeps revision texts within a byte budget, least recently used out first, and drops those of removed revisions', async () => {
+    const db = database.db
+    for (const n of [70, 71, 72]) { await addPackage(db, n); await addRevision(db, n, 1) }
+    await sql`UPDATE revisions SET metadata_yaml = repeat('x', 1000) WHERE package_id IN (${id(70)}, ${id(71)}, ${id(72)})`.execute(db)
+    const inner = catalogReader(db)
+    const reads: string[] = []
+    // Room for two texts of ~2 KB (two bytes per UTF-16 unit) and change, not three.
+    const view = new CatalogView({ ...inner, revisionTexts: (p, r) => { reads.push(p); return inner.revisionTexts(p, r) } }, 4500)
+    await view.loadAll()
+    for (const n of [70, 71, 70, 72]) expect((await view.revisionTexts(id(n), 1))?.metadataYaml).toHaveLength(1000)
+    expect(reads).toEqual([id(70), id(71), id(72)]) // 70 was kept, and used again: 71 went for 72
+    await view.revisionTexts(id(70), 1)
+    await view.revisionTexts(id(71), 1)
+    expect(reads).toEqual([id(70), id(71), id(72), id(71)])
+    await sql`DELETE FROM packages WHERE id = ${id(70)}`.execute(db)
+    await view.refresh()
+    expect(await view.revisionTexts(id(70), 1)).toBeUndefined()
+  })
+
   it.skipIf(dialect !== 'pg')('finds a change committed after a later one was loaded (sequence order is not commit order)', async () => {
     const db = database.db
     const reader = catalogReader(db)
