@@ -24,6 +24,8 @@ export interface AdminDeps {
 
 const RETRY_AFTER_S = 5
 const UNAVAILABLE = 'the catalog database is not answering; nothing was changed, try again in a few seconds'
+// Lost mid-request: a commit may have gone through just before; pushing the same export again is harmless.
+const LOST = 'the catalog database stopped answering during the request; try again in a few seconds (pushing the same files again is safe)'
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
@@ -51,8 +53,8 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
       return reply.code(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } })
     }
     if (deps.isUnavailable?.(err)) {
-      req.log.warn({ err }, 'admin request refused: database not answering')
-      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
+      req.log.warn({ err }, 'admin request failed: database not answering')
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: req.method === 'GET' || req.method === 'HEAD' ? UNAVAILABLE : LOST } })
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: { code: err.code ?? 'bad-request', message: err.message } })

@@ -19,7 +19,7 @@ export interface WatchOptions {
 
 export class CatalogView {
   readonly index = new CatalogIndex()
-  /** Revision texts by "<package id>/<revision>", least recently used first; weight: UTF-16 units, known once read. */
+  /** Revision texts by "<package id>/<revision>", least recently used first; weight in bytes, known once read. */
   private readonly texts = new Map<string, { readonly p: Promise<RevisionTexts | undefined>; weight: number }>()
   private textBytes = 0
   private cursor: ChangeCursor | undefined
