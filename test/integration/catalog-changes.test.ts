@@ -152,6 +152,8 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
       await addPackage(db, 60)
       await expect.poll(() => view.index.byPackageId(id(60)), { timeout: 5000 }).toBeDefined()
       broken = true
+      // Once a poll has failed, every load after it fails: none can pick up the next change.
+      await expect.poll(() => events, { timeout: 5000 }).toEqual(['failing'])
       await addPackage(db, 61)
       await new Promise((r) => setTimeout(r, 300))
       expect(view.index.byPackageId(id(61))).toBeUndefined()
