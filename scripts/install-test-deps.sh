@@ -2,6 +2,7 @@
 # What the test suite needs from the system, installed when missing (Debian; root). Idempotent: a
 # no-op once everything is there. Run by `npm test` (pretest) and .ci/run.
 #   pg_isready       PostgreSQL half of the storage suites (the server itself: PostgreSQL at 127.0.0.1:5432)
+#   pg_ctl, initdb   a private PostgreSQL instance to stop and start (test/e2e/postgres-outage); Debian keeps them off PATH
 #   skopeo           builds image archives and inspects pushed images (test/e2e/oci-*)
 #   docker-registry  the real OCI registry push-images is tested against (distribution 2.8)
 #   openssl          TLS and token-signing certificates for those registries
@@ -19,6 +20,7 @@ for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:dock
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=("fonts-dejavu-core")
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need+=("postgresql")
 testkeys_built() { SNAPD_TESTKEYS_CHECK_ONLY=1 bash "$here/build-snapd-testkeys.sh" 2>/dev/null; }
 
 if [ "$(id -u)" -ne 0 ]; then

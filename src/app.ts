@@ -23,6 +23,7 @@ import { ServerMetrics } from './http/metrics.js'
 import { metricsRoute } from './http/metrics-route.js'
 import { webPlugin } from './web/plugin.js'
 import { operationsDeps } from './admin/operations-deps.js'
+import { isDatabaseUnavailable } from './storage/db/unavailable.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -46,6 +47,28 @@ function requestId(): string {
   return id
 }
 
+/**
+ * Keeps the read model following commits made by other processes (docs/decisions/0010): announced
+ * ones at once, through the database's LISTEN connection, and a poll as the fallback. The embedded
+ * database belongs to this process, whose own commits refresh the view directly.
+ */
+function watchCatalog(view: CatalogView, database: Database, logger: Logger): { close(): Promise<void> } | undefined {
+  if (database.kind !== 'pg') return undefined
+  const log = logger.child({ module: 'catalog-changes' })
+  const refresh = () => { view.refresh().catch(() => { /* the poll reports failures */ }) }
+  view.startWatching({
+    pollMs: 3000,
+    onFailing: (err) => log.warn({ err }, 'catalog database not answering: serving the catalog from memory until it is back'),
+    onRecovered: () => log.info('catalog database answering again: caught up'),
+  })
+  let dropped = false
+  return database.listen({
+    onChange: refresh,
+    onListening: () => { if (dropped) log.info('change notifications: listening again'); dropped = false; refresh() },
+    onDropped: (err) => { if (!dropped) log.warn({ err }, 'change notifications: connection lost, reconnecting'); dropped = true },
+  })
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Read once at start: a bad --trusted-assertions file stops the server instead of failing imports.
   const trustedRoots = await loadTrustedRoots(deps.config.trustedAssertions)
@@ -67,12 +90,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: lazyRequestLogger,
   })
   await view.loadAll()
-  // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
-  if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
-  app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
+  const changes = watchCatalog(view, deps.database, deps.logger)
+  app.addHook('onClose', async () => { view.stop(); await changes?.close(); await deps.blobs.closeIdle() })
   const assertions = assertionReader(deps.database.db)
-  // An import may store a newer revision of an assertion snapd already fetched: serve it at once.
-  const onCommitted = (ids: string[]) => { assertions.clear(); return view.reload(ids) }
+  // Awaited before the change answers: the replica that made it serves it at once. An import may
+  // store a newer revision of an assertion snapd already fetched: serve that at once too.
+  const onCommitted = (_ids: string[]) => { assertions.clear(); return view.refresh() }
   const imports = createImportService({
     blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
     ...(metrics ? { onFinished: metrics.importFinished.bind(metrics) } : {}),
@@ -90,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminPlugin, {
     prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
     registry: deps.config.oci, operations: operationsDeps({ database: deps.database, dataDir: deps.config.dataDir, trustedRoots, registryDomain: deps.config.oci.registryDomain, onCommitted }),
+    isUnavailable: isDatabaseUnavailable,
+    // The embedded database cannot be unreachable, and its one connection may be busy with an import's commit.
+    ...(deps.database.kind === 'pg' ? { ping: () => deps.database.ping() } : {}),
   })
   return app
 }

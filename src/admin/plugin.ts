@@ -46,6 +46,21 @@ export interface AdminDeps {
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
   readonly operations: OperationsDeps
+  /** Rejects when the database does not answer: writes are refused up front, before an upload streams in (the pool gives up connecting after 5 s too). */
+  readonly ping?: () => Promise<void>
+  /** Whether an error means the database is not answering (answered 503 with Retry-After). */
+  readonly isUnavailable?: (err: unknown) => boolean
+}
+
+const RETRY_AFTER_S = 5
+const UNAVAILABLE = 'the catalog database is not answering; nothing was changed, try again in a few seconds'
+// Lost mid-request: a commit may have gone through just before; pushing the same export again is harmless.
+const LOST = 'the catalog database stopped answering during the request; try again in a few seconds (pushing the same files again is safe)'
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('database timeout')), ms) })
+  return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
 
 const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503, ambiguous: 400 }
@@ -63,6 +78,12 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
     const v = m ? await verifyToken(deps.signingKey, m[1]!) : { ok: false as const, message: 'a valid admin token is required (Authorization: Bearer <token>)' }
+    // A write with a well-signed token is refused up front while the database is down, before its
+    // record is read or an upload streams in.
+    if (v.ok && deps.ping && req.method !== 'GET' && req.method !== 'HEAD') {
+      const up = await withTimeout(deps.ping(), 5000).then(() => true, () => false)
+      if (!up) return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
+    }
     let a
     try {
       a = v.ok ? await authorize(deps.operations.tokens, v.claims) : v
@@ -82,6 +103,10 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
     if (err instanceof CatalogError) {
       req.log.info({ err: err.message }, 'admin request refused')
       return reply.code(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } })
+    }
+    if (deps.isUnavailable?.(err)) {
+      req.log.warn({ err }, 'admin request failed: database not answering')
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: req.method === 'GET' || req.method === 'HEAD' ? UNAVAILABLE : LOST } })
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: { code: err.code ?? 'bad-request', message: err.message } })

@@ -77,13 +77,32 @@ export interface RevisionTexts {
   readonly extra: Readonly<Record<string, unknown>>
 }
 
+/** Where a reader stands in the catalog's change log (opaque here; storage makes and reads it). */
+export interface ChangeCursor {
+  readonly token: string
+  /** The database clock at that point (ms since the epoch). */
+  readonly at: number
+}
+
+export interface CatalogLoad {
+  /** true: `packages` is the whole catalog; false: only the packages in `changed` that still exist. */
+  readonly full: boolean
+  readonly packages: import('./index.js').IndexedPackage[]
+  /** Partial loads: ids that changed (those absent from `packages` were removed). */
+  readonly changed: readonly string[]
+  readonly cursor: ChangeCursor
+}
+
 /** Reads the catalog into the in-memory index (catalog/index.ts). */
 export interface CatalogReader {
-  /** All packages, or only those ids (missing ids are simply absent from the result). */
-  loadPackages(ids?: readonly string[]): Promise<import('./index.js').IndexedPackage[]>
+  /**
+   * Everything, or (given the cursor of the last load) the packages changed since, read in one
+   * snapshot. Falls back to everything when the change log no longer reaches back to the cursor.
+   */
+  load(since?: ChangeCursor): Promise<CatalogLoad>
+  /** Forgets changes old enough that no live reader can still need them. */
+  pruneChanges(): Promise<number>
   revisionTexts(packageId: string, revision: number): Promise<RevisionTexts | undefined>
-  /** Changes whenever anything in the catalog changes (for replicas sharing one PostgreSQL). */
-  version(): Promise<string>
 }
 
 /** An assertion as stored: exact bytes, indexed by (type, primary key joined with "/"). */

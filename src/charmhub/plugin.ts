@@ -13,6 +13,7 @@ import { findRoute } from './routes/find.js'
 import { resourceRevisionsRoute } from './routes/resources.js'
 import { downloadRoutes } from './routes/download.js'
 import type { ServedBytes } from '../http/metrics.js'
+import { Unavailable } from '../catalog/errors.js'
 
 export interface CharmhubDeps {
   readonly view: CatalogView
@@ -32,6 +33,8 @@ export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): 
   app.addHook('onSend', bareJsonContentType)
   plainJsonBodies(app)
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // Texts not cached while the database is down: Juju retries a 503 later.
+    if (err instanceof Unavailable) return reply.code(503).header('retry-after', '5').type('application/json').send(errorList('service-unavailable', err.message))
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'charmhub request failed')
     const message = status === 500 ? 'internal server error' : err.message

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https'
 import { safe } from './output.js'
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) { super(message) }
+  constructor(message: string, readonly exitCode: 1 | 2 = 1, readonly serverUnavailable = false) { super(message) }
 }
 
 export interface ClientOptions {
@@ -35,8 +35,9 @@ async function failure(res: Response, what: string): Promise<CliError> {
 function failureText(status: number, text: string, what: string): CliError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } }
-    // A name both a charm and a snap carry, given without --type, is a usage error.
-    if (body.error?.message) return new CliError(safe(body.error.message), body.error.code === 'ambiguous' ? 2 : 1)
+    // A name both a charm and a snap carry, given without --type, is a usage error. 503: the server
+    // cannot take anything now (its database is down); nothing was changed.
+    if (body.error?.message) return new CliError(safe(body.error.message), body.error.code === 'ambiguous' ? 2 : 1, status === 503)
   } catch { /* not JSON */ }
   return new CliError(`${what}: HTTP ${status} ${text.slice(0, 200)}`)
 }

@@ -17,6 +17,7 @@ import { assertionRoutes, storeAssertionRoute } from './routes/assertions.js'
 import { downloadRoute } from './routes/download.js'
 import type { ServedBytes } from '../http/metrics.js'
 import { deviceSessionRoutes } from './routes/auth.js'
+import { Unavailable } from '../catalog/errors.js'
 
 export interface SnapStoreDeps {
   readonly view: CatalogView
@@ -40,6 +41,8 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 function common(app: FastifyInstance, what: string): void {
   app.addHook('onSend', bareJsonContentType)
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // Texts or assertions not cached while the database is down: snapd retries a 503 later.
+    if (err instanceof Unavailable) return sendError(reply.header('retry-after', '5'), 503, 'service-unavailable', err.message)
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'snap store request failed')
     return sendError(reply, status, status === 500 ? 'internal-error' : 'invalid-request', status === 500 ? 'internal server error' : err.message)

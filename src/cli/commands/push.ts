@@ -53,7 +53,8 @@ async function pushAll(uploads: readonly Upload[], flags: AdminFlags & { json?: 
       }
     } catch (err) {
       bar.stop()
-      if (!(err instanceof CliError) || err.exitCode === 2) throw err
+      // Usage errors, and a server that takes nothing now: the remaining files would fare no better.
+      if (!(err instanceof CliError) || err.exitCode === 2 || err.serverUnavailable) throw err
       failed++
       const msg = u.explain(err.message)
       reports.push({ file: u.file, error: msg })

@@ -1,9 +1,12 @@
 // kysely implementation of the catalog's assertion read port (catalog/ports.ts AssertionReader).
 // Lookups by (type, primary key) are cached briefly: an assertion's bytes change only when an import
 // stores a newer revision of it, and snapd fetches the same chain (account-key, account) for every
-// download. Misses are not cached, so a freshly imported assertion is served at once.
+// download. Misses are not cached, so a freshly imported assertion is served at once. While the
+// database does not answer, the last answer read is served however old (assertions are signed and
+// only ever superseded by newer revisions); with none, the lookup fails with Unavailable.
 import { sql, type Kysely } from 'kysely'
 import type { AssertionReader, StoredAssertion } from '../../catalog/ports.js'
+import { Unavailable } from '../../catalog/errors.js'
 import type { DB } from './database.js'
 
 interface Row { type: string; primary_key: string; revision: number; body: Uint8Array; headers: unknown }
@@ -29,6 +32,15 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
   const cache = new Map<string, { at: number; value: StoredAssertion }>()
   const columns = ['type', 'primary_key', 'revision', 'body', 'headers'] as const
 
+  // Last answers of the list lookups, kept only to serve while the database is down (bounded like `cache`).
+  const lastLists = new Map<string, StoredAssertion[]>()
+  const unavailable = () => new Unavailable('the assertion database is not answering; try again shortly')
+  const remember = (key: string, value: StoredAssertion[]) => {
+    lastLists.delete(key)
+    lastLists.set(key, value)
+    if (lastLists.size > max) lastLists.delete(lastLists.keys().next().value!)
+  }
+
   return {
     async assertion(type, primaryKey) {
       const key = `${type}\u0000${primaryKey}`
@@ -38,30 +50,55 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
         cache.set(key, hit)
         return hit.value
       }
-      const row = await db.selectFrom('assertions').select(columns)
-        .where('type', '=', type).where('primary_key', '=', primaryKey).executeTakeFirst()
+      let row: Row | undefined
+      try {
+        row = await db.selectFrom('assertions').select(columns)
+          .where('type', '=', type).where('primary_key', '=', primaryKey).executeTakeFirst()
+      } catch {
+        if (hit) return hit.value
+        throw unavailable()
+      }
       if (!row) { cache.delete(key); return undefined }
       const value = toStored(row)
+      cache.delete(key)
       cache.set(key, { at: Date.now(), value })
       if (cache.size > max) cache.delete(cache.keys().next().value!)
       return value
     },
     async latestInSequence(type, sequenceKey) {
       const prefix = `${sequenceKey}/`
-      const rows = await db.selectFrom('assertions').select(['primary_key'])
-        .where('type', '=', type).where(sql<boolean>`starts_with(primary_key, ${prefix})`).execute()
+      let rows: Array<{ primary_key: string }>
+      const memo = `seq\u0000${type}\u0000${sequenceKey}`
+      try {
+        rows = await db.selectFrom('assertions').select(['primary_key'])
+          .where('type', '=', type).where(sql<boolean>`starts_with(primary_key, ${prefix})`).execute()
+      } catch {
+        const last = lastLists.get(memo)
+        if (last) return last[0]
+        throw unavailable()
+      }
       let best: { key: string; seq: number } | undefined
       for (const r of rows) {
         const rest = r.primary_key.slice(prefix.length)
         if (!/^\d{1,9}$/.test(rest)) continue
         if (!best || Number(rest) > best.seq) best = { key: r.primary_key, seq: Number(rest) }
       }
-      return best ? this.assertion(type, best.key) : undefined
+      const found = best ? await this.assertion(type, best.key) : undefined
+      if (found) remember(memo, [found])
+      return found
     },
     async ofType(type) {
-      const rows = await db.selectFrom('assertions').select(columns).where('type', '=', type).orderBy('primary_key').execute()
-      return rows.map(toStored)
+      const memo = `type\u0000${type}`
+      try {
+        const rows = (await db.selectFrom('assertions').select(columns).where('type', '=', type).orderBy('primary_key').execute()).map(toStored)
+        remember(memo, rows)
+        return rows
+      } catch {
+        const last = lastLists.get(memo)
+        if (last) return last
+        throw unavailable()
+      }
     },
-    clear() { cache.clear() },
+    clear() { cache.clear(); lastLists.clear() },
   }
 }

@@ -7,12 +7,19 @@ import { setFlagsFromString } from 'node:v8'
 import { Kysely, PostgresDialect } from 'kysely'
 import type { DB } from './database.js'
 import { PGliteDialect } from './pglite-dialect.js'
+import { listenForChanges, type ChangeHandlers, type ChangeListener } from './change-listener.js'
 
 export interface Database {
   readonly db: Kysely<DB>
   readonly kind: 'pg' | 'pglite'
   /** Cheap liveness probe for the health check; rejects when the database does not answer. */
   ping(): Promise<void>
+  /**
+   * Announcements of catalog changes committed by other processes (PostgreSQL: LISTEN on a
+   * connection of its own, reconnecting by itself); undefined for the embedded database, which
+   * belongs to this process alone.
+   */
+  listen(handlers: ChangeHandlers): ChangeListener | undefined
   close(): Promise<void>
 }
 
@@ -50,13 +57,29 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     const { default: pg } = await import('pg')
     // bigint (int8) columns such as blob sizes come back as strings by default; sizes stay below 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5000 })
+    // While the database is down or unreachable nothing may wait forever: a connection attempt gives
+    // up after 5 s, a query whose answer never comes after a minute (a dropped network path), and TCP
+    // keepalives notice a dead idle connection. The pool reconnects on demand once the database is back.
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5000, query_timeout: 60_000,
+      keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+    })
     pool.on('error', () => { /* idle client errors surface on the next query */ })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    const listeners = new Set<ChangeListener>()
+    const url = opts.databaseUrl
     return {
       db, kind: 'pg',
       async ping() { await pool.query('SELECT 1') },
-      async close() { await db.destroy() },
+      listen(handlers) {
+        const l = listenForChanges(url, handlers)
+        listeners.add(l)
+        return { close: async () => { listeners.delete(l); await l.close() } }
+      },
+      async close() {
+        await Promise.all([...listeners].map((l) => l.close()))
+        await db.destroy()
+      },
     }
   }
   const dir = join(opts.dataDir, 'db')
@@ -69,6 +92,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   return {
     db, kind: 'pglite',
     async ping() { await pglite.query('SELECT 1') },
+    listen: () => undefined,
     async close() { await db.destroy(); if (!pglite.closed) await pglite.close() },
   }
 }

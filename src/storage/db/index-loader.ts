@@ -1,69 +1,96 @@
-// Loads the catalog's read model (catalog/index.ts) from the database.
-import { sql, type Kysely } from 'kysely'
+// Loads the catalog's read model (catalog/index.ts) from the database: all of it, or the packages
+// changed since the reader's last load, in one snapshot (catalog-changes.ts).
+import type { Kysely } from 'kysely'
 import type { Base } from '../../catalog/base.js'
 import type { Channel, Risk } from '../../catalog/channel.js'
 import type { BlobDigest, IndexedPackage, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
 import type { CatalogReader } from '../../catalog/ports.js'
 import type { PublisherInfo } from '../../catalog/model.js'
-import type { DB } from './database.js'
+import type { DB, Db } from './database.js'
+import { changedSince, pruneChanges, snapshotCursor, DEFAULT_CHANGE_WINDOW_MS } from './catalog-changes.js'
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00')
 
-export function catalogReader(db: Kysely<DB>): CatalogReader {
-  return {
-    async loadPackages(ids) {
-      if (ids && ids.length === 0) return []
-      const where = <T extends { where: (...a: any[]) => T }>(q: T, col: string): T => (ids ? q.where(col, 'in', [...ids]) : q)
-      const [pkgs, revs, rels, res, resRevs, attached] = await Promise.all([
-        where(db.selectFrom('packages').selectAll(), 'id').execute(),
-        where(db.selectFrom('revisions').innerJoin('blobs', 'blobs.sha256', 'revisions.blob_sha256')
-          .select(['package_id', 'revision', 'version', 'platforms', 'revisions.created_at', 'extra', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size']), 'package_id').execute(),
-        where(db.selectFrom('channel_releases').selectAll(), 'package_id').execute(),
-        where(db.selectFrom('resources').selectAll(), 'package_id').execute(),
-        where(db.selectFrom('resource_revisions').innerJoin('blobs', 'blobs.sha256', 'resource_revisions.blob_sha256')
-          .select(['package_id', 'name', 'revision', 'type', 'image_name', 'resource_revisions.created_at', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size']), 'package_id').execute(),
-        where(db.selectFrom('revision_resources').selectAll(), 'package_id').execute(),
-      ])
-      const group = <T extends { package_id: string }>(rows: T[]): Map<string, T[]> => {
-        const m = new Map<string, T[]>()
-        for (const r of rows) { const l = m.get(r.package_id); if (l) l.push(r); else m.set(r.package_id, [r]) }
-        return m
+/** All packages, or only those ids (missing ids are simply absent from the result). */
+export async function loadPackages(db: Db, ids?: readonly string[]): Promise<IndexedPackage[]> {
+  if (ids && ids.length === 0) return []
+  const where = <T extends { where: (...a: any[]) => T }>(q: T, col: string): T => (ids ? q.where(col, 'in', [...ids]) : q)
+  const [pkgs, revs, rels, res, resRevs, attached] = await Promise.all([
+    where(db.selectFrom('packages').selectAll(), 'id').execute(),
+    where(db.selectFrom('revisions').innerJoin('blobs', 'blobs.sha256', 'revisions.blob_sha256')
+      .select(['package_id', 'revision', 'version', 'platforms', 'revisions.created_at', 'extra', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size']), 'package_id').execute(),
+    where(db.selectFrom('channel_releases').selectAll(), 'package_id').execute(),
+    where(db.selectFrom('resources').selectAll(), 'package_id').execute(),
+    where(db.selectFrom('resource_revisions').innerJoin('blobs', 'blobs.sha256', 'resource_revisions.blob_sha256')
+      .select(['package_id', 'name', 'revision', 'type', 'image_name', 'resource_revisions.created_at', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size']), 'package_id').execute(),
+    where(db.selectFrom('revision_resources').selectAll(), 'package_id').execute(),
+  ])
+  const group = <T extends { package_id: string }>(rows: T[]): Map<string, T[]> => {
+    const m = new Map<string, T[]>()
+    for (const r of rows) { const l = m.get(r.package_id); if (l) l.push(r); else m.set(r.package_id, [r]) }
+    return m
+  }
+  const revBy = group(revs); const relBy = group(rels); const resBy = group(res); const rrBy = group(resRevs); const attBy = group(attached)
+  const digest = (r: { sha256: string; sha384: string; sha3_384: string; size: number }): BlobDigest =>
+    ({ sha256: r.sha256, sha384: r.sha384, sha3_384: r.sha3_384, size: Number(r.size) })
+  return pkgs.map((p): IndexedPackage => {
+    const att = attBy.get(p.id) ?? []
+    const revisions = new Map<number, IndexedRevision>()
+    for (const r of revBy.get(p.id) ?? []) {
+      const extra = (r.extra ?? {}) as Record<string, unknown>
+      revisions.set(r.revision, {
+        revision: r.revision, version: r.version, createdAt: iso(r.created_at), platforms: r.platforms as unknown as Base[],
+        blob: digest(r), subordinate: extra.subordinate === true, ...(p.type === 'snap' ? { extra } : {}),
+        resources: att.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
+      })
+    }
+    const resources = new Map<string, IndexedResource>()
+    for (const r of resBy.get(p.id) ?? []) {
+      const revMap = new Map<number, IndexedResourceRevision>()
+      for (const x of (rrBy.get(p.id) ?? []).filter((x) => x.name === r.name)) {
+        revMap.set(x.revision, { name: x.name, type: x.type, revision: x.revision, blob: digest(x), imageName: x.image_name, createdAt: iso(x.created_at) })
       }
-      const revBy = group(revs); const relBy = group(rels); const resBy = group(res); const rrBy = group(resRevs); const attBy = group(attached)
-      const digest = (r: { sha256: string; sha384: string; sha3_384: string; size: number }): BlobDigest =>
-        ({ sha256: r.sha256, sha384: r.sha384, sha3_384: r.sha3_384, size: Number(r.size) })
-      return pkgs.map((p): IndexedPackage => {
-        const att = attBy.get(p.id) ?? []
-        const revisions = new Map<number, IndexedRevision>()
-        for (const r of revBy.get(p.id) ?? []) {
-          const extra = (r.extra ?? {}) as Record<string, unknown>
-          revisions.set(r.revision, {
-            revision: r.revision, version: r.version, createdAt: iso(r.created_at), platforms: r.platforms as unknown as Base[],
-            blob: digest(r), subordinate: extra.subordinate === true, ...(p.type === 'snap' ? { extra } : {}),
-            resources: att.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
-          })
-        }
-        const resources = new Map<string, IndexedResource>()
-        for (const r of resBy.get(p.id) ?? []) {
-          const revMap = new Map<number, IndexedResourceRevision>()
-          for (const x of (rrBy.get(p.id) ?? []).filter((x) => x.name === r.name)) {
-            revMap.set(x.revision, { name: x.name, type: x.type, revision: x.revision, blob: digest(x), imageName: x.image_name, createdAt: iso(x.created_at) })
-          }
-          resources.set(r.name, { name: r.name, type: r.type, filename: r.filename, description: r.description, revisions: revMap })
-        }
-        return {
-          id: p.id, type: p.type, name: p.name, summary: p.summary, description: p.description, title: p.title,
-          publisher: (p.publisher as unknown as PublisherInfo | null) ?? null, details: (p.details as unknown as Record<string, unknown>) ?? {},
-          defaultTrack: 'latest', revisions, resources,
-          releases: (relBy.get(p.id) ?? []).map((r) => ({
-            channel: { track: r.track, risk: r.risk as Risk, branch: r.branch } satisfies Channel,
-            base: { name: r.base_name, channel: r.base_channel, architecture: r.architecture },
-            revision: r.revision, releasedAt: iso(r.released_at),
-          })),
-          searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
-        }
+      resources.set(r.name, { name: r.name, type: r.type, filename: r.filename, description: r.description, revisions: revMap })
+    }
+    return {
+      id: p.id, type: p.type, name: p.name, summary: p.summary, description: p.description, title: p.title,
+      publisher: (p.publisher as unknown as PublisherInfo | null) ?? null, details: (p.details as unknown as Record<string, unknown>) ?? {},
+      defaultTrack: 'latest', revisions, resources,
+      releases: (relBy.get(p.id) ?? []).map((r) => ({
+        channel: { track: r.track, risk: r.risk as Risk, branch: r.branch } satisfies Channel,
+        base: { name: r.base_name, channel: r.base_channel, architecture: r.architecture },
+        revision: r.revision, releasedAt: iso(r.released_at),
+      })),
+      searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
+    }
+  })
+}
+
+const MAX_DELTA_PACKAGES = 500
+
+export interface CatalogReaderOptions {
+  /** How long change rows are kept; a reader whose last load is older than half of it reloads everything. */
+  readonly changeWindowMs?: number
+}
+
+export function catalogReader(db: Kysely<DB>, opts: CatalogReaderOptions = {}): CatalogReader {
+  const windowMs = opts.changeWindowMs ?? DEFAULT_CHANGE_WINDOW_MS
+  return {
+    load(since) {
+      // REPEATABLE READ: every query below reads the one snapshot the cursor describes, so rows of
+      // different tables agree, and a change committed meanwhile is left for the next load.
+      return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (trx) => {
+        const cursor = await snapshotCursor(trx)
+        // Half the window: a transaction in flight at the last load may have written its change rows
+        // well before that load, and they must still be there.
+        if (!since || cursor.at - since.at > windowMs / 2) return { full: true, packages: await loadPackages(trx), changed: [], cursor }
+        const changed = await changedSince(trx, since)
+        // Past a few hundred packages one pass over everything costs less than a long id list.
+        if (changed.length > MAX_DELTA_PACKAGES) return { full: true, packages: await loadPackages(trx), changed: [], cursor }
+        return { full: false, packages: await loadPackages(trx, changed), changed, cursor }
       })
     },
+    pruneChanges: () => pruneChanges(db, windowMs),
     async revisionTexts(packageId, revision) {
       const r = await db.selectFrom('revisions')
         .select(['metadata_yaml', 'config_yaml', 'actions_yaml', 'bundle_yaml', 'readme_md', 'snap_yaml', 'extra'])
@@ -73,13 +100,6 @@ export function catalogReader(db: Kysely<DB>): CatalogReader {
         metadataYaml: r.metadata_yaml, configYaml: r.config_yaml, actionsYaml: r.actions_yaml, bundleYaml: r.bundle_yaml,
         readmeMd: r.readme_md, snapYaml: r.snap_yaml, extra: (r.extra ?? {}) as Record<string, unknown>,
       }
-    },
-    async version() {
-      const r = await sql<{ v: string }>`SELECT concat_ws(':',
-        (SELECT coalesce(max(id), 0) FROM release_history), (SELECT count(*) FROM revisions),
-        (SELECT count(*) FROM resource_revisions), (SELECT coalesce(max(updated_at)::text, '') FROM packages),
-        (SELECT count(*) FROM packages)) AS v`.execute(db)
-      return r.rows[0]?.v ?? ''
     },
   }
 }
