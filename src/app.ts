@@ -19,6 +19,8 @@ import { publicUrls } from './http/public-urls.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
+import { blobRefs } from './storage/db/blob-refs.repo.js'
+import { createGcService } from './gc/service.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -28,6 +30,11 @@ export interface AppDeps {
   readonly logger: Logger
   /** Base of download URLs; defaults to the configured public URL (main.ts passes the bound port). */
   readonly publicBase?: () => string
+  /**
+   * Sweep unreferenced blobs and temp files before serving, and collect garbage every gc.interval
+   * (main.ts; tests that build the app leave it off).
+   */
+  readonly collectGarbage?: boolean
 }
 
 // Request ids: 8 random bytes in hex as before, cut from a pool of 4 KiB encoded once (one
@@ -61,10 +68,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Replicas sharing one PostgreSQL see each other's imports within a few seconds.
   if (deps.database.kind === 'pg') view.startPolling(5000, (err) => deps.logger.warn({ err }, 'catalog poll failed'))
   app.addHook('onClose', async () => { view.stop(); await deps.blobs.closeIdle() })
+  const refs = blobRefs(deps.database.db)
+  const locks = deps.database.blobLocks
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots,
+    blobs: deps.blobs, catalog: catalogStore(deps.database.db), locks, refs, limits: deps.config.limits, log: deps.logger, trustedRoots,
     onCommitted: (ids) => view.reload(ids),
   })
+  const gc = createGcService({ blobs: deps.blobs, refs, locks, log: deps.logger })
+  app.addHook('onClose', () => gc.stop())
+  if (deps.collectGarbage) {
+    // The embedded database belongs to this process alone, so at start no temp file is anyone's
+    // write in progress; with PostgreSQL another replica may share the data dir.
+    await gc.run({ tempOlderThanMs: deps.database.kind === 'pglite' ? 0 : undefined })
+    gc.schedule(deps.config.gc.intervalMs)
+  }
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
   await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci })
@@ -73,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(snapStoreV1Plugin, { prefix: '/api/v1/snaps', ...snapstore })
   await app.register(healthRoutes, { ping: () => deps.database.ping(), database: deps.database.kind, version: VERSION })
   await app.register(adminPlugin, {
-    prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
+    prefix: '/admin/v1', signingKey: deps.signingKey, imports, gc, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
     registry: deps.config.oci,
   })
   return app

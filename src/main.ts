@@ -22,7 +22,7 @@ export async function serve(config: Config): Promise<void> {
   const token = await ensureAdminToken(dataDir, signingKey)
   if (token.created) logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort) })
+  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
   await app.listen({ host: config.host, port: config.port })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port

@@ -9,10 +9,13 @@ import { verifyToken } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
 import { imageRoutes } from './routes/images.js'
+import { gcRoutes } from './routes/gc.js'
+import type { GcService } from '../gc/service.js'
 
 export interface AdminDeps {
   readonly signingKey: Uint8Array
   readonly imports: ImportService
+  readonly gc: GcService
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
@@ -43,4 +46,5 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
   await pushRoutes(app, deps)
   await listRoutes(app, deps)
   await imageRoutes(app, deps)
+  await gcRoutes(app, deps)
 }

@@ -54,6 +54,13 @@ export async function getJson<T>(client: ClientOptions, path: string): Promise<T
   return (await res.json()) as T
 }
 
+/** POST with no body, for actions such as gc; the answer's JSON. */
+export async function postJson<T>(client: ClientOptions, path: string): Promise<T> {
+  const res = await call(client, path, { method: 'POST' })
+  if (!res.ok) throw await failure(res, `POST ${path}`)
+  return (await res.json()) as T
+}
+
 /**
  * Streams `file` as multipart/form-data; `onProgress` gets bytes sent so far. Over node:http, not
  * fetch: fetch copies every chunk of a streamed request body (about 3 s of CPU per GiB, on the same

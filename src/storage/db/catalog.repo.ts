@@ -2,6 +2,11 @@
 import { sql, type Kysely } from 'kysely'
 import type { CatalogStore, CatalogWriter, ReleaseSlot } from '../../catalog/ports.js'
 import type { DB, Db } from './database.js'
+import { ConcurrentChange } from '../../catalog/errors.js'
+import { blobLockKey } from './pg-blob-locks.js'
+
+/** unique_violation, serialization_failure, deadlock_detected: another transaction got there first. */
+const RACE_CODES = new Set(['23505', '40001', '40P01'])
 
 const json = (v: unknown): string => JSON.stringify(v ?? null)
 
@@ -107,12 +112,24 @@ export function catalogWriter(db: Db): CatalogWriter {
         .onConflict((oc) => oc.doNothing()).executeTakeFirst()
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
     },
+    async holdBlobs(sha256s) {
+      // Sorted, so two transactions never wait on each other's locks in opposite orders.
+      for (const d of [...new Set(sha256s)].sort()) await sql`SELECT pg_advisory_xact_lock_shared(${blobLockKey(d)}::bigint)`.execute(db)
+    },
   }
 }
 
 export function catalogStore(db: Kysely<DB>): CatalogStore {
   return {
-    transaction: (fn) => db.transaction().execute((trx) => fn(catalogWriter(trx))),
+    async transaction(fn) {
+      try {
+        return await db.transaction().execute((trx) => fn(catalogWriter(trx)))
+      } catch (err) {
+        const code = (err as { code?: unknown }).code
+        if (typeof code === 'string' && RACE_CODES.has(code)) throw new ConcurrentChange(`another import changed the same packages at the same moment (${(err as Error).message})`)
+        throw err
+      }
+    },
     async unreferencedBlobs(candidates) {
       if (candidates.length === 0) return []
       const used = new Set<string>()

@@ -6,10 +6,14 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import type { DB } from './database.js'
+import { InProcessBlobLocks, type BlobLocks } from '../blobs/blob-locks.js'
+import { PgBlobLocks } from './pg-blob-locks.js'
 
 export interface Database {
   readonly db: Kysely<DB>
   readonly kind: 'pg' | 'pglite'
+  /** Who may delete a blob: across replicas on PostgreSQL, in-process on the embedded database. */
+  readonly blobLocks: BlobLocks
   /** Cheap liveness probe for the health check; rejects when the database does not answer. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -53,7 +57,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     pool.on('error', () => { /* idle client errors surface on the next query */ })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     return {
-      db, kind: 'pg',
+      db, kind: 'pg', blobLocks: new PgBlobLocks(pool),
       async ping() { await pool.query('SELECT 1') },
       async close() { await db.destroy() },
     }
@@ -66,7 +70,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   const pglite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) }, postgresqlconf: PGLITE_CONF })
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   return {
-    db, kind: 'pglite',
+    db, kind: 'pglite', blobLocks: new InProcessBlobLocks(),
     async ping() { await pglite.query('SELECT 1') },
     async close() { await db.destroy(); if (!pglite.closed) await pglite.close() },
   }
