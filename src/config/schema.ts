@@ -1,7 +1,7 @@
 // One description of every configuration key: its YAML path, env variable, default and parser.
 // The YAML file, AIRLOCK_* variables and CLI flags all resolve through this table, so the example
 // config, docker-compose.yml and the docs can be checked against it (test/unit/config.test.ts).
-import { parseSize } from './size.js'
+import { parseDuration, parseSize } from './size.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -70,13 +70,11 @@ const dbUrl: Parse = (v) => {
   if (s === undefined || s === INVALID) return s
   return /^postgres(ql)?:\/\//.test(s as string) ? s : INVALID
 }
-const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-/** `24h`, `30m`, `7d`, `90s`; `0` or `off` = 0 (disabled). */
+/** `24h`, `30m`, `7d`, `90s` in milliseconds; `0` or `off` = 0 (disabled). */
 const interval: Parse = (v) => {
   if (v === 0 || v === '0' || v === 'off' || v === false) return 0
-  const m = typeof v === 'string' ? /^\s*(\d{1,6})\s*([smhd])\s*$/.exec(v) : null
-  if (!m || Number(m[1]) === 0) return INVALID
-  return Number(m[1]) * DURATION_MS[m[2]!]!
+  const seconds = typeof v === 'string' ? parseDuration(v) : undefined
+  return seconds === undefined || seconds > 365 * 86400 ? INVALID : seconds * 1000
 }
 const level: Parse = (v) => (typeof v === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? v : INVALID)
 const list: Parse = (v) => {
