@@ -69,8 +69,6 @@ export interface CatalogStore {
    * a concurrent transaction wrote the same keys first (running again sees its rows).
    */
   transaction<T>(fn: (w: CatalogWriter) => Promise<T>): Promise<T>
-  /** Blob digests not referenced by any row (for cleaning up after a refused import). */
-  unreferencedBlobs(candidates: readonly string[]): Promise<string[]>
 }
 
 export interface RevisionTexts {

@@ -113,8 +113,8 @@ export function catalogWriter(db: Db): CatalogWriter {
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
     },
     async holdBlobs(sha256s) {
-      // Sorted, so two transactions never wait on each other's locks in opposite orders.
-      for (const d of [...new Set(sha256s)].sort()) await sql`SELECT pg_advisory_xact_lock_shared(${blobLockKey(d)}::bigint)`.execute(db)
+      // Only a deleter (which never waits) can hold these exclusively, so the order cannot deadlock.
+      for (const d of new Set(sha256s)) await sql`SELECT pg_advisory_xact_lock_shared(${blobLockKey(d)}::bigint)`.execute(db)
     },
   }
 }
@@ -129,15 +129,6 @@ export function catalogStore(db: Kysely<DB>): CatalogStore {
         if (typeof code === 'string' && RACE_CODES.has(code)) throw new ConcurrentChange(`another import changed the same packages at the same moment (${(err as Error).message})`)
         throw err
       }
-    },
-    async unreferencedBlobs(candidates) {
-      if (candidates.length === 0) return []
-      const used = new Set<string>()
-      for (const t of ['revisions', 'resource_revisions'] as const) {
-        const rows = await db.selectFrom(t).select('blob_sha256').where('blob_sha256', 'in', [...candidates]).execute()
-        for (const r of rows) used.add(r.blob_sha256)
-      }
-      return candidates.filter((c) => !used.has(c))
     },
   }
 }
