@@ -24,6 +24,8 @@ import { metricsRoute } from './http/metrics-route.js'
 import { webPlugin } from './web/plugin.js'
 import { operationsDeps } from './admin/operations-deps.js'
 import { isDatabaseUnavailable } from './storage/db/unavailable.js'
+import { blobRefs } from './storage/db/blob-refs.repo.js'
+import { createGcService } from './gc/service.js'
 
 export interface AppDeps {
   readonly config: Config
@@ -33,6 +35,11 @@ export interface AppDeps {
   readonly logger: Logger
   /** Base of download URLs; defaults to the configured public URL (main.ts passes the bound port). */
   readonly publicBase?: () => string
+  /**
+   * Sweep unreferenced blobs and temp files before serving, and collect garbage every gc.interval
+   * (main.ts; tests that build the app leave it off).
+   */
+  readonly collectGarbage?: boolean
 }
 
 // Request ids: 8 random bytes in hex as before, cut from a pool of 4 KiB encoded once (one
@@ -96,10 +103,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Awaited before the change answers: the replica that made it serves it at once. An import may
   // store a newer revision of an assertion snapd already fetched: serve that at once too.
   const onCommitted = (_ids: string[]) => { assertions.clear(); return view.refresh() }
+  const refs = blobRefs(deps.database.db)
+  const locks = deps.database.blobLocks
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
+    blobs: deps.blobs, catalog: catalogStore(deps.database.db), locks, refs, limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
     ...(metrics ? { onFinished: metrics.importFinished.bind(metrics) } : {}),
   })
+  const gc = createGcService({ blobs: deps.blobs, refs, locks, log: deps.logger })
+  app.addHook('onClose', () => gc.stop())
+  if (deps.collectGarbage) {
+    // The embedded database belongs to this process alone, so at start no temp file is anyone's
+    // write in progress; with PostgreSQL another replica may share the data dir.
+    await gc.run({ tempOlderThanMs: deps.database.kind === 'pglite' ? 0 : undefined })
+    gc.schedule(deps.config.gc.intervalMs)
+  }
   const served = metrics?.servedBytes()
   const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
@@ -111,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (metrics) await app.register(metricsRoute, { metrics })
   await app.register(webPlugin, { view, urls, registry: deps.config.oci })
   await app.register(adminPlugin, {
-    prefix: '/admin/v1', signingKey: deps.signingKey, imports, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
+    prefix: '/admin/v1', signingKey: deps.signingKey, imports, gc, db: deps.database.db, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
     registry: deps.config.oci, operations: operationsDeps({ database: deps.database, dataDir: deps.config.dataDir, trustedRoots, registryDomain: deps.config.oci.registryDomain, onCommitted }),
     isUnavailable: isDatabaseUnavailable,
     // The embedded database cannot be unreachable, and its one connection may be busy with an import's commit.

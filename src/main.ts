@@ -24,7 +24,7 @@ export async function serve(config: Config): Promise<void> {
   if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
   if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort) })
+  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
   await app.listen({ host: config.host, port: config.port })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port

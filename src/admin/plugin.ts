@@ -38,10 +38,13 @@ export interface OperationsDeps {
     readonly registryDomain: string | undefined
   }
 }
+import { gcRoutes } from './routes/gc.js'
+import type { GcService } from '../gc/service.js'
 
 export interface AdminDeps {
   readonly signingKey: Uint8Array
   readonly imports: ImportService
+  readonly gc: GcService
   readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
@@ -123,4 +126,5 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
   await auditRoutes(app, deps)
   await statusRoutes(app, deps)
   await packageDetailRoutes(app, deps)
+  await gcRoutes(app, deps)
 }

@@ -38,6 +38,11 @@ export class Conflict extends CatalogError {
   }
 }
 
+/** Another import changed the same rows at the same moment; running again sees its result. */
+export class ConcurrentChange extends Conflict {
+  constructor(problem: string) { super({}, problem) }
+}
+
 export class NotFound extends CatalogError {
   readonly code = 'not-found'
 }

@@ -1,6 +1,6 @@
 // The import use case shared by charms, bundles and snaps: all revisions of one export go in
 // together, in one transaction, or not at all. Identical re-pushes write nothing.
-import { Conflict, InvalidInput } from './errors.js'
+import { ConcurrentChange, Conflict, InvalidInput } from './errors.js'
 import { formatChannel, shortChannel } from './channel.js'
 import { formatBase, type Base } from './base.js'
 import { newStoreId } from './ids.js'
@@ -126,12 +126,30 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   }
 }
 
-export async function importRevisions(store: CatalogStore, inputs: readonly RevisionInput[], opts: ImportOptions): Promise<RevisionOutcome[]> {
-  return store.transaction(async (w) => {
-    const out: RevisionOutcome[] = []
-    for (const input of inputs) out.push(await importOne(w, input, opts))
-    return out
-  })
+export interface CommitHooks {
+  /** First thing in the transaction (the import holds its blobs and checks they exist). */
+  readonly before?: (w: CatalogWriter) => Promise<void>
+  /** Last thing before COMMIT (the import checks its upload was not cut short). */
+  readonly after?: (w: CatalogWriter) => Promise<void>
+}
+
+/** A concurrent import of the same packages is retried this many times before it is a conflict. */
+const RACE_RETRIES = 3
+
+export async function importRevisions(store: CatalogStore, inputs: readonly RevisionInput[], opts: ImportOptions, hooks: CommitHooks = {}): Promise<RevisionOutcome[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.transaction(async (w) => {
+        await hooks.before?.(w)
+        const out: RevisionOutcome[] = []
+        for (const input of inputs) out.push(await importOne(w, input, opts))
+        await hooks.after?.(w)
+        return out
+      })
+    } catch (err) {
+      if (!(err instanceof ConcurrentChange) || attempt > RACE_RETRIES) throw err
+    }
+  }
 }
 
 export { shortChannel }

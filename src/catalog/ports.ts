@@ -58,13 +58,19 @@ export interface CatalogWriter {
   /** Stores an assertion unless the same or a newer revision is there; true when it wrote. */
   putAssertion(a: AssertionInput): Promise<boolean>
   linkAssertion(packageId: string, type: string, primaryKey: string): Promise<boolean>
+  /**
+   * Holds these blobs against deletion until the transaction ends (the blob lock protocol,
+   * storage/blobs/blob-locks.ts, at transaction level); waits while a deleter holds one.
+   */
+  holdBlobs(sha256s: readonly string[]): Promise<void>
 }
 
 export interface CatalogStore {
-  /** Runs `fn` in one transaction; a throw rolls everything back. */
+  /**
+   * Runs `fn` in one transaction; a throw rolls everything back. Rejects with ConcurrentChange when
+   * a concurrent transaction wrote the same keys first (running again sees its rows).
+   */
   transaction<T>(fn: (w: CatalogWriter) => Promise<T>): Promise<T>
-  /** Blob digests not referenced by any row (for cleaning up after a refused import). */
-  unreferencedBlobs(candidates: readonly string[]): Promise<string[]>
 }
 
 export interface RevisionTexts {

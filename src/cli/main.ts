@@ -11,6 +11,7 @@ import { registerImages } from './commands/images.js'
 import { registerChannels } from './commands/channels.js'
 import { registerStatus } from './commands/status.js'
 import { registerAudit } from './commands/audit.js'
+import { registerGc } from './commands/gc.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -25,6 +26,7 @@ registerImages(program)
 registerChannels(program)
 registerStatus(program)
 registerAudit(program)
+registerGc(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {

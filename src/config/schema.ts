@@ -1,7 +1,7 @@
 // One description of every configuration key: its YAML path, env variable, default and parser.
 // The YAML file, AIRLOCK_* variables and CLI flags all resolve through this table, so the example
 // config, docker-compose.yml and the docs can be checked against it (test/unit/config.test.ts).
-import { parseSize } from './size.js'
+import { parseDuration, parseSize } from './size.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -28,6 +28,8 @@ export interface Config {
   readonly oci: { readonly registryDomain?: string; readonly username?: string; readonly password?: string }
   readonly trustedAssertions: readonly string[]
   readonly limits: ImportLimits
+  /** Milliseconds between scheduled garbage collections; 0 = off. */
+  readonly gc: { readonly intervalMs: number }
 }
 
 type Parse = (raw: unknown) => unknown | typeof INVALID
@@ -70,6 +72,12 @@ const dbUrl: Parse = (v) => {
   if (s === undefined || s === INVALID) return s
   return /^postgres(ql)?:\/\//.test(s as string) ? s : INVALID
 }
+/** `24h`, `30m`, `7d`, `90s` in milliseconds; `0` or `off` = 0 (disabled). */
+const interval: Parse = (v) => {
+  if (v === 0 || v === '0' || v === 'off' || v === false) return 0
+  const seconds = typeof v === 'string' ? parseDuration(v) : undefined
+  return seconds === undefined || seconds > 365 * 86400 ? INVALID : seconds * 1000
+}
 const level: Parse = (v) => (typeof v === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? v : INVALID)
 const list: Parse = (v) => {
   if (v === undefined || v === null || v === '') return []
@@ -107,5 +115,6 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'limits.max-unpacked-bytes', env: 'AIRLOCK_LIMITS_MAX_UNPACKED_BYTES', default: '64GiB', parse: size(1), target: 'limits.maxUnpackedBytes', expect: 'a size such as 64GiB' },
   { key: 'limits.max-expansion-ratio', env: 'AIRLOCK_LIMITS_MAX_EXPANSION_RATIO', default: 100, parse: int(1, 1_000_000), target: 'limits.maxExpansionRatio', expect: 'a positive integer' },
   { key: 'limits.ratio-grace-bytes', env: 'AIRLOCK_LIMITS_RATIO_GRACE_BYTES', default: '64MiB', parse: size(0), target: 'limits.ratioGraceBytes', expect: 'a size such as 64MiB' },
+  { key: 'gc.interval', env: 'AIRLOCK_GC_INTERVAL', default: '24h', parse: interval, target: 'gc.intervalMs', expect: 'a duration such as 24h, 30m or 7d, or 0/off' },
   { key: 'limits.max-metadata-bytes', env: 'AIRLOCK_LIMITS_MAX_METADATA_BYTES', default: '16MiB', parse: size(1024), target: 'limits.maxMetadataBytes', expect: 'a size such as 16MiB' },
 ]

@@ -19,6 +19,9 @@ export async function walkUpload(
   const root: WalkContext = { file, chain: [], depth: 1, limits, budget }
   try {
     await walkTar(counted, root, (m) => visit(m, root))
+    // To the end of the upload, past the tar's own end: an upload cut short (size limit, client
+    // gone) fails there, before anything is committed.
+    while (!(await source.next()).done) { /* trailing padding */ }
   } catch (err) {
     try { while (!(await source.next()).done) { /* discard */ } } catch { /* the upload itself failed */ }
     throw err

@@ -42,6 +42,16 @@ describe('loadConfig precedence: default < file < env < flag', () => {
     })
   })
 
+  it('collects garbage every 24h by default; gc.interval takes a duration, or 0/off to disable', () => {
+    expect(loadConfig({ env: {} }).gc).toEqual({ intervalMs: 24 * 3600 * 1000 })
+    expect(loadConfig({ env: { AIRLOCK_GC_INTERVAL: '30m' } }).gc.intervalMs).toBe(30 * 60 * 1000)
+    expect(loadConfig({ file: yamlFile('gc:\n  interval: 7d\n'), env: {} }).gc.intervalMs).toBe(7 * 86400 * 1000)
+    expect(loadConfig({ env: { AIRLOCK_GC_INTERVAL: 'off' } }).gc.intervalMs).toBe(0)
+    expect(loadConfig({ file: yamlFile('gc:\n  interval: 0\n'), env: {} }).gc.intervalMs).toBe(0)
+    expect(refusal(() => loadConfig({ env: { AIRLOCK_GC_INTERVAL: 'daily' } }))).toMatch(/AIRLOCK_GC_INTERVAL.*daily|daily.*AIRLOCK_GC_INTERVAL/)
+    expect(refusal(() => loadConfig({ file: yamlFile('gc:\n  interval: -1h\n'), env: {} }))).toMatch(/gc\.interval/)
+  })
+
   it('lets the file override the defaults', () => {
     expect(loadConfig({ file, env: {} })).toMatchObject({ port: 1111, host: '10.0.0.1', logLevel: 'warn', limits: { maxMembers: 5, maxNestingDepth: 8 } })
   })

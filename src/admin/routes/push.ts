@@ -6,6 +6,7 @@ import { InvalidInput } from '../../catalog/errors.js'
 import type { Actor } from '../../catalog/operations-ports.js'
 import { actorOf, type AdminDeps } from '../plugin.js'
 import type { ImportReport, SnapImportOptions } from '../../import/import-service.js'
+import { crashAfterBytes, crashPoint } from '../../crash-points.js'
 
 /** One audit entry per package the push changed; an identical re-push records nothing. */
 async function auditPush(deps: AdminDeps, actor: Actor, report: ImportReport): Promise<void> {
@@ -33,9 +34,26 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
     if (!part) throw new InvalidInput({}, 'no file in the upload (multipart field "file")')
     const file = part.filename || 'upload'
     const stream = part.file
+    const tooLarge = () => new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+    // An upload cut short commits nothing: the import checks this signal before and inside its
+    // transaction, and the input below fails at the cut instead of ending as if complete.
+    const cut = new AbortController()
+    stream.once('limit', () => cut.abort(tooLarge()))
+    const onClose = () => { if (!req.raw.complete) cut.abort(new InvalidInput({ file }, 'the upload was cut short: the client closed the connection')) }
+    req.raw.once('close', onClose)
+    const input = (async function* () {
+      // Not failing mid-loop: leaving `for await` early destroys the stream, and then the rest of
+      // the request could not be drained for the answer.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        crashAfterBytes(chunk.length)
+        yield chunk
+      }
+      if (stream.truncated) throw tooLarge()
+      cut.signal.throwIfAborted()
+    })()
+    crashPoint('upload-start')
     try {
-      const report = await run(deps.imports).call(deps.imports, file, stream, { pushChannelMap: truthy(query['push-channel-map']), channel: typeof query.channel === 'string' ? query.channel : undefined })
-      if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+      const report = await run(deps.imports).call(deps.imports, file, input, { pushChannelMap: truthy(query['push-channel-map']), channel: typeof query.channel === 'string' ? query.channel : undefined, signal: cut.signal })
       // The import has committed: a failed audit write is logged, not turned into a failed push.
       await auditPush(deps, actorOf(req), report).catch((err: unknown) => req.log.error({ err }, 'recording the push in the audit trail failed'))
       return reply.send(report)
@@ -43,8 +61,10 @@ export async function pushRoutes(app: FastifyInstance, deps: AdminDeps): Promise
       // Read the rest of the upload so the client sees our answer, not a reset connection.
       stream.resume()
       await new Promise((r) => { if (stream.readableEnded) r(undefined); else { stream.once('end', r); stream.once('error', r) } })
-      if (stream.truncated) throw new InvalidInput({ file }, `larger than the upload limit of ${deps.uploadMaxBytes} bytes (limits.upload-max-bytes)`)
+      if (stream.truncated) throw tooLarge()
       throw err
+    } finally {
+      req.raw.off('close', onClose)
     }
   })
   route('/charms', (i) => i.importCharmExport)

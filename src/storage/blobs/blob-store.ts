@@ -19,9 +19,11 @@ export interface BlobWriter extends Writable {
   readonly bytesWritten: number
   /**
    * Flushes and fsyncs, checks `expected`, then makes the blob visible under its sha256. Rejects (and
-   * discards the temp file) on a mismatch; nothing is visible unless it resolves.
+   * discards the temp file) on a mismatch; nothing is visible unless it resolves. `beforeVisible`
+   * runs once the digest is known and before the store looks for an identical blob or makes this
+   * one visible (the blob lock protocol, blob-locks.ts); a rejection from it discards the temp file.
    */
-  commit(expected?: { size?: number; sha256?: string }): Promise<CommittedBlob>
+  commit(expected?: { size?: number; sha256?: string }, beforeVisible?: (sha256: string) => Promise<void>): Promise<CommittedBlob>
   /** Discards the temp file. Idempotent, safe after commit: call it in finally. */
   cancel(): Promise<void>
 }
@@ -49,4 +51,11 @@ export interface BlobStore {
   create(): Promise<BlobWriter>
   /** Idempotent. */
   delete(sha256: string): Promise<void>
+  /** Every visible blob, in no particular order (garbage collection). */
+  list(): AsyncIterable<{ sha256: string; size: number }>
+  /**
+   * Removes temp files of writes in progress last modified more than `olderThanMs` ago (0: all), or
+   * only counts them when `dryRun`. Never touches visible blobs.
+   */
+  sweepTemp(olderThanMs: number, dryRun?: boolean): Promise<{ files: number; bytes: number }>
 }

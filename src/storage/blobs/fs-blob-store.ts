@@ -8,13 +8,14 @@
 // sha3-384). A writer holds at most SLABS_PER_WRITER slabs, which bounds its memory (4 MiB) and is
 // its backpressure. Were worker threads unavailable, it hashes on the event loop instead.
 import { createHash, randomBytes, type Hash } from 'node:crypto'
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { BlobFile, BlobStore, BlobWriter, CommittedBlob } from './blob-store.js'
 import { OpenFiles } from './open-files.js'
+import { crashPoint } from '../../crash-points.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
@@ -81,6 +82,34 @@ export class FsBlobStore implements BlobStore {
     if (!SHA256_HEX.test(sha256)) return
     await this.openFiles.forget(sha256)
     await rm(this.path(sha256), { force: true })
+  }
+
+  async *list(): AsyncIterable<{ sha256: string; size: number }> {
+    const top = join(this.root, 'sha256')
+    const dirs = await readdir(top).catch(() => [] as string[])
+    for (const d of dirs) {
+      if (!/^[0-9a-f]{2}$/.test(d)) continue
+      for (const name of await readdir(join(top, d)).catch(() => [] as string[])) {
+        if (!SHA256_HEX.test(name) || !name.startsWith(d)) continue
+        const st = await stat(join(top, d, name)).catch(() => undefined)
+        if (st?.isFile()) yield { sha256: name, size: st.size }
+      }
+    }
+  }
+
+  async sweepTemp(olderThanMs: number, dryRun = false): Promise<{ files: number; bytes: number }> {
+    const out = { files: 0, bytes: 0 }
+    const now = Date.now()
+    for (const name of await readdir(this.tmp).catch(() => [] as string[])) {
+      if (!name.startsWith('blob-')) continue
+      const p = join(this.tmp, name)
+      const st = await stat(p).catch(() => undefined)
+      if (!st?.isFile() || now - st.mtimeMs < olderThanMs) continue
+      if (!dryRun) await rm(p, { force: true })
+      out.files++
+      out.bytes += st.size
+    }
+    return out
   }
 }
 
@@ -260,6 +289,7 @@ class FsBlobWriter extends Writable implements BlobWriter {
 
   private async take(chunk: Buffer): Promise<void> {
     if (this.writeError) throw this.writeError
+    crashPoint('blob-write')
     this.written += chunk.length
     let off = 0
     while (off < chunk.length) {
@@ -312,7 +342,7 @@ class FsBlobWriter extends Writable implements BlobWriter {
     if (this.writeError) throw this.writeError
   }
 
-  async commit(expected?: { size?: number; sha256?: string }): Promise<CommittedBlob> {
+  async commit(expected?: { size?: number; sha256?: string }, beforeVisible?: (sha256: string) => Promise<void>): Promise<CommittedBlob> {
     if (this.done) throw new Error('blob writer already finished')
     try {
       if (!this.writableFinished) {
@@ -338,6 +368,8 @@ class FsBlobWriter extends Writable implements BlobWriter {
       if (expected?.sha256 !== undefined && expected.sha256 !== info.sha256) {
         throw new Error(`sha256 mismatch: expected ${expected.sha256}, got ${info.sha256}`)
       }
+      crashPoint('blob-hashed')
+      await beforeVisible?.(info.sha256)
       const dest = this.finalPath(info.sha256)
       const existing = await stat(dest).catch(() => undefined)
       if (existing && existing.size === info.size) {
@@ -346,7 +378,9 @@ class FsBlobWriter extends Writable implements BlobWriter {
         return { ...info, created: false }
       }
       await mkdir(dirname(dest), { recursive: true })
+      crashPoint('blob-before-rename')
       await rename(this.tmpPath, dest)
+      crashPoint('blob-after-rename')
       this.finish()
       return { ...info, created: true }
     } catch (err) {

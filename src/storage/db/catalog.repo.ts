@@ -2,6 +2,11 @@
 import { sql, type Kysely } from 'kysely'
 import type { CatalogStore, CatalogWriter, ReleaseSlot } from '../../catalog/ports.js'
 import type { DB, Db } from './database.js'
+import { ConcurrentChange } from '../../catalog/errors.js'
+import { blobLockKey } from './pg-blob-locks.js'
+
+/** unique_violation, serialization_failure, deadlock_detected: another transaction got there first. */
+const RACE_CODES = new Set(['23505', '40001', '40P01'])
 
 const json = (v: unknown): string => JSON.stringify(v ?? null)
 
@@ -115,20 +120,23 @@ export function catalogWriter(db: Db): CatalogWriter {
         .onConflict((oc) => oc.doNothing()).executeTakeFirst()
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0
     },
+    async holdBlobs(sha256s) {
+      // Only a deleter (which never waits) can hold these exclusively, so the order cannot deadlock.
+      for (const d of new Set(sha256s)) await sql`SELECT pg_advisory_xact_lock_shared(${blobLockKey(d)}::bigint)`.execute(db)
+    },
   }
 }
 
 export function catalogStore(db: Kysely<DB>): CatalogStore {
   return {
-    transaction: (fn) => db.transaction().execute((trx) => fn(catalogWriter(trx))),
-    async unreferencedBlobs(candidates) {
-      if (candidates.length === 0) return []
-      const used = new Set<string>()
-      for (const t of ['revisions', 'resource_revisions'] as const) {
-        const rows = await db.selectFrom(t).select('blob_sha256').where('blob_sha256', 'in', [...candidates]).execute()
-        for (const r of rows) used.add(r.blob_sha256)
+    async transaction(fn) {
+      try {
+        return await db.transaction().execute((trx) => fn(catalogWriter(trx)))
+      } catch (err) {
+        const code = (err as { code?: unknown }).code
+        if (typeof code === 'string' && RACE_CODES.has(code)) throw new ConcurrentChange(`another import changed the same packages at the same moment (${(err as Error).message})`)
+        throw err
       }
-      return candidates.filter((c) => !used.has(c))
     },
   }
 }

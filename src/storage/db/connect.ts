@@ -8,10 +8,14 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type { DB } from './database.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { listenForChanges, type ChangeHandlers, type ChangeListener } from './change-listener.js'
+import { InProcessBlobLocks, type BlobLocks } from '../blobs/blob-locks.js'
+import { PgBlobLocks } from './pg-blob-locks.js'
 
 export interface Database {
   readonly db: Kysely<DB>
   readonly kind: 'pg' | 'pglite'
+  /** Who may delete a blob: across replicas on PostgreSQL, in-process on the embedded database. */
+  readonly blobLocks: BlobLocks
   /** Cheap liveness probe for the health check; rejects when the database does not answer. */
   ping(): Promise<void>
   /**
@@ -69,7 +73,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     const listeners = new Set<ChangeListener>()
     const url = opts.databaseUrl
     return {
-      db, kind: 'pg',
+      db, kind: 'pg', blobLocks: new PgBlobLocks(pool),
       async ping() { await pool.query('SELECT 1') },
       listen(handlers) {
         const l = listenForChanges(url, handlers)
@@ -90,7 +94,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   const pglite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) }, postgresqlconf: PGLITE_CONF })
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
   return {
-    db, kind: 'pglite',
+    db, kind: 'pglite', blobLocks: new InProcessBlobLocks(),
     async ping() { await pglite.query('SELECT 1') },
     listen: () => undefined,
     async close() { await db.destroy(); if (!pglite.closed) await pglite.close() },
