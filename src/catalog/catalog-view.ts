@@ -6,11 +6,14 @@ import type { CatalogReader, RevisionTexts } from './ports.js'
 
 export class CatalogView {
   readonly index = new CatalogIndex()
-  private readonly texts = new Map<string, Promise<RevisionTexts | undefined>>()
+  /** Least recently used first; `bytes` is 0 until the texts arrive. */
+  private readonly texts = new Map<string, { readonly p: Promise<RevisionTexts | undefined>; bytes: number }>()
+  private textBytes = 0
   private lastVersion = ''
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly reader: CatalogReader, private readonly maxCachedTexts = 20_000) {}
+  /** `maxTextBytes`: revision texts (README, config and metadata YAML ...) kept in memory, in UTF-16 code units. */
+  constructor(private readonly reader: CatalogReader, private readonly maxTextBytes = 64 << 20) {}
 
   async loadAll(): Promise<void> {
     const version = await this.reader.version()
@@ -46,18 +49,42 @@ export class CatalogView {
 
   revisionTexts(packageId: string, revision: number): Promise<RevisionTexts | undefined> {
     const key = `${packageId}/${revision}`
-    let p = this.texts.get(key)
-    if (p) {
+    const hit = this.texts.get(key)
+    if (hit) {
       // Map order is insertion order: re-insert to mark as recently used.
       this.texts.delete(key)
-      this.texts.set(key, p)
-      return p
+      this.texts.set(key, hit)
+      return hit.p
     }
-    p = this.reader.revisionTexts(packageId, revision)
+    const entry = { p: this.reader.revisionTexts(packageId, revision), bytes: 0 }
+    this.texts.set(key, entry)
     // Only existing revisions are cached: a missing one may be imported later.
-    p.then((v) => { if (!v) this.texts.delete(key) }, () => this.texts.delete(key))
-    this.texts.set(key, p)
-    if (this.texts.size > this.maxCachedTexts) this.texts.delete(this.texts.keys().next().value!)
-    return p
+    entry.p.then((v) => {
+      if (!v) { this.forget(key, entry); return }
+      if (this.texts.get(key) !== entry) return
+      entry.bytes = weighTexts(v) + key.length
+      this.textBytes += entry.bytes
+      for (const [k, e] of this.texts) {
+        if (this.textBytes <= this.maxTextBytes) break
+        this.forget(k, e)
+      }
+    }, () => this.forget(key, entry))
+    return entry.p
   }
+
+  private forget(key: string, entry: { bytes: number }): void {
+    if (this.texts.get(key) !== entry) return
+    this.texts.delete(key)
+    this.textBytes -= entry.bytes
+  }
+
+  /** Bytes held by cached revision texts (for tests and status). */
+  get cachedTextBytes(): number { return this.textBytes }
+}
+
+function weighTexts(t: RevisionTexts): number {
+  let n = 0
+  for (const v of [t.metadataYaml, t.configYaml, t.actionsYaml, t.bundleYaml, t.readmeMd, t.snapYaml]) n += v?.length ?? 0
+  // `extra` is small structured metadata; its size is not worth a JSON.stringify per miss.
+  return n + 256
 }

@@ -11,16 +11,18 @@ import { DerivedCache, RecentByHandle } from '../catalog/derived-cache.js'
 /** Bytes of kept whole results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs); rests get a quarter of it. */
 const MAX_KEPT_BYTES = 32 << 20
 /** Whole results found by snap-id alone (the most recent one per snap); cleared when it grows past this. */
-const MAX_BY_SNAP_ID = 20_000
+const MAX_BY_SNAP_ID_BYTES = 32 << 20
 
 const byteLength = (b: Buffer): number => b.length
+// Keys are request shapes with the public URL: a few hundred bytes, counted with the value.
+const bufferAndKey = (b: Buffer, key: string): number => b.length + key.length
 
 /** A found result split around its instance-key's value (a JsonTemplate with the rest as bytes). */
 export interface SplitResult { readonly head: string; readonly tail: Buffer }
 
 export class KeptResults {
-  private readonly rests = new DerivedCache<string, SplitResult>(MAX_KEPT_BYTES / 4, (r) => r.head.length + r.tail.length)
-  private readonly wholes = new DerivedCache<string, Buffer>(MAX_KEPT_BYTES, byteLength)
+  private readonly rests = new DerivedCache<string, SplitResult>(MAX_KEPT_BYTES / 4, (r, key) => r.head.length + r.tail.length + key.length)
+  private readonly wholes = new DerivedCache<string, Buffer>(MAX_KEPT_BYTES, bufferAndKey)
   /**
    * The last whole result kept or used per snap-id: a device's refresh needs no lookup of the
    * package and of its results for each snap (a fifth of the CPU of a 30-snap refresh, bench/snapstore).
@@ -28,7 +30,7 @@ export class KeptResults {
   private readonly bySnapId: RecentByHandle<Buffer>
 
   constructor(private readonly index: CatalogIndex) {
-    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID)
+    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID_BYTES, byteLength)
   }
 
   /** The whole result of snap `snapId` under `key`, if it was the last one used and nothing changed since. */

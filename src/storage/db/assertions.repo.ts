@@ -20,13 +20,19 @@ function toStored(r: Row): StoredAssertion {
 export interface AssertionCacheOptions {
   /** How long a found assertion is served from memory (ms). */
   readonly ttlMs?: number
-  readonly maxEntries?: number
+  /** Bytes of assertions held (their text, counted twice for the parsed headers). */
+  readonly maxBytes?: number
 }
 
 export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}): AssertionReader & { clear(): void } {
   const ttl = opts.ttlMs ?? 10_000
-  const max = opts.maxEntries ?? 5_000
-  const cache = new Map<string, { at: number; value: StoredAssertion }>()
+  const max = opts.maxBytes ?? 16 << 20
+  const cache = new Map<string, { at: number; value: StoredAssertion; weight: number }>()
+  let total = 0
+  const drop = (key: string): void => {
+    const e = cache.get(key)
+    if (e) { cache.delete(key); total -= e.weight }
+  }
   const columns = ['type', 'primary_key', 'revision', 'body', 'headers'] as const
 
   return {
@@ -40,10 +46,13 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
       }
       const row = await db.selectFrom('assertions').select(columns)
         .where('type', '=', type).where('primary_key', '=', primaryKey).executeTakeFirst()
-      if (!row) { cache.delete(key); return undefined }
+      drop(key)
+      if (!row) return undefined
       const value = toStored(row)
-      cache.set(key, { at: Date.now(), value })
-      if (cache.size > max) cache.delete(cache.keys().next().value!)
+      const weight = key.length + 2 * value.bytes.length + 200
+      cache.set(key, { at: Date.now(), value, weight })
+      total += weight
+      while (total > max) drop(cache.keys().next().value!)
       return value
     },
     async latestInSequence(type, sequenceKey) {
@@ -62,6 +71,6 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
       const rows = await db.selectFrom('assertions').select(columns).where('type', '=', type).orderBy('primary_key').execute()
       return rows.map(toStored)
     },
-    clear() { cache.clear() },
+    clear() { cache.clear(); total = 0 },
   }
 }
