@@ -5,7 +5,7 @@ import { CatalogError } from '../catalog/errors.js'
 import type { ImportService } from '../import/import-service.js'
 import type { Kysely } from 'kysely'
 import type { DB } from '../storage/db/database.js'
-import { verifyToken } from './tokens.js'
+import { tokenProblem } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
 import { imageRoutes } from './routes/images.js'
@@ -23,8 +23,12 @@ const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'n
 export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
-    if (!m || !(await verifyToken(deps.signingKey, m[1]!))) {
+    const problem = m ? await tokenProblem(deps.signingKey, m[1]!) : 'invalid'
+    if (problem) {
       reply.header('www-authenticate', 'Bearer realm="airlock-admin"')
+      if (problem !== 'invalid') {
+        return reply.code(401).send({ error: { code: 'token-expired', message: `the admin token expired at ${problem.expired}; mint a new one with \`airlock token create\`` } })
+      }
       return reply.code(401).send({ error: { code: 'unauthorized', message: 'a valid admin token is required (Authorization: Bearer <token>)' } })
     }
   })

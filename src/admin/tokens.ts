@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SignJWT, jwtVerify } from 'jose'
+import { SignJWT, errors, jwtVerify } from 'jose'
 
 const ISSUER = 'airlock'
 const AUDIENCE = 'airlock-admin'
@@ -33,10 +33,19 @@ export async function createToken(key: Uint8Array, opts: { ttlSeconds?: number |
 }
 
 export async function verifyToken(key: Uint8Array, token: string): Promise<boolean> {
+  return (await tokenProblem(key, token)) === undefined
+}
+
+/** Why a token is refused: undefined when it is valid; its expiry time (ISO) when only that is wrong. */
+export async function tokenProblem(key: Uint8Array, token: string): Promise<undefined | { expired: string } | 'invalid'> {
   try {
     await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] })
-    return true
-  } catch { return false }
+    return undefined
+  } catch (err) {
+    // jose checks the signature before the claims: an expired token here is one this server minted.
+    if (err instanceof errors.JWTExpired && typeof err.payload.exp === 'number') return { expired: new Date(err.payload.exp * 1000).toISOString() }
+    return 'invalid'
+  }
 }
 
 /** Writes the bootstrap admin token at first start; returns its path and whether it was new. */

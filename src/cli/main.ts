@@ -52,4 +52,10 @@ for (const stream of [process.stdout, process.stderr]) {
 
 program.commands.forEach((c) => c.exitOverride())
 for (const c of program.commands) c.commands.forEach((s) => s.exitOverride())
-program.parseAsync(process.argv).catch(exitWith)
+let finished = false
+// A request whose connection is dropped at a bad moment can leave fetch's promise pending with
+// nothing left to wake it: node would then exit 0 having said nothing.
+process.on('beforeExit', () => {
+  if (!finished) exitWith(new CliError('the command stopped before it finished: the server closed the connection without an answer (is that the Airlock server\'s port?)'))
+})
+program.parseAsync(process.argv).then(() => { finished = true }, exitWith)
