@@ -33,7 +33,9 @@ export async function startServer(opts: { dataDir?: string; databaseUrl?: string
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 30_000)
+    // A first start initialises the embedded database in a child (connect.ts), which can take well
+    // over 30 s on a machine shared with other test runs.
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 120_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
