@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AccessLog, lazyRequestLogger } from './http/access-log.js'
+import { requestDeadlines, serverTimeouts } from './http/timeouts.js'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import type { Database } from './storage/db/connect.js'
@@ -89,13 +90,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: requestId,
-    // Uploads can take many minutes; the multipart plugin enforces the size limit.
-    requestTimeout: 0,
+    // Uploads can take many minutes (exempt from the idle and body deadlines, http/timeouts.ts); the
+    // multipart plugin enforces their size limit. Other JSON bodies: 1 MiB unless a route says more.
+    ...serverTimeouts,
     bodyLimit: 1 << 20,
     return503OnClosing: true,
     logController: new AccessLog(deps.logger, metrics?.observeRequest),
     childLoggerFactory: lazyRequestLogger,
   })
+  requestDeadlines(app)
   await view.loadAll()
   const changes = watchCatalog(view, deps.database, deps.logger)
   app.addHook('onClose', async () => { view.stop(); await changes?.close(); await deps.blobs.closeIdle() })

@@ -1,5 +1,4 @@
 // loadConfig → openDatabase → migrate → buildApp → listen; graceful close on SIGTERM/SIGINT.
-import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from './config/schema.js'
 import { publicUrlOf } from './config/load.js'
@@ -11,13 +10,43 @@ import { loadSigningKey, prepareAdminToken } from './admin/tokens.js'
 import { tokenStore } from './storage/db/tokens.repo.js'
 import { buildApp } from './app.js'
 import { VERSION } from './version.js'
+import { StartupError } from './config/errors.js'
+import { InvalidInput } from './catalog/errors.js'
+import { DataDirInUse, lockDataDir } from './storage/data-dir-lock.js'
+import { databaseFailure, listenFailure, prepareDataDir } from './startup.js'
+import type { Database } from './storage/db/connect.js'
+
+/**
+ * The data dir checked (and, for the embedded database, locked to this process), then the database
+ * opened and migrated; every failure on the way is one StartupError line.
+ */
+async function openStore(config: Config): Promise<{ dataDir: string; database: Database; applied: string[]; release: () => void }> {
+  const dataDir = resolve(config.dataDir)
+  prepareDataDir(dataDir)
+  let release = (): void => {}
+  if (!config.databaseUrl) {
+    try { release = lockDataDir(dataDir).release } catch (err) {
+      if (err instanceof DataDirInUse) throw new StartupError(err.message)
+      throw new StartupError(`cannot lock the data dir ${dataDir}: ${(err as Error).message}`)
+    }
+  }
+  let database: Database | undefined
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir })
+    // A first query outside the migrator, whose error would hide the driver's code (ECONNREFUSED, 3D000).
+    await database.ping()
+    const applied = await migrate(database.db)
+    return { dataDir, database, applied, release }
+  } catch (err) {
+    await database?.close().catch(() => {})
+    release()
+    throw databaseFailure(config.databaseUrl, err)
+  }
+}
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel)
-  const dataDir = resolve(config.dataDir)
-  mkdirSync(dataDir, { recursive: true })
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir })
-  const applied = await migrate(database.db)
+  const { dataDir, database, applied } = await openStore(config)
   logger.info({ database: database.kind, applied }, 'database ready')
   const signingKey = loadSigningKey(dataDir, true)
   const token = await prepareAdminToken(dataDir, signingKey, tokenStore(database.db))
@@ -25,7 +54,16 @@ export async function serve(config: Config): Promise<void> {
   if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
   const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
-  await app.listen({ host: config.host, port: config.port })
+    .catch(async (err: unknown) => {
+      await database.close().catch(() => {})
+      // Only the trusted assertions are read from files while the app is built.
+      throw err instanceof InvalidInput ? new StartupError(`invalid trusted-assertions: ${err.message}`) : err
+    })
+  try { await app.listen({ host: config.host, port: config.port }) } catch (err) {
+    await app.close().catch(() => {})
+    await database.close().catch(() => {})
+    throw listenFailure(config.host, config.port, err)
+  }
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   boundPort = port
@@ -55,8 +93,6 @@ export async function serve(config: Config): Promise<void> {
 }
 
 export async function migrateOnly(config: Config): Promise<string[]> {
-  const dataDir = resolve(config.dataDir)
-  mkdirSync(dataDir, { recursive: true })
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir })
-  try { return await migrate(database.db) } finally { await database.close() }
+  const { database, applied, release } = await openStore(config)
+  try { return applied } finally { await database.close(); release() }
 }

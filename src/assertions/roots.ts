@@ -95,7 +95,10 @@ export function canonicalTrustedRoots(): TrustedRoots {
 export async function loadTrustedRoots(files: readonly string[], opts: { canonical?: boolean } = {}): Promise<TrustedRoots> {
   const list: Assertion[] = opts.canonical === false ? [] : canonicalRoots()
   for (const file of files) {
-    const parsed = parseAssertions(await readFile(file), { file })
+    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new InvalidInput({ file }, `cannot read it (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory' : err.code ?? err.message})`)
+    })
+    const parsed = parseAssertions(bytes, { file })
     if (parsed.length === 0) throw new InvalidInput({ file }, 'no assertion found')
     // check each file on its own too, so that errors name the file they come from
     trustedRoots([...list, ...parsed], { file })

@@ -114,6 +114,9 @@ export class CatalogView {
     return p
   }
 
+  /** Bytes the kept revision texts are counted at (tests check the bound). */
+  get cachedTextBytes(): number { return this.textBytes }
+
   private dropText(key: string, e: { weight: number }): void {
     this.texts.delete(key)
     this.textBytes -= e.weight

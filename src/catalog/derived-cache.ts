@@ -19,9 +19,10 @@ export class DerivedCache<K, V> {
   private readonly ring = new Set<Entry<K, V>>()
   private total = 0
 
+  /** `weigh` should count the key too where keys can be long (request shapes): a cache bounded in bytes. */
   constructor(
     private readonly maxWeight: number,
-    private readonly weigh: (value: V) => number = () => 1,
+    private readonly weigh: (value: V, key: K) => number = () => 1,
     private readonly counts: HitCounter = new HitCounter(),
   ) {}
 
@@ -38,7 +39,7 @@ export class DerivedCache<K, V> {
     let mine = this.byPackage.get(pkg)
     const old = mine?.get(key)
     if (old) this.drop(old)
-    const weight = this.weigh(value)
+    const weight = this.weigh(value, key)
     if (weight > this.maxWeight) return
     while (this.total + weight > this.maxWeight) this.evictOne()
     if (!mine) { mine = new Map(); this.byPackage.set(pkg, mine) }
@@ -77,14 +78,18 @@ export class DerivedCache<K, V> {
  * generation the handle was resolved in: while nothing in the index changes, a handle names the
  * same package object, so the value is found without looking the package (and its DerivedCache
  * entries) up. Callers pass the generation at which they looked the package up; a value computed
- * across a change (an import finished meanwhile) is not remembered. Cleared when it outgrows `max`.
+ * across a change (an import finished meanwhile) is not remembered. Bounded in bytes (`weigh` of
+ * each value plus its handle and key): cleared when it outgrows `maxBytes`, since a value it holds may
+ * have left the DerivedCache it came from, and would be kept alive here.
  */
 export class RecentByHandle<V> {
-  private readonly entries = new Map<string, { readonly generation: number; readonly key: string; readonly value: V }>()
+  private readonly entries = new Map<string, { readonly generation: number; readonly key: string; readonly value: V; readonly bytes: number }>()
+  private total = 0
 
   constructor(
     private readonly index: { readonly generation: number },
-    private readonly max: number,
+    private readonly maxBytes: number,
+    private readonly weigh: (value: V) => number,
     private readonly counts: HitCounter = new HitCounter(),
   ) {}
 
@@ -97,7 +102,16 @@ export class RecentByHandle<V> {
 
   remember(handle: string, key: string, value: V, generation: number): void {
     if (generation !== this.index.generation) return
-    if (this.entries.size >= this.max) this.entries.clear()
-    this.entries.set(handle, { generation, key, value })
+    const bytes = this.weigh(value) + handle.length + key.length + ENTRY_OVERHEAD
+    const old = this.entries.get(handle)
+    if (old) this.total -= old.bytes
+    if (this.total + bytes > this.maxBytes) { this.entries.clear(); this.total = 0 }
+    this.entries.set(handle, { generation, key, value, bytes })
+    this.total += bytes
   }
+
+  get weight(): number { return this.total }
 }
+
+/** A Map entry and its record, roughly: so that many small values still count. */
+const ENTRY_OVERHEAD = 100

@@ -28,6 +28,9 @@ export function localImageReference(imageName: string, domain: string): string {
 }
 
 const cache = new Map<string, ServedBody>()
+let cacheBytes = 0
+/** One entry per oci-image resource revision in the catalog, at most; cleared past this. */
+const MAX_CACHE_BYTES = 8 << 20
 
 /** The body to serve for an oci-image resource; undefined = serve the stored blob unchanged. */
 export function ociServedBody(imageName: string | null, registry: RegistryConfig): ServedBody | undefined {
@@ -46,8 +49,10 @@ export function ociServedBody(imageName: string | null, registry: RegistryConfig
       sha384: createHash('sha384').update(bytes).digest('hex'),
       sha3_384: createHash('sha3-384').update(bytes).digest('hex'),
     }
-    if (cache.size > 10_000) cache.clear()
+    const weight = key.length + body.size + 400 // three hex digests and the record
+    if (cacheBytes + weight > MAX_CACHE_BYTES) { cache.clear(); cacheBytes = 0 }
     cache.set(key, body)
+    cacheBytes += weight
   }
   return body
 }

@@ -6,7 +6,7 @@ import { open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import { CliError, type ClientOptions } from './admin-client.js'
+import { CliError, failure, fileProblem, notAirlock, unreachable, type ClientOptions } from './admin-client.js'
 
 export type SnapInput = { readonly kind: 'file'; readonly file: string } | { readonly kind: 'pair'; readonly snap: string; readonly assert: string }
 
@@ -74,15 +74,6 @@ export function explainPairError(p: { snap: string; assert: string }, message: s
   return `${p.snap}: ${rest}`
 }
 
-async function failure(res: Response): Promise<CliError> {
-  const text = await res.text().catch(() => '')
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string } }
-    if (body.error?.message) return new CliError(body.error.message)
-  } catch { /* not JSON */ }
-  return new CliError(`HTTP ${res.status} ${text.slice(0, 200)}`)
-}
-
 /** Streams the pair as a tar inside multipart/form-data (chunked: the tar's size is not computed). */
 export async function uploadPair<T>(client: ClientOptions, path: string, p: { snap: string; assert: string }, onProgress?: (sent: number, total: number) => void): Promise<T> {
   const members = pairMembers(p)
@@ -90,7 +81,7 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
   const sizes: number[] = []
   for (const f of files) {
     try { sizes.push((await stat(f)).size) } catch (err) {
-      throw new CliError(`${f}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+      throw new CliError(fileProblem(f, err), 2)
     }
   }
   const total = sizes.reduce((a, b) => a + b, 0)
@@ -104,7 +95,7 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
       try {
         await pipeline(createReadStream(files[i]!, { highWaterMark: 1 << 20 }), entry)
       } catch (err) {
-        readError = new CliError(`${files[i]}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+        readError = new CliError(fileProblem(files[i]!, err))
         throw err
       }
     }
@@ -132,9 +123,9 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
     } as RequestInit & { duplex: 'half' })
   } catch (err) {
     if (readError) throw readError
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    throw new CliError(`cannot reach ${client.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`)
+    throw unreachable(client.url, err)
   }
-  if (!res.ok) throw await failure(res)
-  return (await res.json()) as T
+  if (!res.ok) throw await failure(client, res, members[0])
+  const text = await res.text()
+  try { return JSON.parse(text) as T } catch { throw notAirlock(client.url, res.status, res.headers.get('content-type')) }
 }

@@ -4,3 +4,11 @@
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
+
+/**
+ * The server cannot start (or `migrate` cannot run) for a reason outside the configuration's syntax:
+ * the data dir, the database, the port. One line naming the cause; the CLI exits 1 without a trace.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError'
+}

@@ -102,7 +102,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'data-dir', env: 'AIRLOCK_DATA_DIR', flag: 'dataDir', default: './data', parse: str, target: 'dataDir', expect: 'a directory path' },
   { key: 'public-url', env: 'AIRLOCK_PUBLIC_URL', flag: 'publicUrl', default: undefined, parse: url, target: 'publicUrl', expect: 'an http:// or https:// URL' },
   { key: 'database-url', env: 'DATABASE_URL', flag: 'databaseUrl', default: undefined, parse: dbUrl, target: 'databaseUrl', expect: 'a postgres:// or postgresql:// connection string' },
-  { key: 'log-level', env: 'AIRLOCK_LOG_LEVEL', default: 'info', parse: level, target: 'logLevel', expect: 'one of fatal, error, warn, info, debug, trace, silent' },
+  { key: 'log-level', env: 'AIRLOCK_LOG_LEVEL', flag: 'logLevel', default: 'info', parse: level, target: 'logLevel', expect: 'one of fatal, error, warn, info, debug, trace, silent' },
   { key: 'metrics', env: 'AIRLOCK_METRICS', default: 'on', parse: onOff, target: 'metrics', expect: 'on or off' },
   { key: 'oci-registry.domain', env: 'AIRLOCK_OCI_REGISTRY_DOMAIN', default: undefined, parse: domain, target: 'oci.registryDomain', expect: 'a registry host[:port]' },
   { key: 'oci-registry.username', env: 'AIRLOCK_OCI_REGISTRY_USERNAME', default: undefined, parse: optStr, target: 'oci.username', expect: 'a string' },

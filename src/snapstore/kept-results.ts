@@ -12,9 +12,11 @@ import type { CacheStats } from '../catalog/cache-stats.js'
 /** Bytes of kept whole results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs); rests get a quarter of it. */
 const MAX_KEPT_BYTES = 32 << 20
 /** Whole results found by snap-id alone (the most recent one per snap); cleared when it grows past this. */
-const MAX_BY_SNAP_ID = 20_000
+const MAX_BY_SNAP_ID_BYTES = 32 << 20
 
 const byteLength = (b: Buffer): number => b.length
+// Keys are request shapes with the public URL: a few hundred bytes, counted with the value.
+const bufferAndKey = (b: Buffer, key: string): number => b.length + key.length
 
 /** A found result split around its instance-key's value (a JsonTemplate with the rest as bytes). */
 export interface SplitResult { readonly head: string; readonly tail: Buffer }
@@ -29,9 +31,9 @@ export class KeptResults {
   private readonly bySnapId: RecentByHandle<Buffer>
 
   constructor(private readonly index: CatalogIndex, caches: CacheStats) {
-    this.rests = new DerivedCache(MAX_KEPT_BYTES / 4, (r) => r.head.length + r.tail.length, caches.counter('snap_refresh_rest'))
-    this.wholes = new DerivedCache(MAX_KEPT_BYTES, byteLength, caches.counter('snap_refresh_whole'))
-    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID, caches.counter('snap_refresh_by_snap_id'))
+    this.rests = new DerivedCache(MAX_KEPT_BYTES / 4, (r, key) => r.head.length + r.tail.length + key.length, caches.counter('snap_refresh_rest'))
+    this.wholes = new DerivedCache(MAX_KEPT_BYTES, bufferAndKey, caches.counter('snap_refresh_whole'))
+    this.bySnapId = new RecentByHandle(index, MAX_BY_SNAP_ID_BYTES, byteLength, caches.counter('snap_refresh_by_snap_id'))
   }
 
   /** The whole result of snap `snapId` under `key`, if it was the last one used and nothing changed since. */

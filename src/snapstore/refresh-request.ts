@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify'
 import { epochOf, type SnapAction, type SnapContext } from '../catalog/snap-select.js'
 import type { AssertionRef } from '../catalog/snap-assertions.js'
+import { MAX_LIST_ENTRIES, MAX_REFRESH_ACTIONS, tooMany } from '../http/limits.js'
 
 export class BadRequest extends Error { readonly statusCode = 400 }
 
@@ -33,9 +34,10 @@ function strings(v: unknown, field: string): string[] | undefined {
   return v as string[]
 }
 
-function list(v: unknown, field: string): unknown[] {
+function list(v: unknown, field: string, max = MAX_LIST_ENTRIES): unknown[] {
   if (v === undefined || v === null) return []
   if (!Array.isArray(v)) throw new BadRequest(`${field}: expected a list`)
+  if (v.length > max) throw new BadRequest(tooMany(field, v.length, max))
   return v
 }
 
@@ -55,7 +57,7 @@ function assertionRef(a: unknown, field: string): AssertionRef {
 
 export function parseRefreshRequest(body: unknown): RefreshRequest {
   if (!isObj(body)) throw new BadRequest('expected a JSON object')
-  const contexts = list(body.context, 'context').map((c, i): SnapContext => {
+  const contexts = list(body.context, 'context', MAX_REFRESH_ACTIONS).map((c, i): SnapContext => {
     if (!isObj(c)) throw new BadRequest(`context[${i}]: expected an object`)
     const snapId = str(c['snap-id'], `context[${i}].snap-id`)
     if (!snapId) throw new BadRequest(`context[${i}].snap-id: required`)
@@ -68,7 +70,7 @@ export function parseRefreshRequest(body: unknown): RefreshRequest {
   })
   const actions: SnapAction[] = []
   const fetches: RefreshRequest['fetches'] = []
-  list(body.actions, 'actions').forEach((a, i) => {
+  list(body.actions, 'actions', MAX_REFRESH_ACTIONS).forEach((a, i) => {
     const f = `actions[${i}]`
     if (!isObj(a)) throw new BadRequest(`${f}: expected an object`)
     const action = a.action

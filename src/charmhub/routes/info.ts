@@ -14,7 +14,7 @@ const MAX_CACHED_BODY_BYTES = 160 << 20
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // An answer is a function of the package object (the index replaces it on any change), its
   // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
-  const bodies = new DerivedCache<string, Buffer>(MAX_CACHED_BODY_BYTES, (b) => b.length, deps.view.caches.counter('charmhub_info'))
+  const bodies = new DerivedCache<string, Buffer>(MAX_CACHED_BODY_BYTES, (b, key) => b.length + key.length, deps.view.caches.counter('charmhub_info'))
   // Not an async function: a kept answer is sent before returning, with no promise for Fastify to wait on.
   app.get('/info/:name', (req, reply): Promise<void> | undefined => {
     const { name } = req.params as { name: string }

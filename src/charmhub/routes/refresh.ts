@@ -7,6 +7,7 @@ import { fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
+import { MAX_LIST_ENTRIES, MAX_REFRESH_ACTIONS, tooMany } from '../../http/limits.js'
 
 class BadRequest extends Error { readonly statusCode = 400 }
 
@@ -38,6 +39,9 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
   const acts = body.actions ?? []
   if (!Array.isArray(ctx)) throw new BadRequest('context: expected a list')
   if (!Array.isArray(acts)) throw new BadRequest('actions: expected a list')
+  if (ctx.length > MAX_REFRESH_ACTIONS) throw new BadRequest(tooMany('context', ctx.length, MAX_REFRESH_ACTIONS))
+  if (acts.length > MAX_REFRESH_ACTIONS) throw new BadRequest(tooMany('actions', acts.length, MAX_REFRESH_ACTIONS))
+  if (Array.isArray(body.fields) && body.fields.length > MAX_LIST_ENTRIES) throw new BadRequest(tooMany('fields', body.fields.length, MAX_LIST_ENTRIES))
   const contexts = ctx.map((c, i): RefreshContext => {
     if (!isObj(c)) throw new BadRequest(`context[${i}]: expected an object`)
     const b = base(c.base, `context[${i}].base`)
@@ -56,6 +60,7 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
     if (action !== 'install' && action !== 'download' && action !== 'refresh') throw new BadRequest(`actions[${i}].action: expected install, download or refresh`)
     const rr = a['resource-revisions']
     if (rr !== undefined && rr !== null && !Array.isArray(rr)) throw new BadRequest(`actions[${i}].resource-revisions: expected a list`)
+    if (Array.isArray(rr) && rr.length > MAX_LIST_ENTRIES) throw new BadRequest(tooMany(`actions[${i}].resource-revisions`, rr.length, MAX_LIST_ENTRIES))
     return {
       action,
       instanceKey: str(a['instance-key'], `actions[${i}].instance-key`) ?? '',
@@ -77,11 +82,11 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
   // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
-  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t) => t.bytes, deps.view.caches.counter('charmhub_refresh'))
+  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t, key) => t.bytes + key.length, deps.view.caches.counter('charmhub_refresh'))
 
   // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
   // the name alone while the index is unchanged.
-  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME, deps.view.caches.counter('charmhub_refresh_by_name'))
+  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME_BYTES, (t) => t.bytes, deps.view.caches.counter('charmhub_refresh_by_name'))
   const nameOf = (a: RefreshAction): string | undefined => (a.action !== 'refresh' && a.id === undefined ? a.name : undefined)
 
   // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts
@@ -155,5 +160,5 @@ const counted = (text: string): Result => ({ text, bytes: Buffer.byteLength(text
 const ANSWER_OPEN = '{"error-list":[],"results":['
 const ANSWER_CLOSE = ']}'
 const MAX_CACHED_RESULT_BYTES = 128 << 20
-/** Names whose last result is found by name alone (cleared past this; the per-package cache still answers). */
-const MAX_RECENT_BY_NAME = 20_000
+/** Bytes of results found by name alone (cleared past this; the per-package cache still answers). */
+const MAX_RECENT_BY_NAME_BYTES = 32 << 20

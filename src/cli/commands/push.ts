@@ -2,7 +2,8 @@ import { basename } from 'node:path'
 import type { Command } from 'commander'
 import type { ImportReport } from '../../import/import-service.js'
 import { parseChannel } from '../../catalog/channel.js'
-import { CliError, resolveClient, uploadFile, type ClientOptions } from '../admin-client.js'
+import { stat } from 'node:fs/promises'
+import { CliError, fileProblem, resolveClient, uploadFile, type ClientOptions } from '../admin-client.js'
 import { describeRevision, progressBar } from '../output.js'
 import { explainPairError, groupSnapInputs, uploadPair, type SnapInput } from '../snap-upload.js'
 import { adminFlags, type AdminFlags } from './flags.js'
@@ -81,6 +82,11 @@ function pushCommand(program: Command, name: string, description: string, what: 
       if (!parseChannel(flags.channel)) throw new CliError(`--channel ${JSON.stringify(flags.channel)} is not a channel ([track/]risk[/branch], e.g. latest/stable)`, 2)
       query.set('channel', flags.channel)
     }
+    // Every file is checked before the first upload: a typo in the last name is a usage error, not a
+    // partial push.
+    await Promise.all(files.map((f) => stat(f).then((st) => {
+      if (!st.isFile()) throw new CliError(`${f}: not a regular file`, 2)
+    }, (err: unknown) => { throw new CliError(fileProblem(f, err), 2) })))
     const uploads = snaps ? (await groupSnapInputs(files)).map(snapUpload) : files.map(fileUpload)
     await pushAll(uploads, flags, `${path}${query.size ? `?${query}` : ''}`)
   })

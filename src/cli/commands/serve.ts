@@ -8,6 +8,7 @@ function configFlags(cmd: Command): Command {
     .option('--data-dir <dir>', 'blobs, embedded database, admin token (env AIRLOCK_DATA_DIR, default ./data)')
     .option('--public-url <url>', 'base of every download URL (env AIRLOCK_PUBLIC_URL)')
     .option('--database-url <url>', 'PostgreSQL connection string; unset = embedded PGlite (env DATABASE_URL)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env AIRLOCK_LOG_LEVEL, default info)')
     .option('--trusted-assertions <files>', 'extra root account/account-key assertion files, comma-separated (env AIRLOCK_TRUSTED_ASSERTIONS)')
 }
 

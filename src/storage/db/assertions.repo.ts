@@ -23,13 +23,19 @@ function toStored(r: Row): StoredAssertion {
 export interface AssertionCacheOptions {
   /** How long a found assertion is served from memory (ms). */
   readonly ttlMs?: number
-  readonly maxEntries?: number
+  /** Bytes of assertions held (their text, counted twice for the parsed headers). */
+  readonly maxBytes?: number
 }
 
 export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}): AssertionReader & { clear(): void } {
   const ttl = opts.ttlMs ?? 10_000
-  const max = opts.maxEntries ?? 5_000
-  const cache = new Map<string, { at: number; value: StoredAssertion }>()
+  const max = opts.maxBytes ?? 16 << 20
+  const cache = new Map<string, { at: number; value: StoredAssertion; weight: number }>()
+  let total = 0
+  const drop = (key: string): void => {
+    const e = cache.get(key)
+    if (e) { cache.delete(key); total -= e.weight }
+  }
   const columns = ['type', 'primary_key', 'revision', 'body', 'headers'] as const
 
   // Last answers of the list lookups, kept only to serve while the database is down (bounded like `cache`).
@@ -38,7 +44,8 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
   const remember = (key: string, value: StoredAssertion[]) => {
     lastLists.delete(key)
     lastLists.set(key, value)
-    if (lastLists.size > max) lastLists.delete(lastLists.keys().next().value!)
+    // Keys are only ever ones the database answered rows for, so few; the bound is a backstop.
+    if (lastLists.size > 1024) lastLists.delete(lastLists.keys().next().value!)
   }
 
   return {
@@ -58,11 +65,13 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
         if (hit) return hit.value
         throw unavailable()
       }
-      if (!row) { cache.delete(key); return undefined }
+      drop(key)
+      if (!row) return undefined
       const value = toStored(row)
-      cache.delete(key)
-      cache.set(key, { at: Date.now(), value })
-      if (cache.size > max) cache.delete(cache.keys().next().value!)
+      const weight = key.length + 2 * value.bytes.length + 200
+      cache.set(key, { at: Date.now(), value, weight })
+      total += weight
+      while (total > max) drop(cache.keys().next().value!)
       return value
     },
     async latestInSequence(type, sequenceKey) {
@@ -99,6 +108,6 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
         throw unavailable()
       }
     },
-    clear() { cache.clear(); lastLists.clear() },
+    clear() { cache.clear(); total = 0; lastLists.clear() },
   }
 }
