@@ -8,6 +8,7 @@ import { registerPush } from './commands/push.js'
 import { registerList } from './commands/list.js'
 import { registerToken } from './commands/token.js'
 import { registerImages } from './commands/images.js'
+import { registerExport } from './commands/export.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -19,6 +20,7 @@ registerPush(program)
 registerList(program)
 registerToken(program)
 registerImages(program)
+registerExport(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {
