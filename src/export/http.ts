@@ -51,12 +51,10 @@ export function transientStatus(res: IncomingMessage, url: URL): Transient | und
 function once(method: string, url: URL, headers: OutgoingHttpHeaders, body: Buffer | undefined, opts: HttpOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
-    const req = send(url, { method, headers: { 'user-agent': USER_AGENT, ...headers, ...(body ? { 'content-length': body.length } : {}) } }, (res) => {
-      // The same idle bound applies while the body streams.
-      res.socket.setTimeout(opts.idleTimeoutMs, () => res.destroy(new Transient(`no data from ${url.host} for ${opts.idleTimeoutMs / 1000} s`)))
-      resolve(res)
-    })
-    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new Transient(`no answer from ${url.host} within ${opts.idleTimeoutMs / 1000} s`)))
+    const req = send(url, { method, headers: { 'user-agent': USER_AGENT, ...headers, ...(body ? { 'content-length': body.length } : {}) } }, resolve)
+    // The request's socket timeout also covers the response body as it streams; the agent clears it
+    // when the socket goes back to the pool, so kept-alive sockets do not collect listeners.
+    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new Transient(`no data from ${url.host} for ${opts.idleTimeoutMs / 1000} s`)))
     req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof Transient ? err : new Transient(`cannot reach ${url.host}: ${err.code ?? err.message}`)))
     req.end(body)
   })

@@ -17,7 +17,7 @@ import { progressBar } from '../output.js'
 const CHARMHUB = 'https://api.charmhub.io'
 const SNAP_STORE = 'https://api.snapcraft.io'
 
-interface CommonFlags { from?: string; exportDir: string; json?: boolean; concurrency: string }
+interface CommonFlags { from?: string; exportDir: string; json?: boolean; concurrency: string; retries: string }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v]
 
@@ -26,6 +26,7 @@ function common(cmd: Command, defaultFrom: string): Command {
     .option('--from <url>', `the store API to export from (default ${defaultFrom})`)
     .option('--export-dir <dir>', 'where the tarballs are written', '.')
     .option('--concurrency <n>', 'downloads at a time', '4')
+    .option('--retries <n>', 'tries per request on timeouts, lost connections, 429 and 5xx', String(DEFAULT_HTTP.attempts))
     .option('--json', 'machine-readable output')
 }
 
@@ -38,7 +39,9 @@ function options(flags: CommonFlags, defaultFrom: string): ExportOptions {
   try { parseUrl(from) } catch { usage(`--from ${JSON.stringify(flags.from)} is not an http(s) URL`) }
   const concurrency = Number(flags.concurrency)
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) usage(`--concurrency ${JSON.stringify(flags.concurrency)} is not a number from 1 to 64`)
-  return { from, exportDir: flags.exportDir, concurrency, http: DEFAULT_HTTP, progress: flags.json ? SILENT : terminalProgress() }
+  const attempts = Number(flags.retries)
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) usage(`--retries ${JSON.stringify(flags.retries)} is not a number from 1 to 20`)
+  return { from, exportDir: flags.exportDir, concurrency, http: { ...DEFAULT_HTTP, attempts }, progress: flags.json ? SILENT : terminalProgress() }
 }
 
 function terminalProgress(): Progress {
