@@ -91,6 +91,18 @@ describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
     expect(r.stderr).toMatch(/--export-dir .*: not writable|--export-dir .*: /)
   })
 
+  it('resumes a download that lost its connection with Range, and the result verifies', async () => {
+    fake.mode = 'drop-once'
+    const dir = await newDir('airlock-export-range-')
+    const input = join(work, 'fake.yaml')
+    await writeFile(input, stringify({ applications: { fake: { charm: 'fake' } } }))
+    const r = await runCli(['export', 'charms', input, '--from', fake.url, '--export-dir', dir, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(fake.ranges).toHaveLength(1)
+    expect(fake.ranges[0]).toMatch(/^bytes=[1-9]\d*-$/)
+    expect(await readdir(dir)).toHaveLength(1)
+  })
+
   it('SIGINT in the middle of a download removes everything staged', async () => {
     fake.mode = 'stall'
     const dir = await newDir('airlock-export-int-')

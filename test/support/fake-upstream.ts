@@ -11,6 +11,8 @@ export interface FakeUpstream {
   mode: string
   /** Downloads served with a 200. */
   downloads: number
+  /** Range headers received on downloads. */
+  ranges: string[]
   close(): Promise<void>
 }
 
@@ -19,7 +21,8 @@ const ID = 'FakeCharm0000000000000000000000a'
 export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpstream> {
   const charm = await buildCharm({ name: 'fake', bases: ['ubuntu@22.04/amd64'] })
   const hash = createHash('sha256').update(charm).digest('hex')
-  const state: FakeUpstream = { url: '', mode, downloads: 0, close: async () => {} }
+  const state: FakeUpstream = { url: '', mode, downloads: 0, ranges: [], close: async () => {} }
+  let dropped = false
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body)
@@ -47,6 +50,22 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
       res.writeHead(200, { 'content-length': charm.length, 'content-type': 'application/octet-stream' })
       res.write(charm.subarray(0, charm.length >> 1), () => res.socket?.destroy())
       return
+    }
+    if (m === 'drop-once') {
+      // The first attempt loses its connection half-way; the retry asks for the rest with Range.
+      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''))
+      if (range) {
+        state.ranges.push(String(req.headers.range))
+        const start = Number(range[1])
+        res.writeHead(206, { 'content-length': charm.length - start, 'content-range': `bytes ${start}-${charm.length - 1}/${charm.length}` }).end(charm.subarray(start))
+        return
+      }
+      if (!dropped) {
+        dropped = true
+        res.writeHead(200, { 'content-length': charm.length })
+        res.write(charm.subarray(0, charm.length >> 1), () => res.socket?.destroy())
+        return
+      }
     }
     if (m === 'stall') {
       // Half the bytes, then silence: the export is mid-download until someone interrupts it.
