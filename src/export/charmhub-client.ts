@@ -30,7 +30,7 @@ export interface ResolvedCharm {
   readonly entity: Record<string, unknown>
 }
 
-// Juju 4.0's field list (spec: charmhub-protocol §5.1), which also covers what store-admin keeps.
+// The fields Juju 4.0 asks for; they also cover everything store-admin keeps.
 const FIELDS = ['actions-yaml', 'bases', 'config-yaml', 'download', 'id', 'license', 'metadata-yaml', 'name', 'publisher', 'resources', 'revision', 'summary', 'type', 'version']
 const INFO_FIELDS = ['channel-map', 'default-release', 'result']
 

@@ -1,5 +1,5 @@
 // `airlock export charms CHARMS.yaml` and `airlock export bundle NAME`: the tarballs
-// `store-admin export charms|bundle` write (spec: export formats §2, §3). The input YAML is read as
+// `store-admin export charms|bundle` write (docs/exporting.md). The input YAML is read as
 // store-admin reads it: applications.<app>.{charm, channel, series|base, resources}, a whole
 // bundle.yaml accepted, defaults channel stable (the default track), series jammy, arch amd64.
 import { readFile } from 'node:fs/promises'
@@ -52,7 +52,7 @@ export async function exportCharms(yamlFile: string, opts: CharmExportOptions): 
   try {
     const { members, packages } = await stageCharms(client, wantsOf(apps, DEFAULT_BASE), opts.assertionsFrom, staging, opts)
     const name = `charms-export-${exportTimestamp(opts.now)}.tar.gz`
-    // bundle.yaml is a copy of the input YAML (spec: export formats §2.1).
+    // store-admin's bundle.yaml is a copy of the input YAML; the importer reads channels and series from it.
     const staged = await staging.writeTarGz(name, [{ name: 'bundle.yaml', data: Buffer.from(text) }, ...members])
     return { files: await staging.publish([{ staged, name }]), packages }
   } finally {

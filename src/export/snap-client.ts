@@ -1,6 +1,6 @@
 // The Snap Store API as snapd calls it for `snap download`: POST /v2/snaps/refresh with an install
-// action by channel or revision, the architecture in Snap-Device-Architecture (spec: snap-store
-// protocol §3, §4). The answer's snap object is checked for what the download and the assertion
+// action by channel or revision, the architecture in Snap-Device-Architecture, series 16, as
+// snapd sends them. The answer's snap object is checked for what the download and the assertion
 // cross-check need, and kept verbatim for the export's JSON.
 import { ExportError } from './errors.js'
 import { requestJson, storeErrorText, type HttpOptions } from './http.js'

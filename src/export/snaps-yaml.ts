@@ -1,4 +1,4 @@
-// `export snaps --from-yaml FILE`: packages: [{name, revision, push_channel}] (spec: export formats §4),
+// `export snaps --from-yaml FILE`: packages: [{name, revision, push_channel}], store-admin's input,
 // each entry one revision to export and the channel it goes to on import.
 import { readFile } from 'node:fs/promises'
 import { parseChannel } from '../catalog/channel.js'

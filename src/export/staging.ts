@@ -60,6 +60,8 @@ export class Staging {
     const out = await this.path(relative)
     const pack = tar.pack()
     const done = pipeline(pack, createGzip({ level: zlib.Z_NO_COMPRESSION, chunkSize: 1 << 20 }), createWriteStream(out, { flags: 'wx' }))
+    // Awaited below; a write error while members are still being added must not count as unhandled.
+    done.catch(() => {})
     try {
       for (const m of members) {
         const data = m.data

@@ -16,6 +16,7 @@ import { FIXTURES } from '../support/assertion-signer.js'
 import { buildBundleExport } from '../support/bundle-builder.js'
 import { buildCharmExport, writeFixture } from '../support/charm-builder.js'
 import { JujuClient } from '../support/juju-client.js'
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
 import { removeDir, runCli, startServer, type CliResult, type RunningServer } from '../support/server-process.js'
 import { seedSnaps, snapIdOf, type SnapSpec } from '../support/snap-store-fixtures.js'
 
@@ -38,6 +39,7 @@ let upstream: RunningServer
 let second: RunningServer
 let work: string
 const dirs: string[] = []
+const databases: TestDatabase[] = []
 const newDir = async (prefix: string) => { const d = await mkdtemp(join(tmpdir(), prefix)); dirs.push(d); return d }
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
@@ -56,13 +58,18 @@ async function exportCli(args: string[], dir: string): Promise<{ r: CliResult; f
 beforeAll(async () => {
   work = await newDir('airlock-export-e2e-')
   // Snaps are seeded into the embedded database before the server starts (one PGlite process at a time).
+  // PostgreSQL where it answers (servers start in a second, where PGlite's first start takes many
+  // on a busy machine); else the embedded database, which takes one process at a time.
+  const pgUp = (await postgresAvailable()).ok ? await createTestDatabase() : undefined
+  const pgSecond = pgUp ? await createTestDatabase() : undefined
+  databases.push(...[pgUp, pgSecond].filter((d) => d !== undefined))
   const dataDir = await newDir('airlock-export-upstream-')
-  const database = await openDatabase({ dataDir })
+  const database = await openDatabase({ dataDir, databaseUrl: pgUp?.url })
   await migrate(database.db)
   await seedSnaps(database.db, dataDir, SNAPS)
   await database.close()
-  upstream = await startServer({ dataDir, args: TRUSTED })
-  second = await startServer({ args: TRUSTED })
+  upstream = await startServer({ dataDir, databaseUrl: pgUp?.url, args: TRUSTED })
+  second = await startServer({ databaseUrl: pgSecond?.url, args: TRUSTED })
   const pushUp = async (cmd: string, name: string, data: Buffer) => {
     const r = await runCli([cmd, await writeFixture(work, name, data), '--url', upstream.url, '--data-dir', upstream.dataDir])
     expect(r.code, r.stderr).toBe(0)
@@ -82,6 +89,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of [upstream, second]) { await s?.stop(); if (s) await removeDir(s.dataDir) }
   for (const d of dirs) await removeDir(d)
+  for (const d of databases) await d.drop()
 })
 
 /** What Juju sees of a charm on a server: the resolved revision, its files and resources, byte hashes. */
@@ -198,4 +206,21 @@ describe('export snaps, then push-snap', () => {
     expect((await readdir(cwd)).sort()).toEqual(['hello_1.assert', 'hello_1.snap'])
   })
   if (!existsSync(SNAP_TESTKEYS)) console.warn(`skipping snap download through the withtestkeys snap CLI: ${SNAP_TESTKEYS} is missing`)
+})
+
+describe('snap exports that must fail', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    // Without the test root, the chain ends in testrootorg, which only --trusted-assertions makes a root.
+    ['an assertion chain that ends in an untrusted root', ['snaps', 'hello'], /^airlock: snap hello revision 1: assertion .* does not verify: /],
+    ['an unknown snap', ['snaps', 'nope', ...TRUSTED], /^airlock: snap nope: not found in http:\/\/127\.0\.0\.1:\d+$/],
+    ['a channel with nothing for the architecture', ['snaps', 'multi', '--arch', 's390x', ...TRUSTED], /^airlock: snap multi: no revision for channel stable on s390x \(/],
+  ]
+  it.each(cases)('%s: one line, exit 1, no file', async (_what, argv, message) => {
+    const dir = await newDir('airlock-export-snapbad-')
+    const r = await runCli(['export', ...argv, '--from', upstream.url, '--export-dir', dir, '--json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1)
+    expect(r.stderr.trim()).toMatch(message)
+    expect(await readdir(dir)).toEqual([])
+  })
 })

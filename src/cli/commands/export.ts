@@ -49,7 +49,7 @@ function terminalProgress(): Progress {
   let total = 0
   let got = 0
   return {
-    start(n) { total = n; got = 0; bar = progressBar('export') },
+    start(n) { bar?.stop(); total = n; got = 0; bar = progressBar('export') },
     add(n) { got += n; bar?.update(got, total) },
     say(line) { process.stderr.write(`${line}\n`) },
     stop() { bar?.stop(); bar = undefined },
