@@ -148,7 +148,8 @@ function sameChannel(a: string, b: string): boolean {
   return norm(a) === norm(b)
 }
 
-function fallbackBase(code: string, extra: Obj, channel: string, base: Base): Base | undefined {
+/** The base Juju would retry with after an install error, or undefined when there is none. */
+export function fallbackBase(code: string, extra: Obj, channel: string, base: Base): Base | undefined {
   if (code === 'invalid-charm-base' || code === 'invalid-charm-platform') {
     const list = Array.isArray(extra['default-bases']) ? extra['default-bases'].filter(isObj) : []
     const b = list.find((x) => x.architecture === base.architecture || x.architecture === 'all')

@@ -92,7 +92,7 @@ export async function withRetries<T>(opts: HttpOptions, attempt: (n: number) => 
     } catch (err) {
       if (!(err instanceof Transient)) throw err
       const wait = err.retryAfterMs ?? opts.backoffMs * 2 ** (n - 1)
-      if (n >= opts.attempts) throw new ExportError(`${err.message} (gave up after ${n} attempts)`)
+      if (n >= opts.attempts) throw new ExportError(`${err.message} (gave up after ${n} attempt${n === 1 ? '' : 's'})`)
       if (wait > opts.maxRetryAfterMs) throw new ExportError(`${err.message}, and asks to wait ${Math.ceil(wait / 1000)} s`)
       await sleep(wait)
     }

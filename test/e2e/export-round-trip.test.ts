@@ -204,6 +204,8 @@ describe('export snaps, then push-snap', () => {
     const r = spawnSync(SNAP_TESTKEYS, ['download', 'hello'], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, UBUNTU_STORE_URL: `${second.url}/` }, encoding: 'utf8' })
     expect(r.status, r.stderr).toBe(0)
     expect((await readdir(cwd)).sort()).toEqual(['hello_1.assert', 'hello_1.snap'])
+    const { readFile } = await import('node:fs/promises')
+    expect(sha256(await readFile(join(cwd, 'hello_1.snap')))).toBe((await snapView(upstream.url, 'hello', 'stable', 'amd64') as { blob: string }).blob)
   })
   if (!existsSync(SNAP_TESTKEYS)) console.warn(`skipping snap download through the withtestkeys snap CLI: ${SNAP_TESTKEYS} is missing`)
 })
