@@ -60,12 +60,14 @@ export async function stageCharms(client: CharmhubClient, wants: readonly CharmW
   for (const [name, revs] of byName) {
     for (const r of revs) {
       opts.progress.say(`Downloading ${name} revision ${r.revision} (${r.effectiveChannel})`)
-      fetches.push({ label: `charm ${name} revision ${r.revision}`, url: r.download.url, dest: await staging.path(name, `${name}_${r.revision}.charm`), expected: { size: r.download.size, sha256: r.download.sha256, sha384: r.download.sha384 } })
+      // sha256 is what Juju and the importer check a charm by; hashing sha384 too would only cost time.
+      fetches.push({ label: `charm ${name} revision ${r.revision}`, url: r.download.url, dest: await staging.path(name, `${name}_${r.revision}.charm`), expected: { size: r.download.size, sha256: r.download.sha256 } })
       for (const res of r.resources) {
         const file = `${name}.${res.name}_${res.revision}`
         if (resourceFiles.has(file)) continue
         const path = await staging.path(name, 'resources', file)
         resourceFiles.set(file, { charm: name, type: res.type, name: res.name, revision: res.revision, path })
+        // Both hashes: Juju 4.0 checks sha384, and the importer checks every hash metadata.json carries.
         fetches.push({ label: `charm ${name} resource ${res.name} revision ${res.revision}`, url: res.download.url, dest: path, expected: { size: res.download.size, sha256: res.download.sha256, sha384: res.download.sha384 } })
       }
     }

@@ -69,7 +69,7 @@ export async function exportBundle(name: string, want: { channel: string; base: 
     if (bundle.type !== 'bundle') throw new ExportError(`${name} is a charm, not a bundle (export it with \`airlock export charms\`)`)
     opts.progress.say(`Downloading ${name} revision ${bundle.revision} (${bundle.effectiveChannel})`)
     const zipPath = await staging.path(`${name}_${bundle.revision}.bundle`)
-    await fetchAll([{ label: `bundle ${name} revision ${bundle.revision}`, url: bundle.download.url, dest: zipPath, expected: { size: bundle.download.size, sha256: bundle.download.sha256, sha384: bundle.download.sha384 } }], opts)
+    await fetchAll([{ label: `bundle ${name} revision ${bundle.revision}`, url: bundle.download.url, dest: zipPath, expected: { size: bundle.download.size, sha256: bundle.download.sha256 } }], opts)
     const yamlText = await readZipText(zipPath, 'bundle.yaml').catch((err: unknown) => { throw about(`bundle ${name} revision ${bundle.revision}`, err) })
     const doc = (() => { try { return parseYamlMapping(yamlText, { file: `${name}_${bundle.revision}.bundle`, member: ['bundle.yaml'] }) } catch (err) { throw err instanceof InvalidInput ? new ExportError(err.message) : err } })()
     const apps = readApplications(yamlText, `${name}_${bundle.revision}.bundle: bundle.yaml`)

@@ -1,9 +1,9 @@
 // Where an export is assembled: a hidden directory inside the export dir (same file system, so the
-// finished tarballs are renamed into place, never copied). Nothing appears under its final name until
+// finished tarballs are hard-linked into place, never copied). Nothing appears under its final name until
 // every download has been verified and every tarball written; a failure, SIGINT or SIGTERM removes
 // the directory and everything in it.
 import { createReadStream, createWriteStream, rmSync } from 'node:fs'
-import { access, constants, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
+import { access, constants, link, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip, constants as zlib } from 'node:zlib'
@@ -81,19 +81,24 @@ export class Staging {
     return out
   }
 
-  /** Moves finished tarballs to their final names, all or none. */
+  /**
+   * Gives finished tarballs their final names, all or none. Hard links, not renames, so a file of
+   * the same name (another run in the same second) is refused rather than replaced.
+   */
   async publish(files: ReadonlyArray<{ staged: string; name: string }>): Promise<string[]> {
+    let final = ''
     try {
       for (const f of files) {
-        const final = join(this.exportDir, f.name)
-        await rename(f.staged, final)
+        final = join(this.exportDir, f.name)
+        await link(f.staged, final)
         this.published.push(final)
       }
       return [...this.published]
     } catch (err) {
       await Promise.all(this.published.map((p) => rm(p, { force: true })))
       this.published.length = 0
-      throw new ExportError(`cannot move the finished tarballs into ${this.exportDir}: ${(err as Error).message}`)
+      const code = (err as NodeJS.ErrnoException).code
+      throw new ExportError(code === 'EEXIST' ? `${final} already exists; nothing was written` : `cannot write the finished tarballs into ${this.exportDir}: ${(err as Error).message}`)
     }
   }
 
