@@ -104,6 +104,7 @@ export async function stageCharms(client: CharmhubClient, wants: readonly CharmW
     inner.push({ name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
     for (const [file, f] of resourceFiles) if (f.charm === name) inner.push({ name: `resources/${file}`, path: f.path })
     members.push({ name: `${name}.tar.gz`, path: await staging.writeTarGz(`${name}.tar.gz`, inner) })
+    await staging.discard([`${staging.dir}/${name}`])
     for (const r of revs) {
       packages.push({ type: 'charm', name, revision: r.revision, channel: r.effectiveChannel, base: baseText(r.base), resources: r.resources.map((x) => ({ name: x.name, type: x.type, revision: x.revision })) })
     }

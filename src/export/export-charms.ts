@@ -54,6 +54,7 @@ export async function exportCharms(yamlFile: string, opts: CharmExportOptions): 
     const name = `charms-export-${exportTimestamp(opts.now)}.tar.gz`
     // store-admin's bundle.yaml is a copy of the input YAML; the importer reads channels and series from it.
     const staged = await staging.writeTarGz(name, [{ name: 'bundle.yaml', data: Buffer.from(text) }, ...members])
+    await staging.discard(members.flatMap((m) => (m.path ? [m.path] : [])))
     return { files: await staging.publish([{ staged, name }]), packages }
   } finally {
     opts.progress.stop()
@@ -87,6 +88,7 @@ export async function exportBundle(name: string, want: { channel: string; base: 
     ]
     const file = `${name}-${exportTimestamp(opts.now)}.tar.gz`
     const staged = await staging.writeTarGz(file, [...top, ...members])
+    await staging.discard([zipPath, ...members.flatMap((m) => (m.path ? [m.path] : []))])
     return { files: await staging.publish([{ staged, name: file }]), packages: [{ type: 'bundle', name, revision: bundle.revision, channel: bundle.effectiveChannel }, ...packages] }
   } finally {
     opts.progress.stop()

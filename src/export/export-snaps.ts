@@ -82,6 +82,7 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
       ])
       members.push({ name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
       staged.push({ staged: await staging.writeTarGz(`${name}-${ts}.tar.gz`, members), name: `${name}-${ts}.tar.gz` })
+      await staging.discard([`${staging.dir}/${name}`])
       for (const { r, w } of mine) packages.push({ type: 'snap', name, revision: r.revision, channel: w.pushChannel ?? r.effectiveChannel ?? w.channel, architecture: r.architecture })
     }
     const files = await staging.publish(staged)

@@ -81,6 +81,11 @@ export class Staging {
     return out
   }
 
+  /** Drops staged files already packed into a tarball, so the export needs about twice its size on disk, not more. */
+  async discard(paths: readonly string[]): Promise<void> {
+    await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true })))
+  }
+
   /**
    * Gives finished tarballs their final names, all or none. Hard links, not renames, so a file of
    * the same name (another run in the same second) is refused rather than replaced.
