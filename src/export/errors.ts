@@ -9,3 +9,12 @@ export function about(what: string, err: unknown): Error {
   if (err instanceof ExportError) return new ExportError(`${what}: ${err.message}`, err.exitCode)
   return err instanceof Error ? err : new Error(String(err))
 }
+
+/**
+ * Text from a store or a file, made safe for a terminal: control characters (escape sequences, line
+ * breaks) are shown as escapes, so a hostile answer can neither repaint the screen nor add lines.
+ */
+export function shown(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

@@ -30,6 +30,7 @@ describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
     ['unknown-name', 'the store does not know the charm', /application fake: charm fake: not found in http:\/\/127\.0\.0\.1:\d+$/],
     ['redirect-loop', 'the download redirects to itself', /charm fake revision 1: more than 10 redirects from .* \(a redirect loop\?\)$/],
     ['endless-503', 'the store answers 503 with Retry-After: 0, forever', /application fake: 127\.0\.0\.1:\d+ answered HTTP 503 \(gave up after 2 attempts\)$/],
+    ['hostile-message', 'the store error message carries a terminal escape and a line break', /application fake: charm fake: no revision in channel stable for ubuntu@22\.04\/amd64 \(weird: evil\\u001b\[2J\\u000asecond line\)$/],
     ['missing-hash', 'the refresh answer has no sha256 for the charm', /application fake: the store's refresh answer is malformed: charm\.download\.hash-sha-256 is missing$/],
   ]
 

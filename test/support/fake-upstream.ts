@@ -33,6 +33,7 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
     const m = state.mode
     if (m === 'malformed-json') return json(res, 200, '{"results": [{"charm": ')
     if (m === 'endless-503') { res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{}'); return }
+    if (m === 'hostile-message') return json(res, 200, { 'error-list': [], results: [{ 'instance-key': 'export-1', result: 'error', name: 'fake', charm: null, error: { code: 'weird', message: 'evil\u001b[2J\nsecond line' } }] })
     if (m === 'unknown-name') return json(res, 200, { 'error-list': [], results: [{ 'instance-key': 'export-1', result: 'error', name: 'fake', charm: null, error: { code: 'name-not-found', message: "No charm or bundle with name 'fake'." } }] })
     const download: Record<string, unknown> = { url: `${state.url}/api/v1/charms/download/${ID}_1.charm`, size: charm.length, 'hash-sha-256': m === 'wrong-hash' ? 'f'.repeat(64) : hash }
     if (m === 'missing-hash') delete download['hash-sha-256']

@@ -5,7 +5,7 @@ import { loadTrustedRoots } from '../../assertions/roots.js'
 import { parseChannel } from '../../catalog/channel.js'
 import { InvalidInput } from '../../catalog/errors.js'
 import { SILENT, type ExportOptions, type ExportResult, type Progress } from '../../export/common.js'
-import { ExportError } from '../../export/errors.js'
+import { ExportError, shown } from '../../export/errors.js'
 import { exportBundle, exportCharms, DEFAULT_BASE } from '../../export/export-charms.js'
 import { exportSnaps, type SnapWant } from '../../export/export-snaps.js'
 import { readSnapsYaml } from '../../export/snaps-yaml.js'
@@ -51,7 +51,7 @@ function terminalProgress(): Progress {
   return {
     start(n) { bar?.stop(); total = n; got = 0; bar = progressBar('export') },
     add(n) { got += n; bar?.update(got, total) },
-    say(line) { process.stderr.write(`${line}\n`) },
+    say(line) { process.stderr.write(`${shown(line)}\n`) },
     stop() { bar?.stop(); bar = undefined },
   }
 }
@@ -79,9 +79,10 @@ async function run(json: boolean | undefined, work: () => Promise<ExportResult>)
   try {
     result = await work()
   } catch (err) {
-    if (err instanceof ExportError) throw new CliError(err.message, err.exitCode)
-    if (err instanceof InvalidInput || err instanceof CliError) throw err instanceof CliError ? err : new CliError(err.message, 1)
-    throw new CliError(`export failed: ${(err as Error).message ?? String(err)}`, 1)
+    if (err instanceof ExportError) throw new CliError(shown(err.message), err.exitCode)
+    if (err instanceof CliError) throw err
+    if (err instanceof InvalidInput) throw new CliError(shown(err.message), 1)
+    throw new CliError(`export failed: ${shown((err as Error).message ?? String(err))}`, 1)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
@@ -90,9 +91,9 @@ async function run(json: boolean | undefined, work: () => Promise<ExportResult>)
   for (const p of result.packages) {
     const where = [p.channel, p.base ?? p.architecture].filter(Boolean).join(', ')
     const res = p.resources?.length ? `; resources ${p.resources.map((r) => `${r.name} (${r.type}) revision ${r.revision}`).join(', ')}` : ''
-    process.stdout.write(`${p.type} ${p.name} revision ${p.revision}${where ? ` (${where})` : ''}${res}\n`)
+    process.stdout.write(shown(`${p.type} ${p.name} revision ${p.revision}${where ? ` (${where})` : ''}${res}`) + '\n')
   }
-  for (const f of result.files) process.stdout.write(`wrote ${f}\n`)
+  for (const f of result.files) process.stdout.write(`wrote ${shown(f)}\n`)
 }
 
 function parseBase(b: string, arch: string): { name: string; channel: string; architecture: string } {
