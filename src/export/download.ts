@@ -47,7 +47,12 @@ export async function download(url: string, dest: string, expected: Expected, op
       if (status === 404) { res.resume(); throw new ExportError(`download not found (HTTP 404 from ${at.href})`) }
       if (status === 206 && resume) {
         const start = /^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]
-        if (Number(start) !== written) restart()
+        if (Number(start) !== written) {
+          // Resumed somewhere else: start over from the first byte rather than splice.
+          res.resume()
+          restart()
+          throw new Transient(`${at.host} resumed the download at byte ${start ?? '?'}, not ${written}`, 0)
+        }
       } else if (status === 200) {
         if (written > 0) restart()
       } else {
