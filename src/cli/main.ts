@@ -12,6 +12,7 @@ import { registerChannels } from './commands/channels.js'
 import { registerStatus } from './commands/status.js'
 import { registerAudit } from './commands/audit.js'
 import { registerGc } from './commands/gc.js'
+import { registerExport } from './commands/export.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -27,6 +28,7 @@ registerChannels(program)
 registerStatus(program)
 registerAudit(program)
 registerGc(program)
+registerExport(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {
