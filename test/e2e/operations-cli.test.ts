@@ -187,7 +187,8 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
     expect(json).toMatchObject({ database: { kind: dialect, ok: true }, counts: { revisions: 3 } })
   })
 
-  it.runIf(dialect === 'pg')('a database that stops answering: status says so, changes are refused with one line, and all is well once it is back', async () => {
+  // Declared for PostgreSQL alone: the embedded database cannot stop answering on its own.
+  if (dialect === 'pg') it('a database that stops answering: status says so, changes are refused with one line, and all is well once it is back', async () => {
     const url = new URL(pgdb!.url)
     const name = url.pathname.slice(1)
     url.pathname = '/postgres'
@@ -202,7 +203,8 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
       const status = await cli('status')
       expect(status.code).toBe(1)
       expect(status.stdout).toMatch(/database: +pg, NOT ANSWERING/)
-      oneLine(await cli('release', 'pg', '1', 'beta', '--type', 'charm'), 1, /^airlock: internal error; see the server log$/)
+      // Refused before the token's record is read: the database answers nothing, so nothing changed.
+      oneLine(await cli('release', 'pg', '1', 'beta', '--type', 'charm'), 1, /^airlock: the catalog database is not answering; nothing was changed, try again in a few seconds$/)
     } finally { await cut(true); await admin.end() }
     expect((await cli('status')).stdout).toMatch(/database: +pg, healthy/)
     const list = JSON.parse((await cli('list', 'charms', 'pg', '--json')).stdout)
