@@ -19,7 +19,7 @@ import { mkdirSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import { rng } from '../lib/rng.mjs'
 
 export const SEED_FORMAT = 1
@@ -231,7 +231,9 @@ export async function seed({ charms, revisions = 5, out, log = () => {} }) {
   mkdirSync(join(out, 'db'), { recursive: true })
   const { migrate } = await import(new URL('../../dist/storage/db/migrate.js', import.meta.url).href)
   const pg = await PGlite.create(join(out, 'db'))
-  const db = new Kysely({ dialect: new PGliteDialect({ pglite: pg }) })
+  // kysely 0.28 (Node 20) has no PGlite dialect: the server's own, from the build (run.mjs builds first).
+  const { PGliteDialect } = await import('../../dist/storage/db/pglite-dialect.js')
+  const db = new Kysely({ dialect: new PGliteDialect(pg) })
   await migrate(db)
   const created = Date.parse('2025-01-01T00:00:00Z')
   const names = []
