@@ -11,8 +11,11 @@ import type { CacheStats } from '../catalog/cache-stats.js'
 
 /** Bytes of kept whole results (~3 KB each with snap-yaml: ~10,000 snap-and-channel pairs); rests get a quarter of it. */
 const MAX_KEPT_BYTES = 32 << 20
-/** Whole results found by snap-id alone (the most recent one per snap); cleared when it grows past this. */
-const MAX_BY_SNAP_ID_BYTES = 32 << 20
+/**
+ * Whole results found by snap-id alone (the most recent one per snap); cleared when it grows past
+ * this, so it must hold every snap a fleet refreshes (~3 KB each) or it would never hit.
+ */
+const MAX_BY_SNAP_ID_BYTES = 96 << 20
 
 const byteLength = (b: Buffer): number => b.length
 // Keys are request shapes with the public URL: a few hundred bytes, counted with the value.

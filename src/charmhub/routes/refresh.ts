@@ -160,5 +160,9 @@ const counted = (text: string): Result => ({ text, bytes: Buffer.byteLength(text
 const ANSWER_OPEN = '{"error-list":[],"results":['
 const ANSWER_CLOSE = ']}'
 const MAX_CACHED_RESULT_BYTES = 128 << 20
-/** Bytes of results found by name alone (cleared past this; the per-package cache still answers). */
-const MAX_RECENT_BY_NAME_BYTES = 32 << 20
+/**
+ * Bytes of results found by name alone (cleared past this; the per-package cache still answers). As
+ * large as the result cache: it holds the same results, and one smaller than a catalog's working set
+ * is cleared over and over by a walk over every charm (the revision updater's), so it never hits.
+ */
+const MAX_RECENT_BY_NAME_BYTES = MAX_CACHED_RESULT_BYTES
