@@ -1,7 +1,6 @@
 // The whole app in-process (buildApp + real database + real blob store in a temp dir), for
 // integration tests through app.inject(). dump() fingerprints everything an import could touch.
-import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -14,6 +13,7 @@ import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
 import { createToken, loadSigningKey } from '../../src/admin/tokens.js'
 import { createLogger } from '../../src/log.js'
 import { createTestDatabase, type TestDatabase } from './postgres.js'
+import { fileTree } from './store-snapshot.js'
 
 export type Dialect = 'pglite' | 'pg'
 
@@ -29,19 +29,6 @@ export interface TestApp {
 }
 
 const TABLES = ['blobs', 'packages', 'revisions', 'resources', 'resource_revisions', 'revision_resources', 'channel_releases', 'release_history', 'assertions', 'package_assertions', 'audit_log']
-
-async function walk(dir: string, prefix = ''): Promise<string[]> {
-  let names: string[]
-  try { names = await readdir(dir) } catch { return [] }
-  const out: string[] = []
-  for (const n of names.sort()) {
-    const p = join(dir, n)
-    const st = await stat(p)
-    if (st.isDirectory()) out.push(...(await walk(p, `${prefix}${n}/`)))
-    else out.push(`${prefix}${n} ${st.size} ${createHash('sha256').update(await readFile(p)).digest('hex')}`)
-  }
-  return out
-}
 
 export async function createTestApp(dialect: Dialect, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'airlock-test-'))
@@ -73,8 +60,8 @@ export async function createTestApp(dialect: Dialect, overrides: Record<string, 
         const lines = rows.rows.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))).sort()
         parts.push(`## ${t}`, ...lines)
       }
-      parts.push('## blobs/', ...(await walk(join(dataDir, 'blobs'))))
-      parts.push('## tmp/', ...(await walk(join(dataDir, 'tmp'))))
+      parts.push('## blobs/', ...(await fileTree(join(dataDir, 'blobs'))))
+      parts.push('## tmp/', ...(await fileTree(join(dataDir, 'tmp'))))
       return parts.join('\n')
     },
     async close() {
