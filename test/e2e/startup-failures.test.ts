@@ -115,12 +115,13 @@ describe('start-up failures say one line', () => {
 
   it('data dir: not writable (as a user without rights)', () => {
     if (process.getuid?.() === 0) {
-      // root writes anywhere; a read-only directory still refuses a non-root user, so run as nobody.
+      // root writes anywhere: run it without capabilities (util-linux setpriv), so a read-only
+      // directory refuses it as it would a plain user. Not as `nobody`: the checkout may sit in a
+      // directory only root can enter (a mktemp -d clone).
       const d = join(tmp, 'ro')
       airlock(['migrate', '--data-dir', d])
-      chmodSync(tmp, 0o755)
       chmodSync(d, 0o555)
-      const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', d], { env: cleanEnv(), encoding: 'utf8', uid: 65534, gid: 65534, timeout: 15_000 })
+      const r = spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', process.execPath, BIN, 'serve', '--port', '0', '--data-dir', d], { env: cleanEnv(), encoding: 'utf8', timeout: 15_000 })
       expectOneLine(r, /cannot use the data dir .*ro: cannot write in it \(permission denied\)/)
     } else {
       const d = join(tmp, 'ro')
