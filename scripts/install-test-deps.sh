@@ -11,11 +11,14 @@
 #   snap             Debian's stock snap CLI: snap download / known --remote (test/e2e/snap-download)
 #   snap-testkeys    snapd's snap CLI trusting snapd's public test root, built from Debian's snapd
 #                    source by scripts/build-snapd-testkeys.sh (test/e2e/snap-download)
+#   radosgw, ceph-mon, ceph-osd, ceph
+#                    Ceph's S3 gateway over a one-OSD cluster: the real object store of the S3 blob
+#                    driver tests, started per test file by scripts/s3-test-server.sh
 #   chromium         headless browser for the catalog page test (test/e2e/catalog-page), with a font to render text
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "radosgw:radosgw" "ceph-mon:ceph-mon" "ceph-osd:ceph-osd" "ceph:ceph-common"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
