@@ -78,11 +78,22 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (spec.flag && flags[spec.flag] !== undefined) { raw = flags[spec.flag]; origin = `flag --${spec.key.replace(/\./g, '-')}` }
     const value = spec.parse(raw)
     if (value === INVALID) {
-      throw new ConfigError(`invalid ${spec.key} (from ${origin}): ${JSON.stringify(raw)} is not ${spec.expect}`)
+      // Secrets are named, never echoed (the line lands in logs and terminals).
+      const shown = /secret|password/.test(spec.key) ? 'the value given' : JSON.stringify(raw)
+      throw new ConfigError(`invalid ${spec.key} (from ${origin}): ${shown} is not ${spec.expect}`)
     }
     assign(out, spec.target, value)
   }
+  requireS3Settings(out as unknown as Config)
   return deepFreeze(out) as unknown as Config
+}
+
+/** With blob-store s3, the bucket and both keys are required (the endpoint defaults to AWS's). */
+function requireS3Settings(c: Config): void {
+  if (c.blobStore !== 's3') return
+  for (const [key, env, value] of [['s3.bucket', 'AIRLOCK_S3_BUCKET', c.s3.bucket], ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', c.s3.accessKeyId], ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', c.s3.secretAccessKey]] as const) {
+    if (value === undefined) throw new ConfigError(`blob-store is s3 but ${key} (${env}) is not set`)
+  }
 }
 
 /** Config is read-only all the way down (`limits`, `oci` included), as its type says. */

@@ -30,6 +30,20 @@ export interface Config {
   readonly limits: ImportLimits
   /** Milliseconds between scheduled garbage collections; 0 = off. */
   readonly gc: { readonly intervalMs: number }
+  /** Where blob bytes live: `fs` under `<data-dir>/blobs`, or `s3` in the object store below. */
+  readonly blobStore: 'fs' | 's3'
+  readonly s3: S3Settings
+}
+
+export interface S3Settings {
+  readonly endpoint: string | undefined
+  readonly bucket: string | undefined
+  readonly region: string
+  readonly accessKeyId: string | undefined
+  readonly secretAccessKey: string | undefined
+  readonly forcePathStyle: boolean
+  /** Downloads answer 302 to a presigned URL instead of streaming through Airlock. */
+  readonly redirect: boolean
 }
 
 type Parse = (raw: unknown) => unknown | typeof INVALID
@@ -90,6 +104,20 @@ const onOff: Parse = (v) => {
   const s = typeof v === 'string' ? v.trim().toLowerCase() : ''
   return ['on', 'true', 'yes', '1'].includes(s) ? true : ['off', 'false', 'no', '0'].includes(s) ? false : INVALID
 }
+/** S3's bucket naming rules: 3-63 of [a-z0-9.-], starting and ending with a letter or digit. */
+const bucket: Parse = (v) => {
+  const s = optStr(v)
+  if (s === undefined || s === INVALID) return s
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s as string) && !(s as string).includes('..') ? s : INVALID
+}
+const region: Parse = (v) => (typeof v === 'string' && /^[a-z0-9-]{1,64}$/.test(v.trim()) ? v.trim() : INVALID)
+/** Access keys and secrets: printable ASCII without spaces (anything else cannot be signed). */
+const secret: Parse = (v) => {
+  const s = optStr(v)
+  if (s === undefined || s === INVALID) return s
+  return /^[\x21-\x7e]{1,256}$/.test(s as string) ? s : INVALID
+}
+const storeKind: Parse = (v) => (v === 'fs' || v === 's3' ? v : INVALID)
 const domain: Parse = (v) => {
   const s = optStr(v)
   if (s === undefined || s === INVALID) return s
@@ -116,5 +144,13 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'limits.max-expansion-ratio', env: 'AIRLOCK_LIMITS_MAX_EXPANSION_RATIO', default: 100, parse: int(1, 1_000_000), target: 'limits.maxExpansionRatio', expect: 'a positive integer' },
   { key: 'limits.ratio-grace-bytes', env: 'AIRLOCK_LIMITS_RATIO_GRACE_BYTES', default: '64MiB', parse: size(0), target: 'limits.ratioGraceBytes', expect: 'a size such as 64MiB' },
   { key: 'gc.interval', env: 'AIRLOCK_GC_INTERVAL', default: '24h', parse: interval, target: 'gc.intervalMs', expect: 'a duration such as 24h, 30m or 7d, or 0/off' },
+  { key: 'blob-store', env: 'AIRLOCK_BLOB_STORE', default: 'fs', parse: storeKind, target: 'blobStore', expect: 'fs or s3' },
+  { key: 's3.endpoint', env: 'AIRLOCK_S3_ENDPOINT', default: undefined, parse: url, target: 's3.endpoint', expect: 'an http:// or https:// URL' },
+  { key: 's3.bucket', env: 'AIRLOCK_S3_BUCKET', default: undefined, parse: bucket, target: 's3.bucket', expect: 'an S3 bucket name (3 to 63 of a-z, 0-9, dots and hyphens, starting and ending with a letter or digit)' },
+  { key: 's3.region', env: 'AIRLOCK_S3_REGION', default: 'us-east-1', parse: region, target: 's3.region', expect: 'a region name such as us-east-1' },
+  { key: 's3.access-key-id', env: 'AIRLOCK_S3_ACCESS_KEY_ID', default: undefined, parse: secret, target: 's3.accessKeyId', expect: 'an access key id (printable characters, no spaces)' },
+  { key: 's3.secret-access-key', env: 'AIRLOCK_S3_SECRET_ACCESS_KEY', default: undefined, parse: secret, target: 's3.secretAccessKey', expect: 'a secret access key (printable characters, no spaces)' },
+  { key: 's3.force-path-style', env: 'AIRLOCK_S3_FORCE_PATH_STYLE', default: 'off', parse: onOff, target: 's3.forcePathStyle', expect: 'on or off (true or false)' },
+  { key: 's3.redirect', env: 'AIRLOCK_S3_REDIRECT', default: 'off', parse: onOff, target: 's3.redirect', expect: 'on or off' },
   { key: 'limits.max-metadata-bytes', env: 'AIRLOCK_LIMITS_MAX_METADATA_BYTES', default: '16MiB', parse: size(1024), target: 'limits.maxMetadataBytes', expect: 'a size such as 16MiB' },
 ]

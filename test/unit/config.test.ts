@@ -118,10 +118,30 @@ describe('loadConfig refusals name the key', () => {
     ['oci-registry.domain', { env: { AIRLOCK_OCI_REGISTRY_DOMAIN: 'https://reg/' } }, /^invalid oci-registry.domain/],
     ['limits.max-nesting-depth', { env: { AIRLOCK_LIMITS_MAX_NESTING_DEPTH: '0' } }, /^invalid limits.max-nesting-depth/],
     ['host', { flags: { host: ' ' } }, /^invalid host/],
+    ['blob-store', { env: { AIRLOCK_BLOB_STORE: 'nfs' } }, /^invalid blob-store \(from environment variable AIRLOCK_BLOB_STORE\): "nfs" is not fs or s3/],
+    ['s3.bucket', { env: { AIRLOCK_S3_BUCKET: 'My_Bucket' } }, /^invalid s3.bucket .*"My_Bucket" is not an S3 bucket name/],
+    ['s3.bucket', { env: { AIRLOCK_S3_BUCKET: 'ab' } }, /^invalid s3.bucket/],
+    ['s3.endpoint', { env: { AIRLOCK_S3_ENDPOINT: 's3.example:9000' } }, /^invalid s3.endpoint .*is not an http:\/\/ or https:\/\/ URL/],
+    ['s3.region', { env: { AIRLOCK_S3_REGION: 'EU West' } }, /^invalid s3.region/],
+    ['s3.secret-access-key', { env: { AIRLOCK_S3_SECRET_ACCESS_KEY: 'with space' } }, /^invalid s3.secret-access-key \(from environment variable AIRLOCK_S3_SECRET_ACCESS_KEY\): the value given is not/],
+    ['s3.force-path-style', { env: { AIRLOCK_S3_FORCE_PATH_STYLE: 'maybe' } }, /^invalid s3.force-path-style/],
+    ['s3.redirect', { env: { AIRLOCK_S3_REDIRECT: 'sometimes' } }, /^invalid s3.redirect/],
   ] as const)('refuses a bad %s', (_key, sources, message) => {
     const text = refusal(() => loadConfig({ env: {}, ...sources }))
     expect(text).toMatch(message)
     expect(text).not.toContain('\n')
+  })
+
+  it('s3 settings: read from env and file; blob-store s3 requires the bucket and both keys', () => {
+    const env = { AIRLOCK_BLOB_STORE: 's3', AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:7480/', AIRLOCK_S3_BUCKET: 'airlock-blobs', AIRLOCK_S3_ACCESS_KEY_ID: 'AK', AIRLOCK_S3_SECRET_ACCESS_KEY: 'SK', AIRLOCK_S3_FORCE_PATH_STYLE: 'true', AIRLOCK_S3_REDIRECT: 'on' }
+    expect(loadConfig({ env })).toMatchObject({ blobStore: 's3', s3: { endpoint: 'http://127.0.0.1:7480', bucket: 'airlock-blobs', region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', forcePathStyle: true, redirect: true } })
+    expect(loadConfig({ env: {} })).toMatchObject({ blobStore: 'fs', s3: { forcePathStyle: false, redirect: false } })
+    const file = yamlFile('blob-store: s3\ns3:\n  bucket: b-1\n  access-key-id: A\n  secret-access-key: S\n  region: eu-west-1\n')
+    expect(loadConfig({ file, env: {} }).s3).toMatchObject({ bucket: 'b-1', region: 'eu-west-1' })
+    const { AIRLOCK_S3_BUCKET: _b, ...noBucket } = env
+    expect(refusal(() => loadConfig({ env: noBucket }))).toBe('blob-store is s3 but s3.bucket (AIRLOCK_S3_BUCKET) is not set')
+    const { AIRLOCK_S3_SECRET_ACCESS_KEY: _s, ...noSecret } = env
+    expect(refusal(() => loadConfig({ env: noSecret }))).toBe('blob-store is s3 but s3.secret-access-key (AIRLOCK_S3_SECRET_ACCESS_KEY) is not set')
   })
 
   it('names the file a bad value came from', () => {
