@@ -1,8 +1,11 @@
-// The S3 driver against a real object store (Ceph RGW from scripts/s3-test-server.sh).
+// The S3 driver against a real object store (Ceph RGW from scripts/s3-test-server.sh): the driver
+// conformance suite every driver runs, then what only S3 has (multipart, part-by-part copies,
+// pagination, presigned URLs, refused credentials, an unreachable endpoint).
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { S3Driver } from '../../src/storage/blobs/s3-driver.js'
+import { describeDriver } from '../support/driver-conformance.js'
 import { startS3Server, type S3Server } from '../support/s3-server.js'
 
 let s3: S3Server
@@ -29,6 +32,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await driver?.close()
   await s3?.close()
+})
+
+let buckets = 0
+describeDriver('s3', async () => {
+  // A fresh bucket per test: the suite wants an empty store each time.
+  const d = driverFor(s3, `conformance-${++buckets}`)
+  await d.check()
+  return { driver: d, cleanup: async () => undefined }
 })
 
 describe('S3 driver', () => {

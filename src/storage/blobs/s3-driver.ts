@@ -119,7 +119,7 @@ export class S3Driver implements StorageDriver {
   }
 
   async stat(key: string): Promise<DriverObject | undefined> {
-    checkKey(key)
+    try { checkKey(key) } catch { return undefined }
     const head = await this.head(key)
     return head && { key, size: head.size, modified: head.modified }
   }
@@ -135,6 +135,9 @@ export class S3Driver implements StorageDriver {
   }
 
   async *list(prefix: string): AsyncIterable<DriverObject> {
+    // The prefix's directory part obeys the key grammar like any key; its last segment may be partial.
+    const cut = prefix.lastIndexOf('/')
+    if (cut >= 0) checkKey(prefix.slice(0, cut))
     let token: string | undefined
     do {
       let page
