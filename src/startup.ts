@@ -73,3 +73,11 @@ export function listenFailure(host: string, port: number, err: unknown): Error {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StartupError(`cannot listen on ${at}: the host name does not resolve (check --host)`)
   return err as Error
 }
+
+/** The object store's start check failed: unreachable, refused credentials, or not writable. */
+export function objectStoreFailure(where: string, err: unknown): StartupError {
+  const e = err as { code?: string; message?: string }
+  if (e.code === 'EACCES') return new StartupError(`cannot use the object store (${where}): it refused the credentials (check s3.access-key-id and s3.secret-access-key)`)
+  if (e.code === 'EUNAVAILABLE') return new StartupError(`cannot reach the object store (${where}): ${e.message?.replace(/^the object store is unavailable /, '') ?? ''}`)
+  return new StartupError(`cannot use the object store (${where}): ${e.message ?? String(err)}`)
+}

@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status.js'
 import { registerAudit } from './commands/audit.js'
 import { registerGc } from './commands/gc.js'
 import { registerExport } from './commands/export.js'
+import { registerBlobs } from './commands/blobs.js'
 
 const program = new Command('airlock')
   .description('Airlock: a self-hosted, offline Charmhub and Snap Store')
@@ -29,6 +30,7 @@ registerStatus(program)
 registerAudit(program)
 registerGc(program)
 registerExport(program)
+registerBlobs(program)
 
 function exitWith(err: unknown): never {
   if (err instanceof CommanderError) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 
-function configFlags(cmd: Command): Command {
+export function configFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'YAML config file (env AIRLOCK_CONFIG)')
     .option('--host <host>', 'listen address (env AIRLOCK_HOST, default 127.0.0.1)')
