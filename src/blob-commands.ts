@@ -3,26 +3,15 @@
 import { resolve } from 'node:path'
 import type { Config } from './config/schema.js'
 import { ConfigError } from './config/errors.js'
-import { objectStoreFailure } from './startup.js'
-import { describeDriver, openDriver } from './storage/blobs/open-driver.js'
+import { openCheckedDriver } from './startup.js'
+import { describeDriver } from './storage/blobs/open-driver.js'
 import { migrateBlobs, verifyBlobs, type BlobProblem } from './storage/blobs/blob-transfer.js'
 import type { StorageDriver } from './storage/blobs/driver.js'
 
 export interface CommandResult { readonly text: string; readonly problems: readonly string[] }
 
-async function opened(config: Config, kind: 'fs' | 's3'): Promise<StorageDriver> {
-  const dataDir = resolve(config.dataDir)
-  if (kind === 's3') {
-    for (const [key, env, value] of [['s3.bucket', 'AIRLOCK_S3_BUCKET', config.s3.bucket], ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', config.s3.accessKeyId], ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', config.s3.secretAccessKey]] as const) {
-      if (value === undefined) throw new ConfigError(`the s3 blob store needs ${key} (${env})`)
-    }
-  }
-  const driver = openDriver(kind, dataDir, config.s3)
-  try { await driver.check() } catch (err) {
-    await driver.close()
-    throw objectStoreFailure(describeDriver(kind, dataDir, config.s3), err)
-  }
-  return driver
+function opened(config: Config, kind: 'fs' | 's3'): Promise<StorageDriver> {
+  return openCheckedDriver(kind, resolve(config.dataDir), config.s3)
 }
 
 const lines = (problems: readonly BlobProblem[]): string[] => problems.map((p) => `blob ${p.sha256}: ${p.problem}`)

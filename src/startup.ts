@@ -1,7 +1,10 @@
 // What serve and migrate check before they touch anything, and the one-line causes of start-up
 // failures: the data dir, the database, the listen address. Each becomes a StartupError (exit 1).
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { StartupError } from './config/errors.js'
+import { ConfigError, StartupError } from './config/errors.js'
+import type { S3Settings } from './config/schema.js'
+import type { StorageDriver } from './storage/blobs/driver.js'
+import { describeDriver, openDriver } from './storage/blobs/open-driver.js'
 
 const reason = (err: unknown): string => {
   const e = err as NodeJS.ErrnoException
@@ -80,4 +83,22 @@ export function objectStoreFailure(where: string, err: unknown): StartupError {
   if (e.code === 'EACCES') return new StartupError(`cannot use the object store (${where}): it refused the credentials (check s3.access-key-id and s3.secret-access-key)`)
   if (e.code === 'EUNAVAILABLE') return new StartupError(`cannot reach the object store (${where}): ${e.message?.replace(/^the object store is unavailable /, '') ?? ''}`)
   return new StartupError(`cannot use the object store (${where}): ${e.message ?? String(err)}`)
+}
+
+/**
+ * The `kind` driver, checked reachable and writable: a ConfigError (exit 2) when s3 settings are
+ * missing, a StartupError (exit 1) when the store cannot be used.
+ */
+export async function openCheckedDriver(kind: 'fs' | 's3', dataDir: string, s3: S3Settings): Promise<StorageDriver> {
+  if (kind === 's3') {
+    for (const [key, env, value] of [['s3.bucket', 'AIRLOCK_S3_BUCKET', s3.bucket], ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', s3.accessKeyId], ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', s3.secretAccessKey]] as const) {
+      if (value === undefined) throw new ConfigError(`the s3 blob store needs ${key} (${env})`)
+    }
+  }
+  const driver = openDriver(kind, dataDir, s3)
+  try { await driver.check() } catch (err) {
+    await driver.close()
+    throw objectStoreFailure(describeDriver(kind, dataDir, s3), err)
+  }
+  return driver
 }
