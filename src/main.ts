@@ -13,7 +13,7 @@ import { VERSION } from './version.js'
 import { StartupError } from './config/errors.js'
 import { InvalidInput } from './catalog/errors.js'
 import { DataDirInUse, lockDataDir } from './storage/data-dir-lock.js'
-import { databaseFailure, listenFailure, prepareDataDir } from './startup.js'
+import { databaseFailure, listenFailure, openCheckedDriver, prepareDataDir } from './startup.js'
 import type { Database } from './storage/db/connect.js'
 
 /**
@@ -46,6 +46,14 @@ async function openStore(config: Config): Promise<{ dataDir: string; database: D
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel)
+  if (config.blobStore === 's3') {
+    // The object store is checked first, so its failures read as such (exit 1, one line). Serving
+    // blobs through the S3 driver needs the content store over drivers; until it is wired, refusing
+    // is safer than quietly keeping blobs on this machine's disk.
+    const driver = await openCheckedDriver('s3', resolve(config.dataDir), config.s3)
+    await driver.close()
+    throw new StartupError('blob-store s3: this version of airlock serve cannot serve blobs from an object store yet; use blob-store fs (airlock blobs migrate --to fs copies them back)')
+  }
   const { dataDir, database, applied } = await openStore(config)
   logger.info({ database: database.kind, applied }, 'database ready')
   const signingKey = loadSigningKey(dataDir, true)

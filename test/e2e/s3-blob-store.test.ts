@@ -1,0 +1,67 @@
+// airlock serve with blob-store s3, against a real object store (Ceph RGW): what stops it at start.
+// Bad settings: one line naming the setting, exit 2; an unreachable store or refused credentials:
+// one line, exit 1; no stack trace either way.
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, ensureBuilt } from '../support/server-process.js'
+import { startS3Server, type S3Server } from '../support/s3-server.js'
+
+let s3: S3Server
+let tmp: string
+
+beforeAll(async () => {
+  ensureBuilt()
+  tmp = await mkdtemp(join(tmpdir(), 'airlock-s3-serve-'))
+  s3 = await startS3Server()
+}, 240_000)
+
+afterAll(async () => {
+  await s3?.close()
+  if (tmp) await rm(tmp, { recursive: true, force: true })
+})
+
+function serve(env: Record<string, string>): { code: number | null; stderr: string; stdout: string } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AIRLOCK_') && k !== 'DATABASE_URL')) as Record<string, string>
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(tmp, 'data')], { env: { ...base, ...env }, encoding: 'utf8', timeout: 30_000 })
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout }
+}
+
+function expectOneLine(r: { stderr: string }, pattern: RegExp): void {
+  expect(r.stderr).toMatch(/^airlock: [^\n]*\n$/)
+  expect(r.stderr).toMatch(pattern)
+}
+
+describe('airlock serve with blob-store s3: start checks', () => {
+  it.each([
+    ['AIRLOCK_S3_BUCKET', 'Not_A_Bucket', /invalid s3\.bucket \(from environment variable AIRLOCK_S3_BUCKET\): "Not_A_Bucket" is not an S3 bucket name/],
+    ['AIRLOCK_S3_ENDPOINT', 'ftp://127.0.0.1:7480', /invalid s3\.endpoint .*is not an http/],
+    ['AIRLOCK_BLOB_STORE', 'nfs', /invalid blob-store .*"nfs" is not fs or s3/],
+    ['AIRLOCK_S3_FORCE_PATH_STYLE', 'sideways', /invalid s3\.force-path-style/],
+  ])('refuses a bad %s with one line, exit 2', (name, value, pattern) => {
+    const r = serve({ ...s3.env('serve-check'), [name]: value })
+    expectOneLine(r, pattern)
+    expect(r.code).toBe(2)
+  })
+
+  it('refuses blob-store s3 without credentials, naming the setting, exit 2', () => {
+    const { AIRLOCK_S3_ACCESS_KEY_ID: _a, ...env } = s3.env('serve-check')
+    const r = serve(env)
+    expectOneLine(r, /blob-store is s3 but s3\.access-key-id \(AIRLOCK_S3_ACCESS_KEY_ID\) is not set/)
+    expect(r.code).toBe(2)
+  })
+
+  it('wrong credentials: one line, exit 1', () => {
+    const r = serve({ ...s3.env('serve-check'), AIRLOCK_S3_SECRET_ACCESS_KEY: 'not-the-secret' })
+    expectOneLine(r, /cannot use the object store \(bucket serve-check at http:\/\/127\.0\.0\.1:\d+\): it refused the credentials/)
+    expect(r.code).toBe(1)
+  })
+
+  it('an unreachable object store: one line, exit 1', () => {
+    const r = serve({ ...s3.env('serve-check'), AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9' })
+    expectOneLine(r, /cannot reach the object store \(bucket serve-check at http:\/\/127\.0\.0\.1:9\)/)
+    expect(r.code).toBe(1)
+  })
+})
