@@ -5,7 +5,7 @@ import { publicUrlOf } from './config/load.js'
 import { createLogger } from './log.js'
 import { openDatabase } from './storage/db/connect.js'
 import { migrate } from './storage/db/migrate.js'
-import { FsBlobStore } from './storage/blobs/fs-blob-store.js'
+import { createLocalBlobStore } from './storage/blobs/local-store.js'
 import { loadSigningKey, prepareAdminToken } from './admin/tokens.js'
 import { tokenStore } from './storage/db/tokens.repo.js'
 import { buildApp } from './app.js'
@@ -61,7 +61,7 @@ export async function serve(config: Config): Promise<void> {
   if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
   if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
+  const app = await buildApp({ config, database, blobs: createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
     .catch(async (err: unknown) => {
       await database.close().catch(() => {})
       // Only the trusted assertions are read from files while the app is built.

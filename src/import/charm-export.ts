@@ -130,7 +130,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       const revision = positiveRevision(parts.rev, m.location)
       if (m.nested.depth > opts.limits.maxNestingDepth) throw new InvalidInput(m.location, `archives nested deeper than ${opts.limits.maxNestingDepth} levels (limit limits.max-nesting-depth)`)
       const blob = await storeBlob(stream, m.location)
-      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
+      const zip = await indexZip(await opts.blobs.openFile(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
       try {
         const content = await readCharmContent(zip, m.location)
         // store-admin names the file after the charm; a different name inside means a mixed-up export.
@@ -143,7 +143,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       const parts = name.endsWith('.bundle') ? splitRevision(name.slice(0, -'.bundle'.length)) : undefined
       const revision = parts ? positiveRevision(parts.rev, m.location) : undefined
       const blob = await storeBlob(stream, m.location)
-      const zip = await indexZip(opts.blobs.path(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
+      const zip = await indexZip(await opts.blobs.openFile(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
       try {
         const bundleYaml = await zip.read('bundle.yaml')
         const readme = await zip.read('README.md')

@@ -10,7 +10,7 @@ export function holdingBlobStore(inner: BlobStore, session: BlobLockSession, hel
     open: (d) => inner.open(d),
     openFile: (d) => inner.openFile(d),
     closeIdle: () => inner.closeIdle(),
-    path: (d) => inner.path(d),
+    localFile: (d) => inner.localFile(d),
     delete: (d) => inner.delete(d),
     list: () => inner.list(),
     sweepTemp: (ms, dry) => inner.sweepTemp(ms, dry),

@@ -90,8 +90,13 @@ export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapRea
     if (isSquashfs(head)) {
       const blob = await storeBlob(m, stream)
       const yamlAt: Location = { ...m.location, member: [...(m.location.member ?? []), 'meta/snap.yaml'] }
-      const raw = await catSquashfsFile(opts.blobs.path(blob.sha256), 'meta/snap.yaml', m.location,
-        { maxBytes: opts.limits.maxMetadataBytes, timeoutMs: UNSQUASHFS_TIMEOUT_MS })
+      // unsquashfs reads only local files: the stored file itself, or a copy for a remote driver.
+      const local = await opts.blobs.localFile(blob.sha256)
+      let raw: Buffer
+      try {
+        raw = await catSquashfsFile(local.path, 'meta/snap.yaml', m.location,
+          { maxBytes: opts.limits.maxMetadataBytes, timeoutMs: UNSQUASHFS_TIMEOUT_MS })
+      } finally { await local.release() }
       let text: string
       try { text = new TextDecoder('utf-8', { fatal: true }).decode(raw) } catch {
         throw new InvalidInput(yamlAt, 'is not UTF-8 text')

@@ -1,7 +1,10 @@
-// Safe reading of a zip (a .charm or a bundle) already written to disk: every entry's path is
+// Safe reading of a zip (a .charm or a bundle) already in the blob store, through random reads of its
+// blob (whatever the storage driver, no local file needed): every entry's path is
 // checked, duplicates, symlinks and too many entries are refused, declared sizes are charged to the
 // export's budget, and the few small files we read are size-checked by yauzl as they inflate.
+import { Readable } from 'node:stream'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import type { BlobFile } from '../storage/blobs/blob-store.js'
 import type { ImportLimits } from '../config/schema.js'
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { readAllLimited } from './chunks.js'
@@ -21,20 +24,50 @@ export interface ZipIndex {
   close(): void
 }
 
-function openZip(path: string): Promise<ZipFile> {
+/** Bytes per random read while yauzl streams an entry or scans the central directory. */
+const READ_BYTES = 64 << 10
+
+/** yauzl's reader over a blob file; closing the zip closes the file. */
+class BlobFileReader extends yauzl.RandomAccessReader {
+  constructor(private readonly file: BlobFile) { super() }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const file = this.file
+    let at = start
+    return new Readable({
+      read() {
+        if (at >= end) { this.push(null); return }
+        const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, end - at))
+        file.read(buf, at, buf.length).then((n) => {
+          if (n === 0) { this.destroy(new Error(`blob ends before byte ${at}`)); return }
+          at += n
+          this.push(buf.subarray(0, n))
+        }, (err: Error) => this.destroy(err))
+      },
+    })
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    this.file.close().then(() => callback(null), callback)
+  }
+}
+
+function openZip(file: BlobFile, size: number): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings off: with it on, yauzl refuses `..` and absolute names itself, as a corrupt zip
     // that names no entry; we decode names below and apply our own rules, naming the entry.
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
+    yauzl.fromRandomAccessReader(new BlobFileReader(file), size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
       err ? reject(err) : resolve(zip))
   })
 }
 
+/** Indexes the zip in `file` (`packedSize` bytes long); the index's close() closes `file`. */
 export async function indexZip(
-  path: string, packedSize: number, where: Location, limits: ImportLimits, budget: UnpackBudget,
+  file: BlobFile, packedSize: number, where: Location, limits: ImportLimits, budget: UnpackBudget,
 ): Promise<ZipIndex> {
   let zip: ZipFile
-  try { zip = await openZip(path) } catch (err) {
+  try { zip = await openZip(file, packedSize) } catch (err) {
+    await file.close()
     throw new InvalidInput(where, `not a valid zip archive (${(err as Error).message})`)
   }
   const files = new Map<string, Entry>()

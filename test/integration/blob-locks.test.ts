@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
 import { openDatabase, type Database } from '../../src/storage/db/connect.js'
 import { migrate } from '../../src/storage/db/migrate.js'
-import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
+import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
+import type { BlobStore } from '../../src/storage/blobs/blob-store.js'
 import { blobRefs } from '../../src/storage/db/blob-refs.repo.js'
 import { catalogStore } from '../../src/storage/db/catalog.repo.js'
 import { reclaim } from '../../src/gc/reclaim.js'
@@ -27,7 +28,7 @@ describe.each(dialects)('%s: blob locks', (dialect) => {
   let database: Database
   let pgdb: TestDatabase | undefined
   let dataDir: string
-  let blobs: FsBlobStore
+  let blobs: BlobStore
 
   async function putBlob(text: string): Promise<string> {
     const w = await blobs.create()
@@ -47,7 +48,7 @@ describe.each(dialects)('%s: blob locks', (dialect) => {
     if (dialect === 'pg') pgdb = await createTestDatabase()
     database = await openDatabase({ databaseUrl: pgdb?.url, dataDir })
     await migrate(database.db)
-    blobs = new FsBlobStore(dataDir)
+    blobs = createLocalBlobStore(dataDir)
   }, 120_000)
   afterAll(async () => {
     await database?.close()

@@ -1,12 +1,16 @@
-// The blob store contract (src/storage/blobs/blob-store.ts), as a suite every driver runs.
+// The blob store contract (src/storage/blobs/blob-store.ts), as a suite the content store runs over
+// each driver: the filesystem driver, and the same driver with its local files hidden (as an
+// object store has none), so the copy-to-a-local-file path is exercised without one.
 import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BlobStore } from '../../src/storage/blobs/blob-store.js'
-import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
+import { createBlobStore } from '../../src/storage/blobs/content-store.js'
+import type { StorageDriver } from '../../src/storage/blobs/driver.js'
+import { createFsDriver } from '../../src/storage/blobs/fs-driver.js'
 
 async function readAll(s: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = []
@@ -22,7 +26,15 @@ async function put(store: BlobStore, data: Buffer, expected?: { size?: number; s
   } finally { await w.cancel() }
 }
 
-function describeBlobStore(name: string, make: () => Promise<{ store: BlobStore; tmpFiles: () => Promise<string[]>; cleanup: () => Promise<void> }>) {
+interface StoreUnderTest {
+  store: BlobStore
+  tmpFiles: () => Promise<string[]>
+  /** Makes every temp file look an hour old. */
+  ageTemp: () => Promise<void>
+  cleanup: () => Promise<void>
+}
+
+function describeBlobStore(name: string, make: () => Promise<StoreUnderTest>) {
   describe(`${name} blob store`, () => {
     let ctx: Awaited<ReturnType<typeof make>>
     beforeEach(async () => { ctx = await make() })
@@ -72,17 +84,67 @@ function describeBlobStore(name: string, make: () => Promise<{ store: BlobStore;
       expect(await ctx.store.stat('../../etc/passwd')).toBeUndefined()
       await ctx.store.delete('f'.repeat(64))
       await ctx.store.delete('../../etc/passwd')
-      expect(() => ctx.store.path('../x')).toThrow()
+      await expect(ctx.store.localFile('../x')).rejects.toMatchObject({ code: 'ENOENT' })
+      await expect(ctx.store.localFile('f'.repeat(64))).rejects.toMatchObject({ code: 'ENOENT' })
       await expect(ctx.store.open('../../etc/passwd')).rejects.toMatchObject({ code: 'ENOENT' })
+      await expect(ctx.store.openFile('f'.repeat(64))).rejects.toMatchObject({ code: 'ENOENT' })
+    })
+
+    it('gives a local file of a blob, released after use', async () => {
+      const data = Buffer.from('squashfs stand-in'.repeat(5000))
+      const b = await put(ctx.store, data)
+      const local = await ctx.store.localFile(b.sha256)
+      expect((await readFile(local.path)).equals(data)).toBe(true)
+      await local.release()
+      await local.release()
+      expect(await ctx.store.stat(b.sha256)).toEqual({ size: data.length })
+    })
+
+    it('lists visible blobs only, and sweeps temp files by age', async () => {
+      const a = await put(ctx.store, Buffer.from('a'))
+      const b = await put(ctx.store, Buffer.from('bb'))
+      const listed = []
+      for await (const x of ctx.store.list()) listed.push(x)
+      expect(listed.sort((x, y) => x.sha256.localeCompare(y.sha256))).toEqual([{ sha256: a.sha256, size: 1 }, { sha256: b.sha256, size: 2 }].sort((x, y) => x.sha256.localeCompare(y.sha256)))
+      const w = await ctx.store.create()
+      await new Promise<void>((resolve, reject) => w.write(Buffer.from('in progress'), (err) => (err ? reject(err) : resolve())))
+      // The driver creates the temp object as its put starts, a moment after create().
+      for (let i = 0; i < 100 && (await ctx.tmpFiles()).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      await ctx.ageTemp()
+      expect(await ctx.store.sweepTemp(60_000, true)).toEqual({ files: 1, bytes: expect.any(Number) })
+      expect(await ctx.tmpFiles()).toHaveLength(1)
+      expect((await ctx.store.sweepTemp(60_000)).files).toBe(1)
+      expect(await ctx.tmpFiles()).toEqual([])
+      await w.cancel()
+      expect(await ctx.store.stat(a.sha256)).toEqual({ size: 1 })
+    })
+
+    it('streams a blob larger than the writer\'s buffers with flat hashing', async () => {
+      const data = Buffer.alloc(20 << 20)
+      for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i)
+      const b = await put(ctx.store, data)
+      expect(b.sha3_384).toBe(createHash('sha3-384').update(data).digest('hex'))
+      const back = await readAll((await ctx.store.open(b.sha256)).stream)
+      expect(back.equals(data)).toBe(true)
     })
   })
 }
 
-describeBlobStore('filesystem', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'airlock-blobs-'))
-  return {
-    store: new FsBlobStore(dir),
-    tmpFiles: async () => readdir(join(dir, 'tmp')).catch(() => []),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+function overFs(hideLocalFiles: boolean) {
+  return async (): Promise<StoreUnderTest> => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-blobs-'))
+    const fs = createFsDriver(dir)
+    const { localPath: _hidden, ...remote } = fs
+    const driver: StorageDriver = hideLocalFiles ? remote : fs
+    const tmpFiles = async () => (await readdir(join(dir, 'tmp')).catch(() => [])).filter((n) => n.startsWith('blob-'))
+    return {
+      store: createBlobStore(driver, { scratchDir: join(dir, 'scratch') }),
+      tmpFiles,
+      ageTemp: async () => { const old = new Date(Date.now() - 3_600_000); for (const n of await tmpFiles()) await utimes(join(dir, 'tmp', n), old, old) },
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    }
   }
-})
+}
+
+describeBlobStore('filesystem', overFs(false))
+describeBlobStore('filesystem without local files', overFs(true))

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { loadSigningKey } from '../../src/admin/tokens.js'
-import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
+import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
 import { createLogger } from '../../src/log.js'
 import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
 import { postgresAvailable } from '../support/postgres.js'
@@ -41,7 +41,7 @@ describe.each(dialects)('%s: GET /admin/v1/images', (dialect) => {
     await push(2, 2, { ImageName: IMG1 })
     // The same database, served by an app configured with a registry domain.
     const config = loadConfig({ env: { AIRLOCK_OCI_REGISTRY_DOMAIN: 'registry.local:5000' }, flags: { dataDir: t.dataDir } })
-    withDomain = await buildApp({ config, database: t.database, blobs: new FsBlobStore(t.dataDir), signingKey: loadSigningKey(t.dataDir, false), logger: createLogger('silent') })
+    withDomain = await buildApp({ config, database: t.database, blobs: createLocalBlobStore(t.dataDir), signingKey: loadSigningKey(t.dataDir, false), logger: createLogger('silent') })
     await withDomain.ready()
   })
   afterAll(async () => { await withDomain?.close(); await t?.close() })

@@ -1,5 +1,5 @@
 // Real .snap files (squashfs with meta/snap.yaml, via mksquashfs) and a seeder that puts them in a
-// catalog database without the importer: blobs through FsBlobStore, rows through importRevisions,
+// catalog database without the importer: blobs through createLocalBlobStore, rows through importRevisions,
 // with snap-declaration / snap-revision assertions signed by snapd's test store key as testrootorg
 // (the chain a `withtestkeys` snap CLI walks, docs/protocol/snap-store.md §6.4).
 import { execFileSync } from 'node:child_process'
@@ -11,7 +11,7 @@ import { importRevisions } from '../../src/catalog/import-revisions.js'
 import { parseChannel } from '../../src/catalog/channel.js'
 import type { AssertionInput, RevisionInput } from '../../src/catalog/model.js'
 import { catalogStore } from '../../src/storage/db/catalog.repo.js'
-import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
+import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
 import type { DB } from '../../src/storage/db/database.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
@@ -107,7 +107,7 @@ export interface SeededSnap { readonly spec: SnapSpec; readonly revisions: Built
 
 /** Writes the blobs under dataDir and the rows into db; the app must (re)load its view afterwards. */
 export async function seedSnaps(db: Kysely<DB>, dataDir: string, snaps: readonly SnapSpec[]): Promise<SeededSnap[]> {
-  const blobs = new FsBlobStore(dataDir)
+  const blobs = createLocalBlobStore(dataDir)
   const out: SeededSnap[] = []
   const inputs: RevisionInput[] = []
   for (const snap of snaps) {
@@ -154,7 +154,7 @@ export async function seededApp(snaps: readonly SnapSpec[], before?: (db: Kysely
   await migrate(database.db)
   const seeded = await seedSnaps(database.db, dataDir, snaps)
   await before?.(database.db)
-  const app = await buildApp({ config, database, blobs: new FsBlobStore(dataDir), signingKey: loadSigningKey(dataDir, true), logger: createLogger('silent') })
+  const app = await buildApp({ config, database, blobs: createLocalBlobStore(dataDir), signingKey: loadSigningKey(dataDir, true), logger: createLogger('silent') })
   await app.ready()
   return {
     app, database, dataDir, snaps: seeded,

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { openDatabase, type Database } from '../../src/storage/db/connect.js'
 import { migrate } from '../../src/storage/db/migrate.js'
-import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js'
+import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
 import { createToken, loadSigningKey } from '../../src/admin/tokens.js'
 import { createLogger } from '../../src/log.js'
 import { createTestDatabase, type TestDatabase } from './postgres.js'
@@ -39,7 +39,7 @@ export async function createTestApp(dialect: Dialect, overrides: Record<string, 
   await migrate(database.db)
   const signingKey = loadSigningKey(dataDir, true)
   const token = await createToken(signingKey, { ttlSeconds: 3600 })
-  const blobs = new FsBlobStore(dataDir)
+  const blobs = createLocalBlobStore(dataDir)
   const app = await buildApp({ config, database, blobs, signingKey, logger: createLogger('silent') })
   await app.ready()
   return {

@@ -34,6 +34,13 @@ export interface BlobFile {
   close(): Promise<void>
 }
 
+/** A local file holding a blob's bytes, for tools that read only files (unsquashfs). */
+export interface LocalFile {
+  readonly path: string
+  /** Removes the file when it was a copy made for the caller. Idempotent. */
+  release(): Promise<void>
+}
+
 export interface BlobStore {
   /** undefined when absent; never throws for that. */
   stat(sha256: string): Promise<{ size: number } | undefined>
@@ -46,8 +53,11 @@ export interface BlobStore {
   openFile(sha256: string): Promise<BlobFile>
   /** Closes the files openFile keeps open that no one holds (at shutdown). */
   closeIdle(): Promise<void>
-  /** A local path to read the blob with random access (zip reading). */
-  path(sha256: string): string
+  /**
+   * The blob as a local file: the stored file itself when the driver keeps one (filesystem), else a
+   * copy in the data dir that release() removes. Rejects with code ENOENT when absent.
+   */
+  localFile(sha256: string): Promise<LocalFile>
   create(): Promise<BlobWriter>
   /** Idempotent. */
   delete(sha256: string): Promise<void>

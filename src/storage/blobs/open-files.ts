@@ -1,11 +1,12 @@
-// Blob files kept open between downloads. Blobs are immutable and content-addressed, so a descriptor
-// stays right for as long as it is held (and a deleted blob's file lives on until it is closed).
-// A download then costs no open and no close, each a thread-pool round trip: with 1 MiB Range
-// requests that was a measurable part of each request (bench/snapstore).
-import { open, type FileHandle } from 'node:fs/promises'
+// Blob readers kept open between downloads, a wrapper around the driver's readers. Blobs are
+// immutable and content-addressed, so a reader stays right for as long as it is held (and a deleted
+// blob's file lives on until it is closed). A download then costs no open and no close, each a
+// thread-pool round trip: with 1 MiB Range requests that was a measurable part of each request
+// (bench/snapstore).
 import type { BlobFile } from './blob-store.js'
+import type { RandomAccessReader } from './driver.js'
 
-interface Slot { readonly handle: Promise<FileHandle>; refs: number }
+interface Slot { readonly handle: Promise<RandomAccessReader>; refs: number }
 
 export class OpenFiles {
   /** Open files by key, least recently acquired first. */
@@ -14,25 +15,25 @@ export class OpenFiles {
 
   constructor(private readonly maxIdle: number) {}
 
-  /** `path` opened for reading, shared with other holders of `key`; close() releases it. */
-  async acquire(key: string, path: string): Promise<BlobFile> {
+  /** `key`'s reader (opened with `open` if none is cached), shared with its other holders; close() releases it. */
+  async acquire(key: string, open: () => Promise<RandomAccessReader>): Promise<BlobFile> {
     let slot = this.slots.get(key)
     if (slot) {
       this.slots.delete(key)
       this.slots.set(key, slot)
       if (slot.refs++ === 0) this.idle--
     } else {
-      const s: Slot = { handle: open(path, 'r'), refs: 1 }
+      const s: Slot = { handle: open(), refs: 1 }
       slot = s
       this.slots.set(key, s)
       s.handle.catch(() => { if (this.slots.get(key) === s) this.slots.delete(key) })
     }
-    let fh: FileHandle
+    let fh: RandomAccessReader
     try { fh = await slot.handle } catch (err) { slot.refs--; throw err }
     let released = false
     const held = slot
     return {
-      read: async (into, position, length) => (await fh.read(into, 0, length, position)).bytesRead,
+      read: (into, position, length) => fh.read(into, position, length),
       close: async () => {
         if (released) return
         released = true
