@@ -1,11 +1,12 @@
 // loadConfig → openDatabase → migrate → buildApp → listen; graceful close on SIGTERM/SIGINT.
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Config } from './config/schema.js'
 import { publicUrlOf } from './config/load.js'
 import { createLogger } from './log.js'
 import { openDatabase } from './storage/db/connect.js'
 import { migrate } from './storage/db/migrate.js'
 import { createLocalBlobStore } from './storage/blobs/local-store.js'
+import { createBlobStore } from './storage/blobs/content-store.js'
 import { loadSigningKey, prepareAdminToken } from './admin/tokens.js'
 import { tokenStore } from './storage/db/tokens.repo.js'
 import { buildApp } from './app.js'
@@ -46,14 +47,8 @@ async function openStore(config: Config): Promise<{ dataDir: string; database: D
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel)
-  if (config.blobStore === 's3') {
-    // The object store is checked first, so its failures read as such (exit 1, one line). Serving
-    // blobs through the S3 driver needs the content store over drivers; until it is wired, refusing
-    // is safer than quietly keeping blobs on this machine's disk.
-    const driver = await openCheckedDriver('s3', resolve(config.dataDir), config.s3)
-    await driver.close()
-    throw new StartupError('blob-store s3: this version of airlock serve cannot serve blobs from an object store yet; use blob-store fs (airlock blobs migrate --to fs copies them back)')
-  }
+  // The object store is checked before anything else, so its failures read as such (one line, exit 1).
+  const blobDriver = config.blobStore === 's3' ? await openCheckedDriver('s3', resolve(config.dataDir), config.s3) : undefined
   const { dataDir, database, applied } = await openStore(config)
   logger.info({ database: database.kind, applied }, 'database ready')
   const signingKey = loadSigningKey(dataDir, true)
@@ -61,7 +56,7 @@ export async function serve(config: Config): Promise<void> {
   if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
   if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
+  const app = await buildApp({ config, database, blobs: blobDriver ? createBlobStore(blobDriver, { scratchDir: join(dataDir, 'tmp') }) : createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
     .catch(async (err: unknown) => {
       await database.close().catch(() => {})
       // Only the trusted assertions are read from files while the app is built.

@@ -1,12 +1,16 @@
-// airlock serve with blob-store s3, against a real object store (Ceph RGW): what stops it at start.
-// Bad settings: one line naming the setting, exit 2; an unreachable store or refused credentials:
-// one line, exit 1; no stack trace either way.
+// airlock serve with blob-store s3, against a real object store (Ceph RGW): a charm pushed with the
+// CLI and downloaded the way Juju does, its bytes in the bucket and not on local disk; and what stops
+// the server at start (bad settings: one line naming the setting, exit 2; an unreachable store or
+// refused credentials: one line, exit 1; no stack trace either way).
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, ensureBuilt } from '../support/server-process.js'
+import { BIN, ensureBuilt, removeDir, runCli, startServer } from '../support/server-process.js'
+import { buildCharmExport, writeFixture } from '../support/charm-builder.js'
+import { JujuClient } from '../support/juju-client.js'
+import { S3Driver } from '../../src/storage/blobs/s3-driver.js'
 import { startS3Server, type S3Server } from '../support/s3-server.js'
 
 let s3: S3Server
@@ -64,4 +68,34 @@ describe('airlock serve with blob-store s3: start checks', () => {
     expectOneLine(r, /cannot reach the object store \(bucket serve-check at http:\/\/127\.0\.0\.1:9\)/)
     expect(r.code).toBe(1)
   })
+})
+
+describe('airlock serve with blob-store s3: push and Juju-faithful download', () => {
+  it('stores the pushed charm in the bucket and serves it to Juju 3.6 and 4.0', async () => {
+    const server = await startServer({ env: s3.env('served') })
+    try {
+      const admin = ['--url', server.url, '--data-dir', server.dataDir]
+      const file = await writeFixture(tmp, 'charms-export-s3.tar.gz', await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }))
+      const push = await runCli(['push-charms', file, ...admin])
+      expect(push.stderr).toBe('')
+      expect(push.code).toBe(0)
+      for (const v of ['3.6', '4.0'] as const) {
+        const juju = new JujuClient(server.url, v)
+        const r = await juju.resolve('ubuntu', 'stable', { name: 'ubuntu', channel: '22.04', architecture: 'amd64' })
+        const dl = r.charm.download
+        const body = await juju.fetchVerified(dl.url, { size: dl.size, sha256: dl['hash-sha-256'], sha384: dl['hash-sha-384'] })
+        expect(body.length).toBe(dl.size)
+      }
+      // The bytes are in the bucket, not under the data dir.
+      const d = new S3Driver({ endpoint: s3.endpoint, bucket: 'served', region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true })
+      const keys: string[] = []
+      for await (const o of d.list('blobs/sha256/')) keys.push(o.key)
+      await d.close()
+      expect(keys.length).toBeGreaterThan(0)
+      expect(await readdir(join(server.dataDir, 'blobs', 'sha256')).catch(() => [])).toEqual([])
+    } finally {
+      await server.stop()
+      await removeDir(server.dataDir)
+    }
+  }, 120_000)
 })
