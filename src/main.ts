@@ -45,6 +45,9 @@ async function openStore(config: Config): Promise<{ dataDir: string; database: D
   }
 }
 
+/** How long a presigned download URL stays valid (s3.redirect): enough to start, short enough not to be shared. */
+const REDIRECT_SECONDS = 300
+
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel)
   // The object store is checked before anything else, so its failures read as such (one line, exit 1).
@@ -56,7 +59,7 @@ export async function serve(config: Config): Promise<void> {
   if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
   if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: blobDriver ? createBlobStore(blobDriver, { scratchDir: join(dataDir, 'tmp') }) : createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
+  const app = await buildApp({ config, database, blobs: blobDriver ? createBlobStore(blobDriver, { scratchDir: join(dataDir, 'tmp'), redirectSeconds: config.s3.redirect ? REDIRECT_SECONDS : undefined }) : createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
     .catch(async (err: unknown) => {
       await database.close().catch(() => {})
       // Only the trusted assertions are read from files while the app is built.

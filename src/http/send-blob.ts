@@ -28,6 +28,12 @@ function parseRange(header: string, size: number): { start: number; end: number 
 }
 
 export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: FastifyReply, o: SendBlobOptions): Promise<FastifyReply> {
+  // A presigned URL is signed for GET only, so HEAD is still answered here. The object store sets
+  // Content-Length (Juju 4.0 checks it against the body) and serves ranges itself.
+  if (req.method === 'GET' && blobs.redirectURL) {
+    const location = await blobs.redirectURL(o.sha256)
+    if (location) return reply.code(302).header('location', location).header('cache-control', 'no-store').send()
+  }
   reply.header('content-type', o.contentType)
   reply.header('cache-control', 'public, max-age=31536000, immutable')
   reply.header('etag', `"${o.sha256}"`)

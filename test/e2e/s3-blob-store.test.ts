@@ -99,3 +99,30 @@ describe('airlock serve with blob-store s3: push and Juju-faithful download', ()
     }
   }, 120_000)
 })
+
+describe('airlock serve with s3.redirect on', () => {
+  it('answers downloads with 302 to a presigned URL that Juju-faithful downloads follow; HEAD stays local', async () => {
+    const server = await startServer({ env: { ...s3.env('redirected'), AIRLOCK_S3_REDIRECT: 'on' } })
+    try {
+      const admin = ['--url', server.url, '--data-dir', server.dataDir]
+      const file = await writeFixture(tmp, 'charms-export-redirect.tar.gz', await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }))
+      const push = await runCli(['push-charms', file, ...admin])
+      expect(push.code).toBe(0)
+      const juju = new JujuClient(server.url, '4.0')
+      const dl = (await juju.resolve('ubuntu', 'stable', { name: 'ubuntu', channel: '22.04', architecture: 'amd64' })).charm.download
+      const res = await fetch(dl.url, { redirect: 'manual' })
+      expect(res.status).toBe(302)
+      const location = res.headers.get('location')!
+      expect(location.startsWith(`${s3.endpoint}/redirected/blobs/sha256/`)).toBe(true)
+      expect(location).toMatch(/X-Amz-Expires=300/)
+      const head = await fetch(dl.url, { method: 'HEAD' })
+      expect(head.status).toBe(200)
+      expect(head.headers.get('content-length')).toBe(String(dl.size))
+      const body = await juju.fetchVerified(dl.url, { size: dl.size, sha256: dl['hash-sha-256'], sha384: dl['hash-sha-384'] })
+      expect(body.length).toBe(dl.size)
+    } finally {
+      await server.stop()
+      await removeDir(server.dataDir)
+    }
+  }, 120_000)
+})

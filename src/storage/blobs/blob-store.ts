@@ -54,6 +54,11 @@ export interface BlobStore {
   /** Closes the files openFile keeps open that no one holds (at shutdown). */
   closeIdle(): Promise<void>
   /**
+   * A short-lived URL the client can fetch the blob from directly (an S3 presigned GET), when the
+   * store is configured to redirect downloads; undefined otherwise.
+   */
+  redirectURL?(sha256: string): Promise<string | undefined>
+  /**
    * The blob as a local file: the stored file itself when the driver keeps one (filesystem), else a
    * copy in the data dir that release() removes. Rejects with code ENOENT when absent.
    */

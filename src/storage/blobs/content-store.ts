@@ -28,6 +28,8 @@ export interface ContentStoreOptions {
   readonly scratchDir?: string
   /** Up to this many blobs' readers stay open when no download holds them. */
   readonly idleReaders?: number
+  /** Downloads redirect to a URL from the driver valid this long (S3 `redirect: on`); unset: no redirects. */
+  readonly redirectSeconds?: number
 }
 
 /** A driver that can name the local file holding a key (the filesystem driver). */
@@ -54,6 +56,11 @@ export function createBlobStore(driver: StorageDriver, opts: ContentStoreOptions
     },
 
     closeIdle: () => readers.closeIdle(),
+
+    async redirectURL(sha256: string): Promise<string | undefined> {
+      if (!opts.redirectSeconds || !driver.redirectURL) return undefined
+      return driver.redirectURL(blobKey(sha256), opts.redirectSeconds)
+    },
 
     async localFile(sha256: string): Promise<LocalFile> {
       const key = blobKey(sha256)
