@@ -30,9 +30,14 @@ function parseRange(header: string, size: number): { start: number; end: number 
 export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: FastifyReply, o: SendBlobOptions): Promise<FastifyReply> {
   // A presigned URL is signed for GET only, so HEAD is still answered here. The object store sets
   // Content-Length (Juju 4.0 checks it against the body) and serves ranges itself.
-  if (req.method === 'GET' && blobs.redirectURL) {
-    const location = await blobs.redirectURL(o.sha256)
-    if (location) return reply.code(302).header('location', location).header('cache-control', 'no-store').send()
+  try {
+    if (req.method === 'GET' && blobs.redirectURL) {
+      const location = await blobs.redirectURL(o.sha256)
+      if (location) return reply.code(302).header('location', location).header('cache-control', 'no-store').send()
+    }
+  } catch (err) {
+    if (isUnavailable(err)) return unavailable(req, reply, err)
+    throw err
   }
   reply.header('content-type', o.contentType)
   reply.header('cache-control', 'public, max-age=31536000, immutable')
@@ -55,7 +60,11 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
   }
   if (req.method === 'HEAD') return reply.send()
   // Opened before the reply is taken over: a missing blob still goes through the error handler.
-  const file = await blobs.openFile(o.sha256)
+  let file: BlobFile
+  try { file = await blobs.openFile(o.sha256) } catch (err) {
+    if (isUnavailable(err)) return unavailable(req, reply, err)
+    throw err
+  }
   reply.hijack()
   const res = reply.raw
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) res.setHeader(k, v)
@@ -69,6 +78,18 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
     res.destroy()
   }
   return reply
+}
+
+/** The blob store's backing service (an object store) is unreachable: worth a retry, not a 500. */
+const isUnavailable = (err: unknown): boolean => (err as { code?: string })?.code === 'EUNAVAILABLE'
+
+const RETRY_AFTER_S = 5
+
+function unavailable(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  req.log.warn({ err }, 'blob download failed: the blob store is unavailable')
+  for (const h of ['content-length', 'content-range', 'content-disposition', 'etag', 'cache-control', 'accept-ranges']) reply.removeHeader(h)
+  return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).type('application/json')
+    .send({ error: { code: 'unavailable', message: 'the blob store is not answering; try again in a few seconds' } })
 }
 
 // Downloads are copied through reused buffers, CHUNK bytes per read and per socket write, two per
