@@ -1,10 +1,11 @@
-// The catalog as the read APIs see it: the in-memory index plus a cache of revision texts.
+// The catalog as the read APIs see it: the in-memory index plus a cache of revision texts
+// (revision-text-cache.ts).
 // The index follows the database's change log (docs/decisions/0010): each load reads, in one
 // snapshot, the packages changed since the previous load's snapshot. Loads run one at a time, off
 // the request path; they are started after a commit in this process (and awaited by it), when
 // another replica's commit is announced, and by a slow poll that covers lost announcements.
-import { CatalogIndex, type IndexedPackage } from './index.js'
-import { Unavailable } from './errors.js'
+import { CatalogIndex } from './index.js'
+import { RevisionTextCache } from './revision-text-cache.js'
 import { CacheStats } from './cache-stats.js'
 import type { CatalogLoad, CatalogReader, ChangeCursor, RevisionTexts } from './ports.js'
 
@@ -20,12 +21,12 @@ export interface WatchOptions {
 
 export class CatalogView {
   readonly index = new CatalogIndex()
-  /** Hit and miss counts of the caches of answers made from this view (the metrics read them). */
+  /**
+   * Hit and miss counts of the revision-text cache and of the routes' answer caches made from this
+   * view, by cache name (the metrics read them).
+   */
   readonly caches = new CacheStats()
-  private readonly textCounts = this.caches.counter('revision_texts')
-  /** Revision texts by "<package id>/<revision>", least recently used first; weight in bytes, known once read. */
-  private readonly texts = new Map<string, { readonly p: Promise<RevisionTexts | undefined>; weight: number }>()
-  private textBytes = 0
+  private readonly texts: RevisionTextCache
   private cursor: ChangeCursor | undefined
   private running: Promise<void> | undefined
   private next: Promise<void> | undefined
@@ -38,7 +39,9 @@ export class CatalogView {
    * they are what info and refresh answers need from the database, so the more are kept, the more is
    * served while it is down.
    */
-  constructor(private readonly reader: CatalogReader, private readonly maxTextBytes = 64 * 1024 * 1024) {}
+  constructor(private readonly reader: CatalogReader, maxTextBytes = 64 * 1024 * 1024) {
+    this.texts = new RevisionTextCache(reader, maxTextBytes, this.caches.counter('revision_texts'))
+  }
 
   /** Loads the whole catalog (at start). */
   async loadAll(): Promise<void> {
@@ -85,42 +88,11 @@ export class CatalogView {
    * they are not cached and the database does not answer.
    */
   revisionTexts(packageId: string, revision: number): Promise<RevisionTexts | undefined> {
-    const key = `${packageId}/${revision}`
-    const hit = this.texts.get(key)
-    if (hit) {
-      this.textCounts.hits++
-      // Map order is insertion order: re-insert to mark as recently used.
-      this.texts.delete(key)
-      this.texts.set(key, hit)
-      return hit.p
-    }
-    this.textCounts.misses++
-    const p = this.reader.revisionTexts(packageId, revision).catch(() => {
-      throw new Unavailable('the catalog database is not answering; try again shortly')
-    })
-    const entry = { p, weight: 0 }
-    this.texts.set(key, entry)
-    // Only existing revisions are cached: a missing one may be imported later.
-    p.then((v) => {
-      if (this.texts.get(key) !== entry) return
-      if (!v) { this.texts.delete(key); return }
-      entry.weight = 64 + textUnits(v) * 2
-      this.textBytes += entry.weight
-      for (const [k, e] of this.texts) {
-        if (this.textBytes <= this.maxTextBytes) break
-        this.dropText(k, e)
-      }
-    }, () => { if (this.texts.get(key) === entry) this.texts.delete(key) })
-    return p
+    return this.texts.get(packageId, revision)
   }
 
   /** Bytes the kept revision texts are counted at (tests check the bound). */
-  get cachedTextBytes(): number { return this.textBytes }
-
-  private dropText(key: string, e: { weight: number }): void {
-    this.texts.delete(key)
-    this.textBytes -= e.weight
-  }
+  get cachedTextBytes(): number { return this.texts.bytes }
 
   private start(): Promise<void> {
     const run = this.loadOnce().finally(() => { if (this.running === run) this.running = undefined })
@@ -132,24 +104,8 @@ export class CatalogView {
     const r: CatalogLoad = await this.reader.load(this.cursor)
     const fresh = new Map(r.packages.map((p) => [p.id, p]))
     const gone = r.full ? [...this.index.all()].filter((p) => !fresh.has(p.id)).map((p) => p.id) : r.changed.filter((id) => !fresh.has(id))
-    for (const id of gone) { this.forgetTexts(this.index.byPackageId(id), undefined); this.index.remove(id) }
-    for (const p of r.packages) { this.forgetTexts(this.index.byPackageId(p.id), p); this.index.put(p) }
+    for (const id of gone) { this.texts.forget(this.index.byPackageId(id), undefined); this.index.remove(id) }
+    for (const p of r.packages) { this.texts.forget(this.index.byPackageId(p.id), p); this.index.put(p) }
     this.cursor = r.cursor
   }
-
-  /** Drops cached texts of revisions that no longer exist (removed; a later import may reuse the number). */
-  private forgetTexts(old: IndexedPackage | undefined, now: IndexedPackage | undefined): void {
-    if (!old || this.texts.size === 0) return
-    for (const rev of old.revisions.keys()) {
-      const key = `${old.id}/${rev}`
-      const e = this.texts.get(key)
-      if (e && !now?.revisions.has(rev)) this.dropText(key, e)
-    }
-  }
-}
-
-function textUnits(t: RevisionTexts): number {
-  let n = JSON.stringify(t.extra).length
-  for (const v of [t.metadataYaml, t.configYaml, t.actionsYaml, t.bundleYaml, t.readmeMd, t.snapYaml]) n += v?.length ?? 0
-  return n
 }

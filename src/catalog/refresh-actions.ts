@@ -45,79 +45,96 @@ function resourcesFor(pkg: IndexedPackage, revision: number, overrides: RefreshA
   return [...out.values()]
 }
 
-const contextOf = (action: RefreshAction, contexts: readonly RefreshContext[]): RefreshContext | undefined =>
-  contexts.find((c) => c.instanceKey === action.instanceKey)
+/**
+ * Everything an action's outcome depends on besides the index, taken from the request once: the
+ * selection below reads nothing else, and the refresh route keys its answer cache on it
+ * (refreshShapeKey), so what selection reads and what the cache tells apart are one definition.
+ */
+export interface RefreshShape {
+  readonly kind: RefreshAction['action']
+  /** The charm or bundle asked for by id (refresh: the action's or its context's) ... */
+  readonly id: string | undefined
+  /** ... or else by name. */
+  readonly name: string | undefined
+  /** A refresh's tracking channel. */
+  readonly channel: string | undefined
+  readonly revision: number | undefined
+  /** A refresh's context's base. */
+  readonly base: Base | null | undefined
+  readonly resourceRevisions: RefreshAction['resourceRevisions']
+}
 
-/** The charm or bundle an action is about, if the index has it: what resolving the action looks up first. */
-export function packageOf(index: CatalogIndex, action: RefreshAction, contexts: readonly RefreshContext[]): IndexedPackage | undefined {
-  let pkg: IndexedPackage | undefined
+/** The action's shape; undefined for a refresh without a context entry. */
+export function refreshShape(action: RefreshAction, contexts: readonly RefreshContext[]): RefreshShape | undefined {
+  const rr = action.resourceRevisions
   if (action.action === 'refresh') {
-    const ctx = contextOf(action, contexts)
-    pkg = ctx ? index.byPackageId(action.id ?? ctx.id) : undefined
-  } else {
-    pkg = action.id ? index.byPackageId(action.id) : action.name ? index.charmhubByName(action.name) : undefined
+    const ctx = contexts.find((c) => c.instanceKey === action.instanceKey)
+    if (!ctx) return undefined
+    return { kind: 'refresh', id: action.id ?? ctx.id, name: undefined, channel: ctx.trackingChannel, revision: undefined, base: ctx.base, resourceRevisions: rr }
   }
-  return pkg?.type === 'snap' ? undefined : pkg
+  return { kind: action.action, id: action.id, name: action.id === undefined ? action.name : undefined, channel: action.channel,
+    revision: action.revision ?? undefined, base: action.base, resourceRevisions: rr }
 }
 
 const baseKey = (b: Base | null | undefined): string => (b ? `${b.name}/${b.channel}/${b.architecture}` : '-')
 
-/**
- * Everything besides the package object that an action's outcome depends on, as a string: two
- * actions with the same shape resolve alike against the same package object (instance-key aside).
- * Kept beside resolveAction, which must read nothing that this leaves out.
- */
-export function actionShape(action: RefreshAction, contexts: readonly RefreshContext[]): string {
-  const rr = action.resourceRevisions?.map((r) => `${r.name}:${r.revision}`).join(',') ?? ''
-  if (action.action === 'refresh') {
-    const ctx = contextOf(action, contexts)
-    if (!ctx) return 'refresh\0-'
-    return `refresh\0${action.id ?? ctx.id}\0${ctx.trackingChannel ?? '-'}\0${baseKey(ctx.base)}\0${rr}`
+/** A shape as the two strings of a cache key: the package it names, and every other field. */
+export function refreshShapeKey(s: RefreshShape): { readonly handle: string; readonly rest: string } {
+  const rr = s.resourceRevisions?.map((r) => `${r.name}:${r.revision}`).join(',') ?? ''
+  return {
+    handle: s.id ?? s.name ?? '',
+    rest: `${s.id !== undefined ? 'id' : 'name'}\0${s.kind}\0${s.channel ?? '-'}\0${s.revision ?? '-'}\0${baseKey(s.base)}\0${rr}`,
   }
-  return `${action.action}\0${action.id ?? '-'}\0${action.name ?? '-'}\0${action.channel ?? '-'}\0${action.revision ?? '-'}\0${baseKey(action.base)}\0${rr}`
 }
 
-function resolveAction(index: CatalogIndex, action: RefreshAction, contexts: readonly RefreshContext[]): ActionOutcome {
-  const pkg = packageOf(index, action, contexts)
+/** What resolving a shape gives: an outcome less the action (resolveRefresh pairs them up again). */
+export type ShapeOutcome = ActionOutcome extends infer O ? O extends ActionOutcome ? Omit<O, 'action'> : never : never
+
+function packageOf(index: CatalogIndex, s: RefreshShape): IndexedPackage | undefined {
+  const pkg = s.id !== undefined ? index.byPackageId(s.id) : s.name !== undefined ? index.charmhubByName(s.name) : undefined
+  return pkg?.type === 'snap' ? undefined : pkg
+}
+
+/** The outcome of an action of this shape: pure over the index and the shape. */
+export function resolveRefreshShape(index: CatalogIndex, s: RefreshShape): ShapeOutcome {
+  const pkg = packageOf(index, s)
+  if (!pkg) {
+    return s.id !== undefined
+      ? { kind: 'error', code: 'id-not-found', message: `No charm or bundle with id '${s.id}'.` }
+      : { kind: 'error', code: 'name-not-found', message: `No charm or bundle with name '${s.name ?? ''}'.` }
+  }
   let selection: Selection
   let architecture: string | undefined
-  if (action.action === 'refresh') {
-    const ctx = contextOf(action, contexts)
-    if (!ctx) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
-    if (!pkg) return { kind: 'error', action, code: 'id-not-found', message: `No charm or bundle with id '${action.id ?? ctx.id}'.` }
-    architecture = ctx.base.architecture
-    selection = selectByChannel(pkg, ctx.trackingChannel, ctx.base)
+  if (s.revision !== undefined) {
+    selection = selectByRevision(pkg, s.revision)
+    architecture = s.base?.architecture
   } else {
-    if (!pkg) {
-      return action.id
-        ? { kind: 'error', action, code: 'id-not-found', message: `No charm or bundle with id '${action.id}'.` }
-        : { kind: 'error', action, code: 'name-not-found', message: `No charm or bundle with name '${action.name ?? ''}'.` }
-    }
-    if (action.revision !== undefined && action.revision !== null) {
-      selection = selectByRevision(pkg, action.revision)
-      architecture = action.base?.architecture
-    } else {
-      const base: Base = action.base ?? { name: 'NA', channel: 'NA', architecture: 'amd64' }
-      architecture = base.architecture
-      selection = selectByChannel(pkg, action.channel, base)
-    }
+    const base: Base = s.base ?? { name: 'NA', channel: 'NA', architecture: 'amd64' }
+    architecture = base.architecture
+    selection = selectByChannel(pkg, s.channel, base)
   }
   switch (selection.kind) {
     case 'ok': {
-      const resources = resourcesFor(pkg, selection.revision.revision, action.resourceRevisions)
-      if ('missing' in resources) return { kind: 'error', action, pkg, code: 'resource-not-found', message: `No resource ${resources.missing} for ${pkg.name}.` }
-      return { kind: 'found', action, pkg, selection, resources, architecture }
+      const resources = resourcesFor(pkg, selection.revision.revision, s.resourceRevisions)
+      if ('missing' in resources) return { kind: 'error', pkg, code: 'resource-not-found', message: `No resource ${resources.missing} for ${pkg.name}.` }
+      return { kind: 'found', pkg, selection, resources, architecture }
     }
     case 'revision-not-found':
-      return { kind: 'error', action, pkg, code: 'revision-not-found', message: selection.message, extra: { releases: selection.releases } }
+      return { kind: 'error', pkg, code: 'revision-not-found', message: selection.message, extra: { releases: selection.releases } }
     case 'invalid-charm-base':
-      return { kind: 'error', action, pkg, code: 'invalid-charm-base', message: selection.message, extra: { 'default-bases': selection.defaultBases } }
+      return { kind: 'error', pkg, code: 'invalid-charm-base', message: selection.message, extra: { 'default-bases': selection.defaultBases } }
     case 'invalid-channel':
-      return { kind: 'error', action, pkg, code: 'invalid-channel', message: selection.message }
+      return { kind: 'error', pkg, code: 'invalid-channel', message: selection.message }
   }
+}
+
+/** The outcome of one action; `shape` is refreshShape's for it. */
+export function resolveAction(index: CatalogIndex, action: RefreshAction, shape: RefreshShape | undefined): ActionOutcome {
+  if (!shape) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
+  return { ...resolveRefreshShape(index, shape), action } as ActionOutcome
 }
 
 /** One outcome per action, in request order; Juju matches them up by instance-key. */
 export function resolveRefresh(index: CatalogIndex, contexts: readonly RefreshContext[], actions: readonly RefreshAction[]): ActionOutcome[] {
-  return actions.map((a) => resolveAction(index, a, contexts))
+  return actions.map((a) => resolveAction(index, a, refreshShape(a, contexts)))
 }

@@ -119,71 +119,110 @@ export function snapReleaseRefs(pkg: IndexedPackage, architecture: string): Snap
   return out
 }
 
-interface ChannelPick { readonly wanted: Channel | undefined; readonly release: IndexedRelease | undefined }
+/**
+ * Everything an action's outcome depends on besides the index, taken from the request once: the
+ * selection below reads nothing else, and the refresh route keys its answer cache on it
+ * (snapShapeKey), so what selection reads and what the cache tells apart are one definition.
+ */
+export interface SnapActionShape {
+  readonly kind: SnapAction['action']
+  /** The snap asked for by id (refresh: the action's or its context's) ... */
+  readonly snapId: string | undefined
+  /** ... or else by name. */
+  readonly name: string | undefined
+  readonly revision: number | undefined
+  readonly channel: string | undefined
+  /** The installed epoch: a refresh's context's (epoch 0 when it names none). */
+  readonly epoch: Epoch | null | undefined
+  readonly architecture: string
+  readonly series: string
+}
 
-/** Per package object (the index replaces it on reload): architecture → channel text → pick. */
-const channelPicks = new WeakMap<IndexedPackage, Map<string, Map<string, ChannelPick>>>()
-/** Channel spellings remembered per package; clients choose them, so the map is bounded. */
-const MAX_PICKS_PER_PACKAGE = 64
+/** The action's shape; undefined for a refresh that names no snap (no id, no context entry). */
+export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): SnapActionShape | undefined {
+  if (action.action === 'refresh') {
+    const ctx = contexts.get(action.instanceKey)
+    const snapId = action.snapId ?? ctx?.snapId
+    if (snapId === undefined) return undefined
+    return { kind: 'refresh', snapId, name: undefined, revision: action.revision, channel: action.channel ?? ctx?.trackingChannel,
+      epoch: ctx?.epoch ?? EPOCH_ZERO, architecture: env.architecture, series: env.series }
+  }
+  return { kind: action.action, snapId: action.snapId, name: action.snapId === undefined ? action.name : undefined, revision: action.revision,
+    channel: action.channel, epoch: action.epoch, architecture: env.architecture, series: env.series }
+}
+
+const epochKey = (e: Epoch | null | undefined): string =>
+  !e ? '-' : e.read.length === 1 && e.write.length === 1 ? `${e.read[0]}/${e.write[0]}` : `${e.read.join('.')}/${e.write.join('.')}`
+
+/** A shape as the two strings of a cache key: the snap it names, and every other field. */
+export interface ShapeKey { readonly handle: string; readonly rest: string }
+
+const restOf = (s: SnapActionShape): string =>
+  `${s.snapId !== undefined ? 'id' : 'name'}\0${s.kind}\0${s.architecture}\0${s.series}\0${s.revision ?? '-'}\0${s.channel ?? '-'}\0${epochKey(s.epoch)}`
+
+/** Two shapes with the same key resolve alike against the same index. */
+export function snapShapeKey(s: SnapActionShape): ShapeKey {
+  return { handle: s.snapId ?? s.name ?? '', rest: restOf(s) }
+}
+
+const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): boolean =>
+  !a || !b ? !a && !b : a.read.length === b.read.length && a.write.length === b.write.length
+    && a.read.every((x, i) => x === b.read[i]) && a.write.every((x, i) => x === b.write[i])
+
+const sameRest = (a: SnapActionShape, b: SnapActionShape): boolean =>
+  (a.snapId !== undefined) === (b.snapId !== undefined) && a.kind === b.kind && a.architecture === b.architecture && a.series === b.series
+  && a.revision === b.revision && a.channel === b.channel && sameEpoch(a.epoch, b.epoch)
 
 /**
- * The channel `text` names (undefined if it is not one) and the release a device of `architecture`
- * gets from it (snapReleaseFor), remembered per package object: a device's refresh asks this for
- * every installed snap, and the answer changes only when the package is reloaded.
+ * snapShapeKey for the shapes of one request, with `suffix` (what the route's rendering reads
+ * besides) on the rest: the rest string is reused while a shape's fields are the previous one's (a
+ * device's refresh: the same channel and epoch for nearly every snap), so it is built and hashed
+ * once, not once per action.
  */
-export function snapChannelPick(pkg: IndexedPackage, text: string, architecture: string): ChannelPick {
-  let byArch = channelPicks.get(pkg)
-  if (!byArch) { byArch = new Map(); channelPicks.set(pkg, byArch) }
-  let picks = byArch.get(architecture)
-  if (!picks) {
-    if (byArch.size >= MAX_PICKS_PER_PACKAGE) byArch.clear()
-    picks = new Map()
-    byArch.set(architecture, picks)
+export function snapShapeKeys(suffix: string): (s: SnapActionShape) => ShapeKey {
+  let last: { shape: SnapActionShape; rest: string } | undefined
+  return (s) => {
+    if (!last || !sameRest(last.shape, s)) last = { shape: s, rest: restOf(s) + suffix }
+    return { handle: s.snapId ?? s.name ?? '', rest: last.rest }
   }
-  let p = picks.get(text)
-  if (!p) {
-    const wanted = parseSnapChannel(text, pkg.defaultTrack)
-    p = { wanted, release: wanted ? snapReleaseFor(pkg, wanted, architecture) : undefined }
-    if (picks.size >= MAX_PICKS_PER_PACKAGE) picks.clear()
-    picks.set(text, p)
-  }
-  return p
 }
 
-function notAvailable(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, message: string): SnapOutcome {
-  return { kind: 'error', action, pkg, code: 'revision-not-found', message, releases: snapReleaseRefs(pkg, env.architecture) }
+/** What resolving a shape gives: an outcome less the action (resolveSnapActions pairs them up again). */
+export type SnapShapeOutcome = SnapOutcome extends infer O ? O extends SnapOutcome ? Omit<O, 'action'> : never : never
+
+function notAvailable(pkg: IndexedPackage, s: SnapActionShape, message: string): SnapShapeOutcome {
+  return { kind: 'error', pkg, code: 'revision-not-found', message, releases: snapReleaseRefs(pkg, s.architecture) }
 }
 
-function pick(action: SnapAction, pkg: IndexedPackage, env: SnapEnv, channelText: string | undefined, installed: Epoch | null | undefined): SnapOutcome {
+function pick(pkg: IndexedPackage, s: SnapActionShape): SnapShapeOutcome {
   let revision: IndexedRevision | undefined
   let channel: Channel | undefined
-  if (action.revision !== undefined) {
-    revision = pkg.revisions.get(action.revision)
-    if (!revision || !revisionFits(revision, env.architecture)) {
-      return notAvailable(action, pkg, env, `No revision ${action.revision} of '${pkg.name}' for architecture ${env.architecture}`)
+  if (s.revision !== undefined) {
+    revision = pkg.revisions.get(s.revision)
+    if (!revision || !revisionFits(revision, s.architecture)) {
+      return notAvailable(pkg, s, `No revision ${s.revision} of '${pkg.name}' for architecture ${s.architecture}`)
     }
-    const rel = pkg.releases.find((r) => r.revision === action.revision && archMatches(r.base.architecture, env.architecture))
+    const rel = pkg.releases.find((r) => r.revision === s.revision && archMatches(r.base.architecture, s.architecture))
     channel = rel?.channel
   } else {
-    const { wanted, release: rel } = snapChannelPick(pkg, channelText ?? 'stable', env.architecture)
-    if (!wanted) return { kind: 'error', action, pkg, code: 'invalid-channel', message: `invalid channel ${JSON.stringify(channelText)}` }
+    const wanted = parseSnapChannel(s.channel ?? 'stable', pkg.defaultTrack)
+    if (!wanted) return { kind: 'error', pkg, code: 'invalid-channel', message: `invalid channel ${JSON.stringify(s.channel)}` }
+    const rel = snapReleaseFor(pkg, wanted, s.architecture)
     if (!rel) {
-      return notAvailable(action, pkg, env, `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${env.architecture}`)
+      return notAvailable(pkg, s, `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${s.architecture}`)
     }
     revision = pkg.revisions.get(rel.revision)!
     channel = rel.channel
   }
-  if (installed) {
+  if (s.epoch) {
     const epoch = revisionEpoch(revision)
-    if (!canRead(epoch, installed)) {
-      return notAvailable(action, pkg, env,
-        `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(installed)}`)
+    if (!canRead(epoch, s.epoch)) {
+      return notAvailable(pkg, s,
+        `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(s.epoch)}`)
     }
   }
-  return { kind: 'found', action, pkg, revision, channel }
+  return { kind: 'found', pkg, revision, channel }
 }
-
-const snapOnly = (p: IndexedPackage | undefined, env: SnapEnv): IndexedPackage | undefined => (p?.type === 'snap' && env.series === SERIES ? p : undefined)
 
 /** Context entries by instance-key; the first entry with a key is the one a refresh action refers to. */
 export function contextsByKey(contexts: readonly SnapContext[]): ReadonlyMap<string, SnapContext> {
@@ -192,95 +231,33 @@ export function contextsByKey(contexts: readonly SnapContext[]): ReadonlyMap<str
   return byKey
 }
 
-/** The snap an action is about, if the index has it for this device: what resolving the action looks up first. */
-export function snapPackageOf(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): IndexedPackage | undefined {
-  if (action.action === 'refresh') {
-    const snapId = action.snapId ?? contexts.get(action.instanceKey)?.snapId
-    return snapOnly(snapId ? index.byPackageId(snapId) : undefined, env)
-  }
-  return snapOnly(action.snapId ? index.byPackageId(action.snapId) : action.name ? index.snapByName(action.name) : undefined, env)
+/** The snap a shape names, if the index has it as a snap of this series. */
+function snapOf(index: CatalogIndex, s: SnapActionShape): IndexedPackage | undefined {
+  const p = s.snapId !== undefined ? index.byPackageId(s.snapId) : s.name !== undefined ? index.snapByName(s.name) : undefined
+  return p?.type === 'snap' && s.series === SERIES ? p : undefined
 }
 
-const epochKey = (e: Epoch | null | undefined): string =>
-  !e ? '-' : e.read.length === 1 && e.write.length === 1 ? `${e.read[0]}/${e.write[0]}` : `${e.read.join('.')}/${e.write.join('.')}`
-
-/** The part of an action's shape that every action of a request shares (snapActionShape). */
-export const snapEnvShape = (env: SnapEnv): string => `${env.architecture}\0${env.series}`
-
-/** What resolveOne reads of an action besides the package: its kind, revision, channel and installed epoch (null: no context). */
-interface ShapeInputs { kind: SnapAction['action']; revision: number | undefined; channel: string | undefined; epoch: Epoch | null | undefined }
-
-/** Fills `into` (reused across a request's actions: no allocation per snap). */
-function readShapeInputs(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, into: ShapeInputs): ShapeInputs {
-  into.kind = action.action
-  into.revision = action.revision
-  if (action.action === 'refresh') {
-    const ctx = contexts.get(action.instanceKey)
-    into.channel = action.channel ?? ctx?.trackingChannel
-    into.epoch = ctx ? ctx.epoch ?? EPOCH_ZERO : null
-  } else {
-    into.channel = action.channel
-    into.epoch = action.epoch
-  }
-  return into
-}
-
-const newShapeInputs = (): ShapeInputs => ({ kind: 'install', revision: undefined, channel: undefined, epoch: undefined })
-
-const formatShape = (s: ShapeInputs, envShape: string): string =>
-  `${s.kind}\0${envShape}\0${s.revision ?? '-'}\0${s.channel ?? '-'}\0${epochKey(s.epoch)}`
-
-/**
- * Everything besides the package (snapPackageOf) and the instance-key that an action's outcome
- * depends on, as a string: two actions with the same shape resolve alike against the same package
- * object. `envShape` is snapEnvShape of the request's device. Kept beside resolveOne, which must
- * read nothing that readShapeInputs leaves out.
- */
-export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, envShape: string): string {
-  return formatShape(readShapeInputs(action, contexts, newShapeInputs()), envShape)
-}
-
-const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): boolean =>
-  !a || !b ? !a && !b : a.read.length === b.read.length && a.write.length === b.write.length
-    && a.read.every((x, i) => x === b.read[i]) && a.write.every((x, i) => x === b.write[i])
-
-/**
- * snapActionShape(action, contexts, envShape) + suffix for the actions of one request, the string
- * reused while an action's inputs are the previous action's (a device's refresh: the same channel
- * and epoch for nearly every snap), so it is built and hashed once, not once per action.
- */
-export function snapShaper(contexts: ReadonlyMap<string, SnapContext>, envShape: string, suffix: string): (action: SnapAction) => string {
-  const cur = newShapeInputs()
-  let last: { inputs: ShapeInputs; shape: string } | undefined
-  return (a) => {
-    const s = readShapeInputs(a, contexts, cur)
-    if (last && last.inputs.kind === s.kind && last.inputs.revision === s.revision && last.inputs.channel === s.channel && sameEpoch(last.inputs.epoch, s.epoch)) return last.shape
-    last = { inputs: { ...s }, shape: formatShape(s, envShape) + suffix }
-    return last.shape
-  }
-}
-
-function resolveOne(index: CatalogIndex, action: SnapAction, contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv): SnapOutcome {
-  const pkg = snapPackageOf(index, action, contexts, env)
-  if (action.action === 'refresh') {
-    const ctx = contexts.get(action.instanceKey)
-    const snapId = action.snapId ?? ctx?.snapId
-    if (!ctx && !snapId) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
-    if (!pkg) return { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${snapId ?? ''}' found` }
-    return pick(action, pkg, env, action.channel ?? ctx?.trackingChannel, ctx?.epoch ?? EPOCH_ZERO)
-  }
+/** The outcome of an action of this shape: pure over the index and the shape. */
+export function resolveSnapShape(index: CatalogIndex, s: SnapActionShape): SnapShapeOutcome {
+  const pkg = snapOf(index, s)
   if (!pkg) {
-    return action.snapId
-      ? { kind: 'error', action, code: 'id-not-found', message: `No snap with id '${action.snapId}' found` }
-      : { kind: 'error', action, code: 'name-not-found', message: `No snap named '${action.name ?? ''}' found` }
+    return s.snapId !== undefined
+      ? { kind: 'error', code: 'id-not-found', message: `No snap with id '${s.snapId}' found` }
+      : { kind: 'error', code: 'name-not-found', message: `No snap named '${s.name ?? ''}' found` }
   }
-  return pick(action, pkg, env, action.channel, action.epoch)
+  return pick(pkg, s)
+}
+
+/** The outcome of one action; `shape` is snapActionShape's for it. */
+export function resolveSnapAction(index: CatalogIndex, action: SnapAction, shape: SnapActionShape | undefined): SnapOutcome {
+  if (!shape) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
+  return { ...resolveSnapShape(index, shape), action } as SnapOutcome
 }
 
 /** One outcome per action, in request order; snapd matches them up by instance-key. */
 /** `contexts` keyed by instance-key (contextsByKey). */
 export function resolveSnapActions(index: CatalogIndex, contexts: ReadonlyMap<string, SnapContext>, actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
-  return actions.map((a) => resolveOne(index, a, contexts, env))
+  return actions.map((a) => resolveSnapAction(index, a, snapActionShape(a, contexts, env)))
 }
 
 /** info's channel map: default track first, stable → edge, branches last; one entry per channel. */

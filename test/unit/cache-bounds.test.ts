@@ -2,7 +2,6 @@
 // the cap (a catalog of big READMEs would otherwise fill memory at an entry count sized for small ones).
 import { describe, expect, it } from 'vitest'
 import { CatalogView } from '../../src/catalog/catalog-view.js'
-import { RecentByHandle } from '../../src/catalog/derived-cache.js'
 import type { CatalogReader, ChangeCursor, RevisionTexts } from '../../src/catalog/ports.js'
 
 const texts = (readme: string): RevisionTexts => ({ metadataYaml: null, configYaml: null, actionsYaml: null, bundleYaml: null, readmeMd: readme, snapYaml: null, extra: {} })
@@ -42,17 +41,5 @@ describe('CatalogView revision texts', () => {
     const view = new CatalogView(reader(() => 10), 1_000_000)
     expect(await view.revisionTexts('p', -1)).toBeUndefined()
     expect(view.cachedTextBytes).toBe(0)
-  })
-})
-
-describe('RecentByHandle', () => {
-  it('is cleared when its values outgrow the byte budget', () => {
-    const index = { generation: 1 }
-    const recent = new RecentByHandle<string>(index, 10_000, (v) => v.length)
-    for (let i = 0; i < 100; i++) recent.remember(`h${i}`, 'k', 'v'.repeat(1000), 1)
-    expect(recent.weight).toBeLessThanOrEqual(10_000)
-    expect(recent.get('h99', 'k')).toBe('v'.repeat(1000))
-    recent.remember('h99', 'k', 'w', 1) // replacing re-weighs
-    expect(recent.weight).toBeLessThanOrEqual(10_000)
   })
 })

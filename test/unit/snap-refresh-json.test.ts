@@ -1,18 +1,16 @@
-// The refresh answer's fast path without HTTP: the derived-value cache (invalidated by the index
-// replacing a package object, bounded by weight) and result JSON spliced around a cached `snap`
-// text, which must be the very bytes JSON.stringify gives for the whole result.
+// The refresh answer's fast path without HTTP: action shapes and their cache keys, and result JSON
+// kept with one instance-key and spliced around another, which must be the very bytes
+// JSON.stringify gives for the whole result.
 import { describe, expect, it } from 'vitest'
-import { DerivedCache } from '../../src/catalog/derived-cache.js'
 import { parseChannel } from '../../src/catalog/channel.js'
 import type { IndexedPackage, IndexedRevision } from '../../src/catalog/index.js'
 import { CatalogIndex } from '../../src/catalog/index.js'
-import { contextsByKey, resolveSnapActions, revisionEpoch, snapActionShape, snapChannelPick, snapEnvShape, snapShaper, type SnapAction, type SnapContext } from '../../src/catalog/snap-select.js'
+import { contextsByKey, resolveSnapActions, resolveSnapShape, revisionEpoch, snapActionShape, snapShapeKey, snapShapeKeys, type SnapAction, type SnapContext, type SnapEnv } from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
 import { refreshResultWire } from '../../src/snapstore/to-wire.js'
 import { fillTemplate, jsonTemplate } from '../../src/http/json-template.js'
-import { KeptResults } from '../../src/snapstore/kept-results.js'
-import { CacheStats } from '../../src/catalog/cache-stats.js'
+import { keptResult, pushResult } from '../../src/snapstore/answer-cache.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
@@ -28,49 +26,6 @@ function snap(name: string, details: Record<string, unknown> = {}, extra: Record
     ],
   }
 }
-
-describe('DerivedCache', () => {
-  it('returns a value only for the package object it was made from', () => {
-    const c = new DerivedCache<string, string>(100)
-    const a = snap('a')
-    c.set(a, 'k', 'v')
-    expect(c.get(a, 'k')).toBe('v')
-    const reloaded = { ...a }
-    expect(c.get(reloaded, 'k')).toBeUndefined()
-    expect(c.get(snap('b'), 'k')).toBeUndefined()
-  })
-
-  it("evicts the replaced object's entries first: they are never used again", () => {
-    const c = new DerivedCache<string, string>(8, (s) => s.length)
-    const a = snap('a')
-    c.set(a, 'k', 'old!')
-    const reloaded = { ...a }
-    c.set(reloaded, 'j', 'used')
-    expect(c.get(reloaded, 'j')).toBe('used')
-    c.set(reloaded, 'k', 'new!')
-    expect(c.get(a, 'k')).toBeUndefined()
-    expect(c.get(reloaded, 'j')).toBe('used')
-    expect(c.get(reloaded, 'k')).toBe('new!')
-  })
-
-  it('drops the least recently used entries past its weight', () => {
-    const c = new DerivedCache<string, string>(10, (s) => s.length)
-    const p = snap('p')
-    c.set(p, 'a', 'aaaa')
-    c.set(p, 'b', 'bbbb')
-    expect(c.get(p, 'a')).toBe('aaaa') // a is now more recent than b
-    c.set(p, 'c', 'cccc')
-    expect(c.get(p, 'b')).toBeUndefined()
-    expect(c.get(p, 'a')).toBe('aaaa')
-    expect(c.get(p, 'c')).toBe('cccc')
-    expect(c.weight).toBe(8)
-    c.set(p, 'a', 'A') // replacing re-weighs
-    expect(c.weight).toBe(5)
-    c.set(p, 'big', 'x'.repeat(11)) // larger than the whole cache: not kept, nothing evicted
-    expect(c.get(p, 'big')).toBeUndefined()
-    expect(c.size).toBe(2)
-  })
-})
 
 describe('a kept snap result (jsonTemplate, slot first)', () => {
   const urls = publicUrls('http://store.example:8080/')
@@ -101,29 +56,14 @@ describe('a kept snap result (jsonTemplate, slot first)', () => {
       const t = jsonTemplate((slot) => refreshResultWire(urls, { ...o, action: { ...o.action, instanceKey: slot } }, yaml), 'first')
       const spliced = fillTemplate(t, o.action.instanceKey)
       expect(spliced).toBe(JSON.stringify(refreshResultWire(urls, o, yaml)))
+      // Kept with one instance-key, answered with it or with another, first or after a comma.
+      const kept = keptResult(t, 'first-key')
+      for (const [ik, first] of [['first-key', true], ['first-key', false], [o.action.instanceKey, true], [o.action.instanceKey, false]] as const) {
+        const parts: Array<string | Buffer> = []
+        pushResult(parts, kept, ik, first)
+        expect(joinBytes(parts).toString()).toBe((first ? '' : ',') + fillTemplate(t, ik))
+      }
     }
-  })
-})
-
-describe('snapChannelPick', () => {
-  it('picks as snapReleaseFor does, once per package object, channel text and architecture', () => {
-    const p = snap('p')
-    const stable = snapChannelPick(p, 'stable', 'amd64')
-    expect(stable.wanted).toEqual({ track: 'latest', risk: 'stable', branch: '' })
-    expect(stable.release?.revision).toBe(1)
-    expect(snapChannelPick(p, 'stable', 'amd64')).toBe(stable)
-    expect(snapChannelPick(p, 'latest/edge', 'amd64').release?.revision).toBe(2)
-    expect(snapChannelPick(p, 'beta', 'amd64').release?.revision).toBe(1) // falls back to stable
-    expect(snapChannelPick(p, 'stable', 'arm64').release).toBeUndefined()
-    expect(snapChannelPick(p, 'a/b/c/d', 'amd64')).toEqual({ wanted: undefined, release: undefined })
-    // A reloaded package (a new object) is picked afresh.
-    const reloaded = { ...p, releases: [{ ...p.releases[0]!, revision: 2 }] }
-    expect(snapChannelPick(reloaded, 'stable', 'amd64').release?.revision).toBe(2)
-  })
-
-  it('stays bounded whatever channel spellings clients send', () => {
-    const p = snap('q')
-    for (let i = 0; i < 500; i++) expect(snapChannelPick(p, `stable/b${i}`, 'amd64').release?.revision).toBe(1)
   })
 })
 
@@ -146,41 +86,61 @@ describe('joinBytes', () => {
   })
 })
 
-describe('snapActionShape', () => {
+describe('snapActionShape and its key', () => {
   const env = { architecture: 'amd64', series: '16' }
   const install: SnapAction = { action: 'install', instanceKey: 'k', name: 'hello', channel: 'stable' }
   const ctx: SnapContext = { snapId: 'ID1', instanceKey: 'ID1', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } }
   const refresh: SnapAction = { action: 'refresh', instanceKey: 'ID1', snapId: 'ID1' }
-  const shape = (a: SnapAction, c: SnapContext[] = [], e = env) => snapActionShape(a, contextsByKey(c), snapEnvShape(e))
+  const key = (a: SnapAction, c: SnapContext[] = [], e: SnapEnv = env): string => {
+    const s = snapActionShape(a, contextsByKey(c), e)
+    if (!s) return 'none'
+    const k = snapShapeKey(s)
+    return `${k.handle}|${k.rest}`
+  }
 
-  it('leaves out the instance-key and which snap (the cache is per package object)', () => {
-    expect(shape({ ...install, instanceKey: 'other' })).toBe(shape(install))
-    expect(shape({ ...install, name: undefined, snapId: 'ID1' })).toBe(shape(install))
-    expect(shape({ ...refresh, snapId: 'ID2', instanceKey: 'ID2' }, [{ ...ctx, snapId: 'ID2', instanceKey: 'ID2' }])).toBe(shape(refresh, [ctx]))
+  it('leave out the instance-key', () => {
+    expect(key({ ...install, instanceKey: 'other' })).toBe(key(install))
+    expect(key({ ...refresh, instanceKey: 'k2' }, [{ ...ctx, instanceKey: 'k2' }])).toBe(key(refresh, [ctx]))
   })
 
-  it('tells apart everything an outcome depends on', () => {
-    const shapes = [
-      shape(install),
-      shape({ ...install, action: 'download' }),
-      shape({ ...install, channel: 'edge' }),
-      shape({ ...install, channel: undefined }),
-      shape({ ...install, revision: 3 }),
-      shape({ ...install, epoch: { read: [1], write: [1] } }),
-      shape(install, [], { architecture: 'arm64', series: '16' }),
-      shape(install, [], { architecture: 'amd64', series: '18' }),
-      shape(refresh, [ctx]),
-      shape(refresh, [{ ...ctx, trackingChannel: 'latest/edge' }]),
-      shape(refresh, [{ ...ctx, epoch: { read: [0, 1], write: [1] } }]),
-      shape({ ...refresh, channel: 'beta' }, [ctx]),
-      shape(refresh, []),
+  it('tell apart everything an outcome depends on', () => {
+    const keys = [
+      key(install),
+      key({ ...install, action: 'download' }),
+      key({ ...install, name: 'other' }),
+      key({ ...install, name: undefined, snapId: 'hello' }), // an id that spells a name is still an id
+      key({ ...install, channel: 'edge' }),
+      key({ ...install, channel: undefined }),
+      key({ ...install, revision: 3 }),
+      key({ ...install, epoch: { read: [1], write: [1] } }),
+      key(install, [], { architecture: 'arm64', series: '16' }),
+      key(install, [], { architecture: 'amd64', series: '18' }),
+      key(refresh, [ctx]),
+      key({ ...refresh, snapId: 'ID2' }, [ctx]),
+      key(refresh, [{ ...ctx, trackingChannel: 'latest/edge' }]),
+      key(refresh, [{ ...ctx, epoch: { read: [0, 1], write: [1] } }]),
+      key({ ...refresh, channel: 'beta' }, [ctx]),
     ]
-    expect(new Set(shapes).size).toBe(shapes.length)
+    expect(new Set(keys).size).toBe(keys.length)
+    // A refresh that names no snap has no shape; one whose context names no epoch is at epoch 0.
+    expect(key({ action: 'refresh', instanceKey: 'nowhere' })).toBe('none')
+    expect(key(refresh, [{ ...ctx, epoch: undefined }])).toBe(key(refresh, [ctx]))
+  })
+
+  it('is all selection reads: an outcome is resolveSnapShape of the shape, whatever else the action holds', () => {
+    const index = new CatalogIndex()
+    const p = snap('p')
+    index.put(p)
+    const contexts = contextsByKey([{ ...ctx, snapId: p.id, instanceKey: p.id }])
+    for (const a of [{ ...install, name: 'p' }, { ...install, name: 'p', channel: 'edge' }, { ...refresh, snapId: p.id, instanceKey: p.id }, { ...install, name: 'nope' }] as SnapAction[]) {
+      const [o] = resolveSnapActions(index, contexts, [a], env)
+      expect(o).toEqual({ ...resolveSnapShape(index, snapActionShape(a, contexts, env)!), action: a })
+    }
   })
 })
 
-describe('snapShaper', () => {
-  it('gives snapActionShape + suffix for every action, reusing the string while inputs repeat', () => {
+describe('snapShapeKeys', () => {
+  it('gives snapShapeKey + suffix for every shape, reusing the rest string while fields repeat', () => {
     const ctxs: SnapContext[] = [
       { snapId: 'A', instanceKey: 'A', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } },
       { snapId: 'B', instanceKey: 'B', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } },
@@ -199,41 +159,12 @@ describe('snapShaper', () => {
       { action: 'install', instanceKey: 'install-3', name: 'y', channel: 'beta', epoch: { read: [2], write: [2] } },
     ]
     const contexts = contextsByKey(ctxs)
-    const env = snapEnvShape({ architecture: 'amd64', series: '16' })
-    const shapeOf = snapShaper(contexts, env, '|tail')
-    const got = actions.map(shapeOf)
-    expect(got).toEqual(actions.map((a) => snapActionShape(a, contexts, env) + '|tail'))
-    expect(got[1]).toBe(got[0])
-    expect(new Set(got).size).toBe(9) // A = B; C = E (no epoch is epoch 0); installs x = y (null and absent epochs)
-  })
-})
-
-describe('KeptResults', () => {
-  it('finds a whole result by snap-id only while the index is unchanged and the key matches', () => {
-    const index = new CatalogIndex()
-    const a = snap('a')
-    const b = snap('b')
-    index.put(a)
-    index.put(b)
-    const kept = new KeptResults(index, new CacheStats())
-    const bytes = Buffer.from(',{"result":"refresh"}')
-    kept.setWhole(a, 'k', bytes, index.generation)
-    expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
-    expect(kept.wholeBySnapId(a.id, 'other')).toBeUndefined()
-    expect(kept.wholeBySnapId(b.id, 'k')).toBeUndefined()
-    // Any change to the index: looked up again through the package, which for `a` is the same object.
-    index.put({ ...b })
-    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
-    expect(kept.whole(a, 'k')).toBe(bytes)
-    expect(kept.wholeBySnapId(a.id, 'k')).toBe(bytes)
-    // `a` reloaded: its old results are gone for good.
-    const before = index.generation
-    const reloaded = { ...a }
-    index.put(reloaded)
-    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
-    expect(kept.whole(reloaded, 'k')).toBeUndefined()
-    // A result made from the replaced object (a request that was in flight) is not found by snap-id.
-    kept.setWhole(a, 'k', bytes, before)
-    expect(kept.wholeBySnapId(a.id, 'k')).toBeUndefined()
+    const env = { architecture: 'amd64', series: '16' }
+    const shapes = actions.map((a) => snapActionShape(a, contexts, env)!)
+    const keyOf = snapShapeKeys('|tail')
+    const got = shapes.map(keyOf)
+    expect(got).toEqual(shapes.map((s) => ({ handle: snapShapeKey(s).handle, rest: snapShapeKey(s).rest + '|tail' })))
+    expect(got[1]!.rest).toBe(got[0]!.rest)
+    expect(new Set(got.map((k) => k.rest)).size).toBe(9) // A = B; C = E (no epoch is epoch 0); installs x = y (null and absent epochs)
   })
 })

@@ -6,32 +6,33 @@ import { parseFields, project } from '../project.js'
 import { errorList, type CharmhubDeps } from '../plugin.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
 import type { IndexedPackage } from '../../catalog/index.js'
-import { DerivedCache } from '../../catalog/derived-cache.js'
+import { AnswerCache } from '../../http/answer-cache.js'
 
 /** ~7 KB an answer with juju info's fields: room for every charm of a 20,000-charm catalog. */
 const MAX_CACHED_BODY_BYTES = 160 << 20
 
 export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  // An answer is a function of the package object (the index replaces it on any change), its
-  // default revision's texts (immutable), the fields and the public URL base: keep the JSON, LRU.
-  const bodies = new DerivedCache<string, Buffer>(MAX_CACHED_BODY_BYTES, (b, key) => b.length + key.length, deps.view.caches.counter('charmhub_info'))
+  // An answer is a function of the catalog (its generation), the name, the fields and the public URL
+  // base: the JSON is kept by those.
+  const bodies = new AnswerCache<Buffer>(deps.view.index, MAX_CACHED_BODY_BYTES, (b) => b.length, deps.view.caches.counter('charmhub_info'))
   // Not an async function: a kept answer is sent before returning, with no promise for Fastify to wait on.
   app.get('/info/:name', (req, reply): Promise<void> | undefined => {
     const { name } = req.params as { name: string }
+    const rawFields = (req.query as Record<string, unknown>).fields
+    const shape = `${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
+    const body = bodies.get(name, shape)
+    if (body !== undefined) {
+      sendJsonAnswer(reply, body)
+      return undefined
+    }
+    const generation = deps.view.index.generation
     const pkg = deps.view.index.charmhubByName(name)
     if (!pkg) {
       reply.code(404).type('application/json').send(errorList('not-found', `No charm or bundle with name '${name}'.`))
       return undefined
     }
-    const rawFields = (req.query as Record<string, unknown>).fields
-    const key = `${deps.urls.storeUrl('')}\n${Array.isArray(rawFields) ? rawFields.join(',') : String(rawFields ?? '')}`
-    const body = bodies.get(pkg, key)
-    if (body !== undefined) {
-      sendJsonAnswer(reply, body)
-      return undefined
-    }
     return infoBody(deps, pkg, parseFields(rawFields)).then((fresh) => {
-      bodies.set(pkg, key, fresh)
+      bodies.set(name, shape, fresh, generation)
       sendJsonAnswer(reply, fresh)
     })
   })

@@ -1,8 +1,8 @@
 // POST /v2/charms/refresh (docs/protocol/charmhub.md §5): wire in, resolveRefresh, wire out; one result per action.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { actionShape, packageOf, resolveRefresh, type RefreshAction, type RefreshContext } from '../../catalog/refresh-actions.js'
+import { refreshShape, refreshShapeKey, resolveAction, type RefreshAction, type RefreshContext, type RefreshShape } from '../../catalog/refresh-actions.js'
 import type { Base } from '../../catalog/base.js'
-import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
+import { AnswerCache } from '../../http/answer-cache.js'
 import { fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
@@ -79,52 +79,37 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
   return { contexts, actions, ...(fields ? { fields } : {}) }
 }
 
+/** Each action with its shape (undefined: a refresh without context) and the shape's cache key. */
+interface Shaped { readonly action: RefreshAction; readonly shape: RefreshShape | undefined; readonly handle: string; readonly rest: string }
+
 export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
-  // ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog. Smaller than
-  // the working set, a cyclic walk over it (the revision updater's, a bench's) would miss every time.
-  const cache = new DerivedCache<string, JsonTemplate>(MAX_CACHED_RESULT_BYTES, (t, key) => t.bytes + key.length, deps.view.caches.counter('charmhub_refresh'))
+  // Results by action shape (catalog/refresh-actions.ts refreshShape) with the fields and the public
+  // URL base, as templates: only instance-key differs between actions of one shape, and it comes
+  // after the charm entity, whose texts could hold anything. A request whose actions all have one is
+  // answered without selection, rendering or a promise.
+  const cache = new AnswerCache<JsonTemplate>(deps.view.index, MAX_CACHED_RESULT_BYTES, (t) => t.bytes, deps.view.caches.counter('charmhub_refresh'))
 
-  // Installs and downloads by name (juju deploy, download, the bench) also find their last result by
-  // the name alone while the index is unchanged.
-  const byName = new RecentByHandle<JsonTemplate>(deps.view.index, MAX_RECENT_BY_NAME_BYTES, (t) => t.bytes, deps.view.caches.counter('charmhub_refresh_by_name'))
-  const nameOf = (a: RefreshAction): string | undefined => (a.action !== 'refresh' && a.id === undefined ? a.name : undefined)
-
-  // Results rendered for an earlier action of the same shape (catalog/refresh-actions.ts
-  // actionShape) from the same package object: only instance-key differs, and it comes after the
-  // charm entity, whose texts could hold anything. A request whose actions all have one is answered
-  // without selection, rendering or a promise.
-  const cachedResults = (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], keyTail: string): Result[] | undefined => {
-    const index = deps.view.index
+  const cachedResults = (shaped: readonly Shaped[]): Result[] | undefined => {
     const results: Result[] = []
-    for (const a of actions) {
-      const key = actionShape(a, contexts) + keyTail
-      const name = nameOf(a)
-      let t = name !== undefined ? byName.get(name, key) : undefined
-      if (!t) {
-        const pkg = packageOf(index, a, contexts)
-        t = pkg && cache.get(pkg, key)
-        if (!t) return undefined
-        if (name !== undefined) byName.remember(name, key, t, index.generation)
-      }
-      results.push(fillTemplateCounted(t, a.instanceKey))
+    for (const s of shaped) {
+      const t = s.shape && cache.get(s.handle, s.rest)
+      if (!t) return undefined
+      results.push(fillTemplateCounted(t, s.action.instanceKey))
     }
     return results
   }
 
-  const renderResults = async (contexts: readonly RefreshContext[], actions: readonly RefreshAction[], fields: string[] | undefined, keyTail: string): Promise<Result[]> => {
+  const renderResults = async (shaped: readonly Shaped[], fields: string[] | undefined): Promise<Result[]> => {
     const generation = deps.view.index.generation
-    const outcomes = resolveRefresh(deps.view.index, contexts, actions)
-    return Promise.all(outcomes.map(async (o) => {
+    return Promise.all(shaped.map(async (s) => {
+      const kept = s.shape && cache.get(s.handle, s.rest)
+      if (kept) return fillTemplateCounted(kept, s.action.instanceKey)
+      const o = resolveAction(deps.view.index, s.action, s.shape)
       if (o.kind !== 'found') return counted(JSON.stringify(refreshResult(deps.urls, deps.registry, o, undefined, fields)))
-      const key = actionShape(o.action, contexts) + keyTail
-      const kept = cache.get(o.pkg, key)
-      if (kept) return fillTemplateCounted(kept, o.action.instanceKey)
       const texts = await deps.view.revisionTexts(o.pkg.id, o.selection.revision.revision)
       const t = jsonTemplate((slot) => refreshResult(deps.urls, deps.registry, { ...o, action: { ...o.action, instanceKey: slot } }, texts, fields))
-      cache.set(o.pkg, key, t)
-      const name = nameOf(o.action)
-      if (name !== undefined) byName.remember(name, key, t, generation)
-      return fillTemplateCounted(t, o.action.instanceKey)
+      cache.set(s.handle, s.rest, t, generation)
+      return fillTemplateCounted(t, s.action.instanceKey)
     }))
   }
 
@@ -148,9 +133,14 @@ export async function refreshRoute(app: FastifyInstance, deps: CharmhubDeps): Pr
     const { contexts, actions, fields } = parsed
     // Download URLs carry the public base (known only once the server listens, with --port 0).
     const keyTail = `\0${fields?.join(',') ?? '*'}\0${deps.urls.storeUrl('')}`
-    const cached = cachedResults(contexts, actions, keyTail)
+    const shaped = actions.map((action): Shaped => {
+      const shape = refreshShape(action, contexts)
+      const key = shape ? refreshShapeKey(shape) : undefined
+      return { action, shape, handle: key?.handle ?? '', rest: (key?.rest ?? '') + keyTail }
+    })
+    const cached = cachedResults(shaped)
     if (cached) { send(reply, cached); return undefined }
-    return renderResults(contexts, actions, fields, keyTail).then((results) => send(reply, results))
+    return renderResults(shaped, fields).then((results) => send(reply, results))
   })
 }
 
@@ -159,10 +149,6 @@ type Result = ReturnType<typeof fillTemplateCounted>
 const counted = (text: string): Result => ({ text, bytes: Buffer.byteLength(text) })
 const ANSWER_OPEN = '{"error-list":[],"results":['
 const ANSWER_CLOSE = ']}'
+/** ~4 KB a result: room for one selection of every charm of a 20,000-charm catalog (a walk over a
+ * working set larger than the cache, the revision updater's, would miss every time). */
 const MAX_CACHED_RESULT_BYTES = 128 << 20
-/**
- * Bytes of results found by name alone (cleared past this; the per-package cache still answers). As
- * large as the result cache: it holds the same results, and one smaller than a catalog's working set
- * is cleared over and over by a walk over every charm (the revision updater's), so it never hits.
- */
-const MAX_RECENT_BY_NAME_BYTES = MAX_CACHED_RESULT_BYTES

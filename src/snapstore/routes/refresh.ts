@@ -1,82 +1,58 @@
 // POST /v2/snaps/refresh (docs/protocol/snap-store.md §4): install, download and refresh actions resolved against the
 // index, fetch-assertions against the assertion store; one result per action, matched by key.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { contextsByKey, resolveSnapActions, snapEnvShape, snapPackageOf, snapShaper, type SnapAction, type SnapContext, type SnapEnv } from '../../catalog/snap-select.js'
+import { contextsByKey, resolveSnapAction, snapActionShape, snapShapeKeys, type SnapAction, type SnapActionShape, type ShapeKey } from '../../catalog/snap-select.js'
 import { resolveFetchAssertions } from '../../catalog/snap-assertions.js'
-import { KeptResults, type SplitResult } from '../kept-results.js'
+import { keptResult, pushResult, RefreshAnswers } from '../answer-cache.js'
 import { joinBytes } from '../../http/join-bytes.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
-import { fillTemplate, jsonTemplate } from '../../http/json-template.js'
+import { jsonTemplate } from '../../http/json-template.js'
 import { assertionUrl, publicBase, refreshResultWire } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
 import { sendError, type SnapStoreDeps } from '../plugin.js'
 
 type Parts = Array<string | Buffer>
 
-/** A kept split result's head with this action's instance-key: the part before its tail. */
-const headWith = (r: SplitResult, a: SnapAction, comma: boolean): string => `${comma ? ',' : ''}${r.head}${JSON.stringify(a.instanceKey)}`
+/** Each action with its shape (undefined: it names no snap) and the shape's cache key. */
+interface Shaped { readonly action: SnapAction; readonly shape: SnapActionShape | undefined; readonly key: ShapeKey | undefined }
 
 export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
-  const kept = new KeptResults(deps.view.index, deps.view.caches)
+  const answers = new RefreshAnswers(deps.view.index, deps.view.caches.counter('snap_refresh'))
 
   /** The answer's parts if every action has a kept result; undefined at the first that has none. */
-  const keptParts = (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Parts | undefined => {
-    const index = deps.view.index
+  const keptParts = (shaped: readonly Shaped[]): Parts | undefined => {
     const parts: Parts = [RESULTS_OPEN]
-    for (let i = 0; i < actions.length; i++) {
-      const a = actions[i]!
-      let whole = a.snapId === a.instanceKey ? kept.wholeBySnapId(a.instanceKey, keyOf(a)) : undefined
-      if (!whole) {
-        const pkg = snapPackageOf(index, a, contexts, env)
-        if (!pkg) return undefined
-        if (a.instanceKey === pkg.id) {
-          whole = kept.whole(pkg, keyOf(a))
-          if (!whole) return undefined
-        } else {
-          const rest = kept.rest(pkg, keyOf(a))
-          if (!rest) return undefined
-          parts.push(headWith(rest, a, i > 0), rest.tail)
-          continue
-        }
-      }
-      parts.push(i > 0 ? whole : whole.subarray(1))
+    for (let i = 0; i < shaped.length; i++) {
+      const { action, key } = shaped[i]!
+      const r = key && answers.get(key)
+      if (!r) return undefined
+      pushResult(parts, r, action.instanceKey, i === 0)
     }
     return parts
   }
 
   /** Resolves every action; only revisions whose result is not kept yet wait for their snap-yaml. */
-  const renderedParts = async (actions: readonly SnapAction[], contexts: ReadonlyMap<string, SnapContext>, env: SnapEnv, keyOf: (a: SnapAction) => string): Promise<Parts> => {
+  const renderedParts = async (shaped: readonly Shaped[]): Promise<Parts> => {
     const generation = deps.view.index.generation
-    const outcomes = resolveSnapActions(deps.view.index, contexts, actions, env)
     const parts: Parts = [RESULTS_OPEN]
     const misses: Array<Promise<void>> = []
-    outcomes.forEach((o, i) => {
-      const comma = i > 0
-      if (o.kind !== 'found') { parts.push((comma ? ',' : '') + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
-      const key = keyOf(o.action)
-      // Two slots: a whole result fills the first, a split one its head and tail.
-      const at = parts.push(EMPTY, EMPTY) - 2
-      const place = (w: Buffer | undefined, r: SplitResult | undefined) => {
-        if (w) parts[at] = comma ? w : w.subarray(1)
-        else if (r) { parts[at] = headWith(r, o.action, comma); parts[at + 1] = r.tail }
-      }
-      const whole = o.action.instanceKey === o.pkg.id
-      const w = whole ? kept.whole(o.pkg, key) : undefined
-      const r = whole ? undefined : kept.rest(o.pkg, key)
-      if (w || r) { place(w, r); return }
+    shaped.forEach(({ action, shape, key }, i) => {
+      const first = i === 0
+      const kept = key && answers.get(key)
+      if (kept) { pushResult(parts, kept, action.instanceKey, first); return }
+      const o = resolveSnapAction(deps.view.index, action, shape)
+      if (o.kind !== 'found') { parts.push((first ? '' : ',') + JSON.stringify(refreshResultWire(deps.urls, o, undefined))); return }
+      // A slot for the result, filled once its snap-yaml is read.
+      const at = parts.push(EMPTY) - 1
       misses.push(deps.view.revisionTexts(o.pkg.id, o.revision.revision).then((texts) => {
         // The instance-key comes right after `result`, before any text of the snap's.
         const t = jsonTemplate((slot) => refreshResultWire(deps.urls, { ...o, action: { ...o.action, instanceKey: slot } }, texts?.snapYaml), 'first')
+        const r = keptResult(t, action.instanceKey)
         // A revision without texts may get them later (CatalogView does not cache a miss either).
-        if (whole) {
-          const fresh = Buffer.from(`,${fillTemplate(t, o.action.instanceKey)}`)
-          if (texts) kept.setWhole(o.pkg, key, fresh, generation)
-          place(fresh, undefined)
-        } else {
-          const split = { head: t.head, tail: Buffer.from(t.tail) }
-          if (texts) kept.setRest(o.pkg, key, split)
-          place(undefined, split)
-        }
+        if (texts && key) answers.set(key, r, generation)
+        const mine: Parts = []
+        pushResult(mine, r, action.instanceKey, first)
+        parts[at] = mine.length === 1 ? mine[0]! : joinBytes(mine)
       }))
     })
     await Promise.all(misses)
@@ -118,12 +94,15 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     const env = { architecture: device.architecture ?? 'amd64', series: device.series }
     const contexts = contextsByKey(parsed.contexts)
     // Download URLs carry the public base (known only once the server listens, with --port 0).
-    const keyTail = `\0${publicBase(deps.urls)}`
-    const keyOf = snapShaper(contexts, snapEnvShape(env), keyTail)
-    const ready = keptParts(parsed.actions, contexts, env, keyOf)
+    const keyOf = snapShapeKeys(`\0${publicBase(deps.urls)}`)
+    const shaped = parsed.actions.map((action): Shaped => {
+      const shape = snapActionShape(action, contexts, env)
+      return { action, shape, key: shape && keyOf(shape) }
+    })
+    const ready = keptParts(shaped)
     if (ready && parsed.fetches.length === 0) { send(reply, ready); return undefined }
     const { actions, fetches, maxFormats } = parsed
-    return (ready ? Promise.resolve(ready) : renderedParts(actions, contexts, env, keyOf)).then(async (parts) => {
+    return (ready ? Promise.resolve(ready) : renderedParts(shaped)).then(async (parts) => {
       await fetchResults(parts, fetches, maxFormats, actions.length)
       send(reply, parts)
     })
