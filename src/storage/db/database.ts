@@ -1,5 +1,5 @@
 // Table types for kysely; one interface per table in migrations/.
-import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from 'kysely'
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type Json<T> = ColumnType<T, string, string>
@@ -162,6 +162,3 @@ export interface DB {
 }
 
 export type Db = Kysely<DB> | Transaction<DB>
-export type PackageRow = Selectable<PackagesTable>
-export type RevisionRow = Selectable<RevisionsTable>
-export type NewRevision = Insertable<RevisionsTable>
