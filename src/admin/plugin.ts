@@ -4,12 +4,10 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { CatalogError } from '../catalog/errors.js'
 import { authorize } from '../catalog/admin-tokens.js'
-import type { Actor, AuditReader, AuditWriter, OperationsStore, PackageDetailReader, StoreCounts, TokenStore } from '../catalog/operations-ports.js'
+import type { Actor, AuditReader, AuditWriter, OperationsStore, PackageDetailReader, PackageListing, StoreCounts, TokenStore } from '../catalog/operations-ports.js'
 import type { RootSummary } from '../assertions/root-summary.js'
 import type { SpaceInfo } from '../storage/blobs/free-space.js'
 import type { ImportService } from '../import/import-service.js'
-import type { Kysely } from 'kysely'
-import type { DB } from '../storage/db/database.js'
 import { verifyToken } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
@@ -26,6 +24,7 @@ export interface OperationsDeps {
   readonly tokens: TokenStore
   readonly audit: AuditReader & { writer: AuditWriter }
   readonly details: PackageDetailReader
+  readonly listing: PackageListing
   /** Reloads the read model for these packages (as imports do) before the answer goes out. */
   readonly onCommitted: (packageIds: string[]) => Promise<void>
   readonly status: {
@@ -45,7 +44,6 @@ export interface AdminDeps {
   readonly signingKey: Uint8Array
   readonly imports: ImportService
   readonly gc: GcService
-  readonly db: Kysely<DB>
   readonly uploadMaxBytes: number
   readonly registry: import('../catalog/oci-image.js').RegistryConfig
   readonly operations: OperationsDeps

@@ -1,27 +1,7 @@
 // Read model for `airlock list`: packages with their revisions, channels and resources.
 import type { Kysely } from 'kysely'
+import type { ListedPackage } from '../../catalog/operations-ports.js'
 import type { DB, Platform, Publisher } from './database.js'
-
-export interface ListedPackage {
-  readonly id: string
-  readonly type: string
-  readonly name: string
-  readonly publisher: Publisher | null
-  readonly summary: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly revisions: ReadonlyArray<{
-    readonly revision: number
-    readonly version: string
-    readonly size: number
-    readonly sha256: string
-    readonly bases: readonly Platform[]
-    readonly createdAt: string
-    readonly resources: ReadonlyArray<{ name: string; type: string; revision: number }>
-  }>
-  readonly channels: ReadonlyArray<{ channel: string; base: Platform; revision: number; releasedAt: string }>
-  readonly resources: ReadonlyArray<{ name: string; type: string; revisions: number[] }>
-}
 
 const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString())
 
