@@ -13,7 +13,7 @@ import { listImageResources } from './storage/db/images.repo.js'
 import { summariseRoots } from './assertions/root-summary.js'
 import type { TrustedRoots } from './assertions/roots.js'
 import { VERSION } from './version.js'
-import type { OperationsDeps } from './admin/plugin.js'
+import type { OperationsDeps } from './admin/deps.js'
 
 export function operationsDeps(o: {
   database: Database; dataDir: string; trustedRoots: TrustedRoots; registryDomain: string | undefined; onCommitted: (ids: string[]) => Promise<void>

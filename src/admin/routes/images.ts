@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { localImageReference } from '../../catalog/oci-image.js'
 import { parseImageReference } from '../../import/oci-resource.js'
-import type { AdminDeps } from '../plugin.js'
+import type { AdminDeps } from '../deps.js'
 
 export interface ListedImage {
   /** ImageName as the export carried it. */

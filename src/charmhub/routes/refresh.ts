@@ -6,7 +6,8 @@ import { DerivedCache, RecentByHandle } from '../../catalog/derived-cache.js'
 import { fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
-import { errorList, type CharmhubDeps } from '../plugin.js'
+import { errorList } from '../../http/error-list.js'
+import type { CharmhubDeps } from '../deps.js'
 import { MAX_LIST_ENTRIES, MAX_REFRESH_ACTIONS, tooMany } from '../../http/limits.js'
 
 class BadRequest extends Error { readonly statusCode = 400 }

@@ -6,13 +6,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { sequenceKey, storedKey } from '../../assertions/keys.js'
 import { encodeAssertions } from '../../assertions/parse.js'
 import { findAssertion } from '../../catalog/snap-assertions.js'
+import { errorList } from '../../http/error-list.js'
 import type { StoredAssertion } from '../../catalog/ports.js'
-import type { SnapStoreDeps } from '../plugin.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 const MEDIA_TYPE = 'application/x.ubuntu.assertion'
 
 function notFound(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(404).type('application/problem+json').send(JSON.stringify({ 'error-list': [{ code: 'not-found', message }] }))
+  return reply.code(404).type('application/problem+json').send(errorList('not-found', message))
 }
 
 export async function assertionRoutes(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {

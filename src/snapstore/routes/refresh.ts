@@ -9,7 +9,8 @@ import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { fillTemplate, jsonTemplate } from '../../http/json-template.js'
 import { assertionUrl, publicBase, refreshResultWire } from '../to-wire.js'
 import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
-import { sendError, type SnapStoreDeps } from '../plugin.js'
+import { sendErrorList } from '../../http/error-list.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 type Parts = Array<string | Buffer>
 
@@ -110,7 +111,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     let parsed
     try { parsed = parseRefreshRequest(req.body) } catch (err) {
       if (!(err instanceof BadRequest)) throw err
-      sendError(reply, 400, 'invalid-request', err.message)
+      sendErrorList(reply, 400, 'invalid-request', err.message)
       return undefined
     }
     const device = deviceOf(req)
