@@ -11,7 +11,7 @@ let timeSecond = NaN
 let timeHead = ''
 /**
  * pino's `isoTime` (`,"time":"2026-11-25T21:00:00.123Z"`), with the formatted second reused: a
- * Date and toISOString per line were ~2% of a cached Charmhub refresh's CPU (bench/charmhub).
+ * Date and toISOString per line showed in a cached Charmhub refresh's profile (decision 0006).
  */
 export function isoTime(): string {
   const now = Date.now()
@@ -31,7 +31,7 @@ const plainWriters = new WeakMap<Logger, PlainLineWriter>()
 /**
  * For a logger made by createLogger: a writer of lines byte for byte as the logger writes them
  * (level, time, base, then the members), for the access log, whose one line per request through
- * pino's generic serialiser was ~8% of a cached refresh's CPU. Undefined for other loggers.
+ * pino's generic serialiser cost more (decision 0006). Undefined for other loggers.
  */
 export const plainLineWriter = (logger: Logger): PlainLineWriter | undefined => plainWriters.get(logger)
 
@@ -47,7 +47,7 @@ export function createLogger(level: LogLevel, destination: LogDestination = batc
 function batchedStdout(): LogDestination {
   // Synchronous writes of batched lines, on the main thread: under load an access line per request
   // made a write per request, and in asynchronous mode each write also woke a libuv pool thread
-  // (together ~25% of a cached Charmhub refresh's CPU, bench/charmhub). A timer flushes a partial
+  // (together a large share of a cached Charmhub refresh's CPU, decision 0006). A timer flushes a partial
   // batch, so a quiet server's lines are out within FLUSH_MS, and so does the process's exit (pino
   // itself flushes at exit only asynchronous destinations).
   const destination = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES })

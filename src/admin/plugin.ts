@@ -1,15 +1,11 @@
 // The admin API under /admin/v1/: bearer-token check on every route (signature, expiry, and the
 // token's record: a revoked id is refused at once, on every replica), one error envelope
 // {"error":{"code","message"}} mapped from catalog errors.
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance } from 'fastify'
 import { CatalogError } from '../catalog/errors.js'
 import { authorize } from '../catalog/admin-tokens.js'
-import type { Actor, AuditReader, AuditWriter, OperationsStore, PackageDetailReader, StoreCounts, TokenStore } from '../catalog/operations-ports.js'
-import type { RootSummary } from '../assertions/root-summary.js'
-import type { SpaceInfo } from '../storage/blobs/free-space.js'
-import type { ImportService } from '../import/import-service.js'
-import type { Kysely } from 'kysely'
-import type { DB } from '../storage/db/database.js'
+import { rememberActor } from './actor.js'
+import type { AdminDeps } from './deps.js'
 import { verifyToken } from './tokens.js'
 import { pushRoutes } from './routes/push.js'
 import { listRoutes } from './routes/list.js'
@@ -19,41 +15,7 @@ import { tokenRoutes } from './routes/tokens.js'
 import { auditRoutes } from './routes/audit.js'
 import { statusRoutes } from './routes/status.js'
 import { packageDetailRoutes } from './routes/package-detail.js'
-
-/** What the operations routes (release, close, remove, tokens, audit, status, list NAME) use. */
-export interface OperationsDeps {
-  readonly store: OperationsStore
-  readonly tokens: TokenStore
-  readonly audit: AuditReader & { writer: AuditWriter }
-  readonly details: PackageDetailReader
-  /** Reloads the read model for these packages (as imports do) before the answer goes out. */
-  readonly onCommitted: (packageIds: string[]) => Promise<void>
-  readonly status: {
-    readonly version: string
-    readonly databaseKind: string
-    ping(): Promise<void>
-    counts(): Promise<StoreCounts>
-    space(): Promise<SpaceInfo | undefined>
-    readonly trustedRoots: readonly RootSummary[]
-    readonly registryDomain: string | undefined
-  }
-}
 import { gcRoutes } from './routes/gc.js'
-import type { GcService } from '../gc/service.js'
-
-export interface AdminDeps {
-  readonly signingKey: Uint8Array
-  readonly imports: ImportService
-  readonly gc: GcService
-  readonly db: Kysely<DB>
-  readonly uploadMaxBytes: number
-  readonly registry: import('../catalog/oci-image.js').RegistryConfig
-  readonly operations: OperationsDeps
-  /** Rejects when the database does not answer: writes are refused up front, before an upload streams in (the pool gives up connecting after 5 s too). */
-  readonly ping?: () => Promise<void>
-  /** Whether an error means the database is not answering (answered 503 with Retry-After). */
-  readonly isUnavailable?: (err: unknown) => boolean
-}
 
 const RETRY_AFTER_S = 5
 const UNAVAILABLE = 'the catalog database is not answering; nothing was changed, try again in a few seconds'
@@ -67,15 +29,6 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
 }
 
 const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503, ambiguous: 400 }
-
-const actors = new WeakMap<FastifyRequest, Actor>()
-
-/** The token behind an authenticated admin request (set by the onRequest check). */
-export function actorOf(req: FastifyRequest): Actor {
-  const a = actors.get(req)
-  if (!a) throw new Error('admin request without an authenticated token')
-  return a
-}
 
 export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
@@ -100,7 +53,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
       reply.header('www-authenticate', 'Bearer realm="airlock-admin"')
       return reply.code(401).send({ error: { code: 'unauthorized', message: a.message } })
     }
-    actors.set(req, a.actor)
+    rememberActor(req, a.actor)
   })
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof CatalogError) {

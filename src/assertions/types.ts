@@ -17,6 +17,8 @@ export interface AssertionType {
    * bookworm's 2.57.6 (snap-declaration 5, system-user 1): we should not refuse what current clients take.
    */
   readonly maxFormat: number
+  /** The last primary key is a sequence number (`?sequence=`, sequence-key in fetch-assertions). */
+  readonly sequenceForming?: boolean
 }
 
 const DEFAULT_PROVENANCE = { provenance: 'global-upload' }
@@ -34,7 +36,7 @@ const TYPES: readonly AssertionType[] = [
   { name: 'snap-developer', primaryKey: ['snap-id', 'publisher-id'], maxFormat: 0 },
   { name: 'system-user', primaryKey: ['brand-id', 'email'], maxFormat: 2 },
   { name: 'validation', primaryKey: ['series', 'snap-id', 'approved-snap-id', 'approved-snap-revision'], timestamped: true, maxFormat: 0 },
-  { name: 'validation-set', primaryKey: ['series', 'account-id', 'name', 'sequence'], timestamped: true, maxFormat: 0 },
+  { name: 'validation-set', primaryKey: ['series', 'account-id', 'name', 'sequence'], timestamped: true, maxFormat: 0, sequenceForming: true },
   { name: 'store', primaryKey: ['store'], timestamped: true, maxFormat: 0 },
   { name: 'preseed', primaryKey: ['series', 'brand-id', 'model', 'system-label'], timestamped: true, maxFormat: 0 },
   { name: 'snap-resource-revision', primaryKey: ['snap-id', 'resource-name', 'resource-sha3-384', 'provenance'], defaults: DEFAULT_PROVENANCE, timestamped: true, maxFormat: 0 },

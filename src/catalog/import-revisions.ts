@@ -1,7 +1,7 @@
 // The import use case shared by charms, bundles and snaps: all revisions of one export go in
 // together, in one transaction, or not at all. Identical re-pushes write nothing.
 import { ConcurrentChange, Conflict, InvalidInput } from './errors.js'
-import { formatChannel, shortChannel } from './channel.js'
+import { formatChannel } from './channel.js'
 import { formatBase, type Base } from './base.js'
 import { newStoreId } from './ids.js'
 import type { ImportOptions, RevisionInput, RevisionOutcome } from './model.js'
@@ -151,5 +151,3 @@ export async function importRevisions(store: CatalogStore, inputs: readonly Revi
     }
   }
 }
-
-export { shortChannel }

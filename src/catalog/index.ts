@@ -3,21 +3,14 @@
 // are not kept here; CatalogView fetches and caches them per immutable revision.
 import type { Base } from './base.js'
 import type { Channel } from './channel.js'
-import type { PackageType, PublisherInfo } from './model.js'
-
-export interface BlobDigest {
-  readonly sha256: string
-  readonly sha384: string
-  readonly sha3_384: string
-  readonly size: number
-}
+import type { Digests, PackageType, PublisherInfo } from './model.js'
 
 export interface IndexedRevision {
   readonly revision: number
   readonly version: string
   readonly createdAt: string // RFC3339
   readonly platforms: readonly Base[]
-  readonly blob: BlobDigest
+  readonly blob: Digests
   /** Resource revisions shipped with this revision. */
   readonly resources: ReadonlyArray<{ readonly name: string; readonly revision: number }>
   readonly subordinate: boolean
@@ -36,7 +29,7 @@ export interface IndexedResourceRevision {
   readonly name: string
   readonly type: 'file' | 'oci-image'
   readonly revision: number
-  readonly blob: BlobDigest
+  readonly blob: Digests
   readonly imageName: string | null
   readonly createdAt: string
 }

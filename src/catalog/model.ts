@@ -5,7 +5,8 @@ import type { Location } from './errors.js'
 
 export type PackageType = 'charm' | 'bundle' | 'snap'
 
-export interface BlobRef {
+/** A blob's size and digests (hex), computed in one pass when it is stored. snapd wants the SHA3-384 as url-safe base64. */
+export interface Digests {
   readonly sha256: string
   readonly sha384: string
   readonly sha3_384: string
@@ -31,7 +32,7 @@ export interface ResourceRevisionInput {
   readonly name: string
   readonly type: 'file' | 'oci-image'
   readonly revision: number
-  readonly blob: BlobRef
+  readonly blob: Digests
   readonly imageName?: string | undefined
   readonly location: Location
 }
@@ -48,7 +49,7 @@ export interface RevisionInput {
   /** 0 = assign one: the revision already holding these bytes, else the next free number (synthesised bundles). */
   readonly revision: number
   readonly version: string
-  readonly blob: BlobRef
+  readonly blob: Digests
   readonly platforms: readonly Base[]
   readonly texts: {
     readonly metadataYaml?: string | null

@@ -2,6 +2,7 @@
 // the repository path and digest (docs/protocol/charmhub.md §10). Hashes and size are always those
 // of the bytes served, so they stay right when the registry configuration changes.
 import { createHash } from 'node:crypto'
+import type { Digests } from './model.js'
 
 export interface RegistryConfig {
   readonly registryDomain?: string | undefined
@@ -9,12 +10,8 @@ export interface RegistryConfig {
   readonly password?: string | undefined
 }
 
-export interface ServedBody {
+export interface ServedBody extends Digests {
   readonly bytes: Buffer
-  readonly sha256: string
-  readonly sha384: string
-  readonly sha3_384: string
-  readonly size: number
 }
 
 /** "registry.jujucharms.com/charm/abc/img@sha256:…" → "<domain>/charm/abc/img@sha256:…". */

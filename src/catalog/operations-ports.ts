@@ -1,9 +1,10 @@
-// What the day-to-day operations (release, close, remove, tokens, audit, status) need from
-// storage. Implemented by storage/db/operations.repo.ts, tokens.repo.ts and audit.repo.ts; every
-// writer method runs inside the transaction the use case was given.
+// What the day-to-day operations (release, close, remove, tokens, audit, status, list) need from
+// storage. Implemented by storage/db/operations.repo.ts, tokens.repo.ts, audit.repo.ts,
+// listing.repo.ts and images.repo.ts; every writer method runs inside the transaction the use case
+// was given.
 import type { Base } from './base.js'
 import type { Channel } from './channel.js'
-import type { PackageType } from './model.js'
+import type { PackageType, PublisherInfo } from './model.js'
 import type { ReleaseSlot } from './ports.js'
 
 /** Who made a change: the admin token's id (jti) and its name as it was at the time. */
@@ -137,4 +138,44 @@ export interface PackageDetail {
 
 export interface PackageDetailReader {
   detail(type: PackageType, name: string): Promise<PackageDetail | undefined>
+}
+
+/** A package as `airlock list` shows it: revisions, channels and resources. */
+export interface ListedPackage {
+  readonly id: string
+  readonly type: string
+  readonly name: string
+  readonly publisher: PublisherInfo | null
+  readonly summary: string
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly revisions: ReadonlyArray<{
+    readonly revision: number
+    readonly version: string
+    readonly size: number
+    readonly sha256: string
+    readonly bases: readonly Base[]
+    readonly createdAt: string
+    readonly resources: ReadonlyArray<{ name: string; type: string; revision: number }>
+  }>
+  readonly channels: ReadonlyArray<{ channel: string; base: Base; revision: number; releasedAt: string }>
+  readonly resources: ReadonlyArray<{ name: string; type: string; revisions: number[] }>
+}
+
+/** One oci-image resource revision with the image reference its export carried. */
+export interface ImageResource {
+  readonly charmId: string
+  readonly charm: string
+  readonly resource: string
+  readonly revision: number
+  /** The export's ImageName, verbatim (upstream registry host, path, tag and/or digest). */
+  readonly imageName: string
+}
+
+/** What the admin listings read (`airlock list`, `list-images`). */
+export interface PackageListing {
+  /** Packages of a type, by name. */
+  packages(type: PackageType): Promise<ListedPackage[]>
+  /** Ordered by charm name, resource name, revision; rows without an image name are left out. */
+  imageResources(): Promise<ImageResource[]>
 }

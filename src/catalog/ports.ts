@@ -1,6 +1,6 @@
 // What the catalog needs from storage. Implemented by storage/db/catalog.repo.ts; every method runs
 // inside the transaction the use case was given.
-import type { AssertionInput, BlobRef, PackageType, PublisherInfo } from './model.js'
+import type { AssertionInput, Digests, PackageType, PublisherInfo } from './model.js'
 import type { Base } from './base.js'
 
 export type Namespace = 'charmhub' | 'snapstore'
@@ -45,7 +45,7 @@ export interface CatalogWriter {
   /** The revision holding these bytes, if any; and the highest revision number (0 when none). */
   findRevisionByBlob(packageId: string, sha256: string): Promise<number | undefined>
   maxRevision(packageId: string): Promise<number>
-  ensureBlob(blob: BlobRef): Promise<void>
+  ensureBlob(blob: Digests): Promise<void>
   insertRevision(r: NewRevisionRow): Promise<void>
   upsertDeclaredResource(packageId: string, r: { name: string; type: 'file' | 'oci-image'; filename: string; description: string }): Promise<void>
   findResourceRevisionBlob(packageId: string, name: string, revision: number): Promise<string | undefined>

@@ -75,7 +75,7 @@ export function sortBasesNewestLtsFirst(bases: readonly Base[]): Base[] {
 }
 
 // One collator each, made once: localeCompare with options builds a new Intl.Collator per call,
-// which dominated info's CPU profile (bench/charmhub). Same ordering as localeCompare.
+// which dominated info's CPU profile (decision 0006). Same ordering as localeCompare.
 const NUMERIC = new Intl.Collator(undefined, { numeric: true })
 const PLAIN = new Intl.Collator()
 const baseKey = (b: Base): string => `${b.name}|${b.channel}|${b.architecture}`

@@ -1,38 +1,21 @@
 // Assertion lookups for the Snap Store API: primary keys as snapd sends them (URL path components
 // or `fetch-assertions` lists) mapped to the stored key, max-format, and the `fetch-assertions`
 // action of POST v2/snaps/refresh (docs/protocol/snap-store.md §4.5, §6.1, §4.5).
+import { keyComponents, requiredKeyCount, sequenceKey, sequenceOf, storedKey } from '../assertions/keys.js'
 import { assertionType } from '../assertions/types.js'
 import type { AssertionReader, StoredAssertion } from './ports.js'
 
 /**
- * The stored key for these primary-key components: joined with "/", trailing defaulted optional
- * keys dropped (snapd's ReducePrimaryKey). undefined when the type or the count is wrong.
- */
-export function storedKey(type: string, components: readonly string[]): string | undefined {
-  const t = assertionType(type)
-  if (!t || t.noAuthority || components.some((c) => c === '' || c.includes('/'))) return undefined
-  const optional = Object.keys(t.defaults ?? {}).length
-  if (components.length > t.primaryKey.length || components.length < t.primaryKey.length - optional) return undefined
-  const parts = [...components]
-  while (parts.length > t.primaryKey.length - optional && parts[parts.length - 1] === t.defaults?.[t.primaryKey[parts.length - 1]!]) parts.pop()
-  return parts.join('/')
-}
-
-/** The sequence-forming types (`?sequence=`); their last primary key is the sequence. */
-export const isSequenceForming = (type: string): boolean => type === 'validation-set'
-
-/**
- * Finds an assertion by its reduced key. A non-default optional key (e.g. a snap-revision's
+ * Finds an assertion by its stored key. A non-default optional key (e.g. a snap-revision's
  * provenance) also matches a row stored under the required keys alone when its header agrees.
  */
 export async function findAssertion(reader: AssertionReader, type: string, key: string): Promise<StoredAssertion | undefined> {
   const found = await reader.assertion(type, key)
   if (found) return found
   const t = assertionType(type)
-  const parts = key.split('/')
-  if (!t || parts.length <= t.primaryKey.length - Object.keys(t.defaults ?? {}).length) return undefined
-  const required = parts.slice(0, t.primaryKey.length - Object.keys(t.defaults ?? {}).length)
-  const row = await reader.assertion(type, required.join('/'))
+  const parts = keyComponents(key)
+  if (!t || parts.length <= requiredKeyCount(t)) return undefined
+  const row = await reader.assertion(type, parts.slice(0, requiredKeyCount(t)).join('/'))
   if (!row) return undefined
   const agrees = parts.every((p, i) => (row.headers[t.primaryKey[i]!] ?? t.defaults?.[t.primaryKey[i]!]) === p)
   return agrees ? row : undefined
@@ -71,8 +54,8 @@ async function resolveRef(reader: AssertionReader, ref: AssertionRef, maxFormats
   }
   let row: StoredAssertion | undefined
   if (ref.sequenceKey) {
-    const seqKey = storedKey(ref.type, [...ref.sequenceKey, '1'])?.replace(/\/1$/, '')
-    if (!seqKey || !isSequenceForming(ref.type)) return missing()
+    const seqKey = sequenceKey(ref.type, ref.sequenceKey)
+    if (!seqKey) return missing()
     row = ref.sequence !== undefined && ref.sequence > 0
       ? await reader.assertion(ref.type, `${seqKey}/${ref.sequence}`)
       : await reader.latestInSequence(ref.type, seqKey)
@@ -83,7 +66,7 @@ async function resolveRef(reader: AssertionReader, ref: AssertionRef, maxFormats
   const max = maxFormats[ref.type]
   if (!row || (max !== undefined && row.format > max)) return missing()
   if (ref.sequenceKey) {
-    const seq = Number(row.primaryKey.split('/').pop())
+    const seq = sequenceOf(sequenceKey(ref.type, ref.sequenceKey)!, row.primaryKey) ?? 0
     if (ref.ifSequenceNewerThan !== undefined && seq <= ref.ifSequenceNewerThan) return undefined
     if (ref.ifSequenceEqualOrNewerThan !== undefined) {
       if (seq < ref.ifSequenceEqualOrNewerThan) return undefined

@@ -3,31 +3,14 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { bareJsonContentType } from '../http/json-content-type.js'
 import { plainJsonBodies } from '../http/json-body.js'
-import type { CatalogView } from '../catalog/catalog-view.js'
-import type { PublicUrls } from '../http/public-urls.js'
-import type { BlobStore } from '../storage/blobs/blob-store.js'
-import type { RegistryConfig } from '../catalog/oci-image.js'
+import { errorList } from '../http/error-list.js'
+import type { CharmhubDeps } from './deps.js'
 import { refreshRoute } from './routes/refresh.js'
 import { infoRoute } from './routes/info.js'
 import { findRoute } from './routes/find.js'
 import { resourceRevisionsRoute } from './routes/resources.js'
 import { downloadRoutes } from './routes/download.js'
-import type { ServedBytes } from '../http/metrics.js'
 import { Unavailable } from '../catalog/errors.js'
-
-export interface CharmhubDeps {
-  readonly view: CatalogView
-  readonly urls: PublicUrls
-  readonly blobs: BlobStore
-  /** The site registry oci-image resources point at (unset: serve the exported blobs unchanged). */
-  readonly registry: RegistryConfig
-  /** Counts download bytes (unset: metrics are off). */
-  readonly served?: ServedBytes | undefined
-}
-
-export function errorList(code: string, message: string): string {
-  return JSON.stringify({ 'error-list': [{ code, message }] })
-}
 
 export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.addHook('onSend', bareJsonContentType)

@@ -1,7 +1,7 @@
 // The Charmhub response shapes as Juju's Go structs decode them (docs/protocol/charmhub.md §5.4, §7.1, §8). Declared once;
 // tests check raw response bodies against them with Value.Check (no coercion), so a wrong JSON type
 // fails here before it fails in the field.
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 
 const Str = Type.String()
 const Int = Type.Integer()
@@ -84,4 +84,3 @@ export const ResourceRevisionsResponse = Type.Object({ revisions: Type.Array(Res
 
 export const ErrorListResponse = Type.Object({ 'error-list': Type.Array(APIError, { minItems: 1 }) })
 
-export type RefreshResponseT = Static<typeof RefreshResponse>

@@ -2,7 +2,8 @@
 // numbers are numbers, timestamps RFC3339 or null (never ""), publisher values all strings.
 import type { Base } from '../catalog/base.js'
 import { formatChannel, shortChannel } from '../catalog/channel.js'
-import type { BlobDigest, IndexedPackage, IndexedRelease, IndexedResourceRevision, IndexedRevision } from '../catalog/index.js'
+import type { IndexedPackage, IndexedRelease, IndexedResourceRevision, IndexedRevision } from '../catalog/index.js'
+import type { Digests } from '../catalog/model.js'
 import type { RevisionTexts } from '../catalog/ports.js'
 import type { ActionOutcome } from '../catalog/refresh-actions.js'
 import { basesForArchitecture } from '../catalog/select.js'
@@ -20,12 +21,12 @@ export function publisherWire(pkg: IndexedPackage): Record<string, string> {
   return { 'display-name': String(p['display-name'] ?? ''), id: String(p.id ?? ''), username: String(p.username ?? ''), validation: String(p.validation ?? 'unproven') }
 }
 
-function downloadWire(url: string, blob: BlobDigest) {
+function downloadWire(url: string, blob: Digests) {
   return { 'hash-sha-256': blob.sha256, 'hash-sha-384': blob.sha384, size: blob.size, url }
 }
 
 /** Size and hashes of the bytes a resource download serves (oci-image bodies may be rewritten). */
-export function servedDigest(r: IndexedResourceRevision, registry: RegistryConfig): BlobDigest {
+export function servedDigest(r: IndexedResourceRevision, registry: RegistryConfig): Digests {
   return (r.type === 'oci-image' ? ociServedBody(r.imageName, registry) : undefined) ?? r.blob
 }
 

@@ -114,8 +114,8 @@ export const deleteJson = <T>(client: ClientOptions, path: string): Promise<T> =
 
 /**
  * Streams `file` as multipart/form-data; `onProgress` gets bytes sent so far. Over node:http, not
- * fetch: fetch copies every chunk of a streamed request body (about 3 s of CPU per GiB, on the same
- * machine as the server in the usual air-gapped setup), node:http writes the file's chunks as read.
+ * fetch: fetch copies every chunk of a streamed request body (CPU taken from the server on the same
+ * machine in the usual air-gapped setup), node:http writes the file's chunks as read.
  */
 export async function uploadFile<T>(client: ClientOptions, path: string, file: string, onProgress?: (sent: number, total: number) => void): Promise<T> {
   let size: number

@@ -7,7 +7,7 @@ import { parseImageReference } from '../import/oci-resource.js'
 import type { WantedImage } from '../oci/plan.js'
 import { pushArchives, type RunReport } from '../oci/run.js'
 import { CliError } from './admin-client.js'
-import { NO_DOMAIN } from './commands/images.js'
+import { NO_DOMAIN } from './no-registry.js'
 import { progressBar } from './output.js'
 
 function wantedImages(body: ImagesResponse, registry: string | undefined): WantedImage[] {

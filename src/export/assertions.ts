@@ -6,15 +6,13 @@
 import { InvalidInput } from '../catalog/errors.js'
 import { describeAssertion, headerString, parseAssertions, type Assertion } from '../assertions/parse.js'
 import { findRoot, refKey, type TrustedRoots } from '../assertions/roots.js'
+import { assertionType } from '../assertions/types.js'
 import { verifyAssertions } from '../assertions/verify.js'
 import { ExportError } from './errors.js'
 import { getText, type HttpOptions } from './http.js'
 
-// snapd's MaxSupportedFormat per type (asserts.go); everything else is format 0.
-const MAX_FORMAT: Record<string, number> = { 'snap-declaration': 7, 'account-key': 1, 'system-user': 2 }
-
 export async function fetchAssertion(base: string, type: string, key: readonly string[], http: HttpOptions): Promise<Assertion | undefined> {
-  const url = `${base}/v2/assertions/${type}/${key.map(encodeURIComponent).join('/')}?max-format=${MAX_FORMAT[type] ?? 0}`
+  const url = `${base}/v2/assertions/${type}/${key.map(encodeURIComponent).join('/')}?max-format=${assertionType(type)?.maxFormat ?? 0}`
   const body = await getText(url, { accept: 'application/x.ubuntu.assertion' }, http)
   if (!body) return undefined
   let list: Assertion[]

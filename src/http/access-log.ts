@@ -6,15 +6,15 @@ import { plainLineWriter, type PlainLineWriter } from '../log.js'
 
 /**
  * The access log: one line per answered request with what an operator greps for, instead of
- * Fastify's two with full request and response serialisations (those took 15-35% of the CPU of a
- * Charmhub refresh or info, bench/charmhub). Written through the root logger with the request id
+ * Fastify's two with full request and response serialisations (a large share of a Charmhub
+ * refresh's or info's CPU, decision 0006). Written through the root logger with the request id
  * as a field, so a request that logs nothing else never needs its child logger. The line is the
  * same as a child's would be: {…, "reqId", "method", "url", "status", "ms", "msg": "request"}.
  * Health probes come every few seconds and stay out. URLs longer than MAX_LOGGED_URL are cut
- * there (ending in "…"): Juju's info requests carry a ~1 KB `fields` list, the same each time, and
- * escaping and writing it was a fifth of such a request's CPU (bench/charmhub). With a logger from
- * createLogger the line is formatted here and written as that logger would write it (pino's generic
- * serialiser was ~8% of a cached refresh's CPU); with any other logger, through the logger.
+ * there (ending in "…"): Juju's info requests carry a long `fields` list, the same each time, and
+ * escaping and writing it cost more than the rest of the line. With a logger from createLogger the
+ * line is formatted here and written as that logger would write it (pino's generic serialiser
+ * costs more); with any other logger, through the logger.
  */
 const MAX_LOGGED_URL = 256
 
@@ -53,8 +53,8 @@ export class AccessLog extends LogController {
 
 /**
  * Fastify's childLoggerFactory: `request.log` as a stand-in that makes the pino child (with the
- * request id bound) on first use. pino.child per request was a few percent of a cached answer's CPU,
- * and most requests log nothing but their access line.
+ * request id bound) on first use. pino.child per request showed in a cached answer's profile, and
+ * most requests log nothing but their access line.
  */
 export function lazyRequestLogger(this: unknown, parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
   return new LazyChild(parent, bindings, opts) as unknown as FastifyBaseLogger

@@ -30,8 +30,8 @@ export const fillTemplate = (t: JsonTemplate, value: string): string => t.head +
 
 /**
  * fillTemplate, and the UTF-8 length of what it made, counted without reading the template's text
- * again: a Content-Length for answers sent as strings (measuring a 4 KB refresh answer was ~3% of a
- * cached Charmhub refresh's CPU, bench/charmhub).
+ * again: a Content-Length for answers sent as strings (measuring the answer showed in a cached
+ * Charmhub refresh's profile, decision 0006).
  */
 export function fillTemplateCounted(t: JsonTemplate, value: string): { readonly text: string; readonly bytes: number } {
   const json = JSON.stringify(value)

@@ -4,11 +4,11 @@
 // Every assertion must verify up to a trusted root; they are kept byte for byte.
 import { InvalidInput } from '../catalog/errors.js'
 import type { CatalogStore } from '../catalog/ports.js'
-import { describeAssertion, headerString, parseAssertions } from '../assertions/parse.js'
+import { describeAssertion, parseAssertions } from '../assertions/parse.js'
 import type { TrustedRoots } from '../assertions/roots.js'
 import { verifyAssertions } from '../assertions/verify.js'
 import { readAllLimited } from './chunks.js'
-import { storedPrimaryKey } from './snap-plan.js'
+import { assertionInput } from './assertion-input.js'
 
 /** Types an operator may push on their own; snap assertions come with their snaps (push-snap). */
 const STANDALONE = new Set(['store', 'account', 'account-key'])
@@ -32,11 +32,9 @@ export async function importAssertionFile(file: string, input: AsyncIterable<Buf
   return deps.catalog.transaction(async (w) => {
     const out: AssertionOutcome[] = []
     for (const a of list) {
-      const headers: Record<string, string> = {}
-      for (const [k, v] of Object.entries(a.headers)) if (typeof v === 'string') headers[k] = v
-      const key = storedPrimaryKey(a)
-      const wrote = await w.putAssertion({ type: a.type.name, primaryKey: key, revision: Number(headerString(a, 'revision') ?? 0) || 0, bytes: a.bytes, headers })
-      out.push({ type: a.type.name, key, status: wrote ? 'imported' : 'unchanged' })
+      const input = assertionInput(a)
+      const wrote = await w.putAssertion(input)
+      out.push({ type: input.type, key: input.primaryKey, status: wrote ? 'imported' : 'unchanged' })
     }
     return out
   })

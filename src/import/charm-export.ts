@@ -13,7 +13,7 @@ import { walkTar, type TarMember, type WalkContext } from './tar-entries.js'
 import { indexZip } from './zip-reader.js'
 import { readCharmContent, type CharmContent } from './charm-archive.js'
 import { readExportMetadata, type ExportMetadata } from './metadata-json.js'
-import { splitAssertions, type RawAssertion } from './assertion-text.js'
+import { parseAssertions, type Assertion } from '../assertions/parse.js'
 import { readExportApplications, type ExportApplication } from './export-yaml.js'
 import { parseJson, parseYamlMapping } from './yaml-text.js'
 import { walkUpload } from './upload-walk.js'
@@ -52,7 +52,7 @@ export interface ParsedCharmExport {
   /** YAML files at the top of the export, verbatim (a bundle export's bundle.yaml). */
   readonly yamlTexts: ReadonlyArray<{ member: string; text: string; location: Location }>
   readonly metadata: ReadonlyArray<{ value: ExportMetadata; location: Location; scope: string }>
-  readonly assertions: ReadonlyArray<{ assertions: RawAssertion[]; member: string; location: Location; scope: string }>
+  readonly assertions: ReadonlyArray<{ assertions: Assertion[]; member: string; location: Location; scope: string }>
   readonly resources: readonly ResourceFile[]
   readonly applications: readonly ExportApplication[]
   readonly ignored: readonly string[]
@@ -160,7 +160,7 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       return
     }
     if (name.endsWith('.assert')) {
-      out.assertions.push({ assertions: splitAssertions(await small(), m.location), member: name, location: m.location, scope })
+      out.assertions.push({ assertions: parseAssertions(await small(), m.location), member: name, location: m.location, scope })
       return
     }
     if (/\.ya?ml$/.test(name) && ctx.depth === 1) {

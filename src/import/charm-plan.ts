@@ -11,6 +11,7 @@ import { readAllLimited } from './chunks.js'
 import type { CharmFile, ParsedCharmExport, ResourceFile } from './charm-export.js'
 import type { ExportMetadata } from './metadata-json.js'
 import { parseOciImageResource } from './oci-resource.js'
+import { headerString } from '../assertions/parse.js'
 import type { TrustedRoots } from '../assertions/roots.js'
 import { verifiedCharmAssertions } from './charm-assertions.js'
 
@@ -53,12 +54,12 @@ function publisherOf(parsed: ParsedCharmExport, charm: CharmFile, roots: Trusted
     (a.member.startsWith(`${charm.content.name}_`) || parsed.charms.filter((c) => c.scope === charm.scope).length === 1))
   const raw = files.flatMap((f) => f.assertions)
   const assertions = verifiedCharmAssertions(raw, roots)
-  const account = raw.find((a) => a.type === 'account')
+  const account = raw.find((a) => a.type.name === 'account')
   if (!account) return { assertions }
-  const h = account.headers
+  const h = (name: string) => headerString(account, name)
   return {
     assertions,
-    publisher: { id: h['account-id'] ?? '', username: h.username ?? '', 'display-name': h['display-name'] ?? h.username ?? '', validation: h.validation ?? 'unproven' },
+    publisher: { id: h('account-id') ?? '', username: h('username') ?? '', 'display-name': h('display-name') ?? h('username') ?? '', validation: h('validation') ?? 'unproven' },
   }
 }
 

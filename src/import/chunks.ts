@@ -1,8 +1,6 @@
 // Small helpers over byte streams as async iterables of Buffers.
 import { Readable } from 'node:stream'
 
-export type Chunks = AsyncIterator<Buffer>
-
 /** Reads at least `n` bytes (fewer at end of stream) and returns them with a stream of everything. */
 export async function peek(source: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; stream: Readable }> {
   const it = source[Symbol.asyncIterator]()

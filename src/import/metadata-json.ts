@@ -4,7 +4,7 @@
 // what it says about hashes and sizes is checked against the bytes.
 import { InvalidInput, type Location } from '../catalog/errors.js'
 import { parseChannel, type Channel } from '../catalog/channel.js'
-import type { Publisher } from '../storage/db/database.js'
+import type { PublisherInfo } from '../catalog/model.js'
 
 export interface ExportRelease {
   readonly channel: Channel
@@ -39,7 +39,7 @@ export interface ExportMetadata {
   readonly summary?: string
   readonly description?: string
   readonly title?: string
-  readonly publisher?: Publisher
+  readonly publisher?: PublisherInfo
   /** Store-facing extras from `result` (links, media, categories, website ...). */
   readonly details: Record<string, unknown>
   readonly releases: readonly ExportRelease[]
@@ -98,7 +98,7 @@ function resourcesOf(list: unknown, field: string, where: Location, charmRevisio
   })
 }
 
-function publisherOf(p: unknown): Publisher | undefined {
+function publisherOf(p: unknown): PublisherInfo | undefined {
   if (!isObj(p) || typeof p.id !== 'string') return undefined
   return { id: p.id, username: optStr(p.username) ?? '', 'display-name': optStr(p['display-name']) ?? '', validation: optStr(p.validation) ?? 'unproven' }
 }

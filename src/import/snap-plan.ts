@@ -9,6 +9,7 @@ import type { AssertionInput, PublisherInfo, RevisionInput } from '../catalog/mo
 import { describeAssertion, headerString, type Assertion } from '../assertions/parse.js'
 import { findRoot, refKey, type TrustedRoots } from '../assertions/roots.js'
 import { verifyAssertions } from '../assertions/verify.js'
+import { assertionInput } from './assertion-input.js'
 import type { ParsedSnapExport, SnapFile } from './snap-export.js'
 import { probeExportJson, releasesFor, storeFor } from './snap-channels.js'
 
@@ -22,14 +23,6 @@ export interface SnapPlanOptions {
 
 /** The snapd digest of a blob: its SHA3-384 in base64url without padding (asserts.EncodeDigest). */
 export const snapDigest = (sha3_384Hex: string): string => Buffer.from(sha3_384Hex, 'hex').toString('base64url')
-
-/** The store's lookup key: primary-key headers joined by "/", a defaulted trailing one left out (docs/protocol/snap-store.md §6.1). */
-export function storedPrimaryKey(a: Assertion): string {
-  const keys = [...a.primaryKey]
-  const names = a.type.primaryKey
-  while (keys.length > 1 && a.type.defaults?.[names[keys.length - 1]!] === keys[keys.length - 1]) keys.pop()
-  return keys.join('/')
-}
 
 interface Indexed {
   /** Newest revision of each (type, primary key), from the upload and then the trusted roots. */
@@ -83,14 +76,7 @@ function assertionsFor(rev: Assertion, index: Indexed): AssertionInput[] {
   }
   add(rev)
   const order = ['account', 'account-key', 'snap-declaration', 'snap-revision']
-  return [...out.values()].sort((x, y) => order.indexOf(x.type.name) - order.indexOf(y.type.name)).map((a) => ({
-    type: a.type.name,
-    primaryKey: storedPrimaryKey(a),
-    revision: Number(headerString(a, 'revision') ?? 0),
-    bytes: a.bytes,
-    // Top-level string headers only; lists and maps stay readable in the exact bytes.
-    headers: Object.fromEntries(Object.entries(a.headers).filter((e): e is [string, string] => typeof e[1] === 'string')),
-  }))
+  return [...out.values()].sort((x, y) => order.indexOf(x.type.name) - order.indexOf(y.type.name)).map(assertionInput)
 }
 
 function publisherOf(account: Assertion | undefined, id: string): PublisherInfo {

@@ -1,5 +1,5 @@
 // YAML parsing that names the file on error and refuses what Juju's strict decoders would refuse.
-import { parse, parseDocument } from 'yaml'
+import { parseDocument } from 'yaml'
 import { InvalidInput, type Location } from '../catalog/errors.js'
 
 /**
@@ -27,5 +27,3 @@ export function parseJson(text: string, where: Location): unknown {
     throw new InvalidInput(where, `invalid JSON: ${(err as Error).message}`)
   }
 }
-
-export { parse as parseYamlLoose }

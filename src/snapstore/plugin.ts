@@ -3,51 +3,30 @@
 // through the content-type hook: snapd string-compares Content-Type on find, categories, sections
 // and assertion errors (gotcha 1), and Fastify would append `; charset=utf-8`.
 import { plainJsonBodies } from '../http/json-body.js'
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import type { CatalogView } from '../catalog/catalog-view.js'
-import type { AssertionReader } from '../catalog/ports.js'
-import type { PublicUrls } from '../http/public-urls.js'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { sendErrorList } from '../http/error-list.js'
+import type { SnapStoreDeps } from './deps.js'
 import { bareJsonContentType } from '../http/json-content-type.js'
-import type { BlobStore } from '../storage/blobs/blob-store.js'
 import { refreshRoute } from './routes/refresh.js'
 import { infoRoute } from './routes/info.js'
 import { findRoute } from './routes/find.js'
 import { categoriesRoute, namesRoute, sectionsRoute } from './routes/catalog.js'
 import { assertionRoutes, storeAssertionRoute } from './routes/assertions.js'
 import { downloadRoute } from './routes/download.js'
-import type { ServedBytes } from '../http/metrics.js'
 import { deviceSessionRoutes } from './routes/auth.js'
 import { Unavailable } from '../catalog/errors.js'
-
-export interface SnapStoreDeps {
-  readonly view: CatalogView
-  readonly urls: PublicUrls
-  readonly blobs: BlobStore
-  readonly assertions: AssertionReader
-  /** Counts download bytes (unset: metrics are off). */
-  readonly served?: ServedBytes | undefined
-}
-
-export function errorList(code: string, message: string): string {
-  return JSON.stringify({ 'error-list': [{ code, message }] })
-}
-
-/** A JSON error the way the v2 API answers it: `{"error-list":[…]}`, exactly `application/json`. */
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send(errorList(code, message))
-}
 
 /** The same handlers and hook on each plugin: a hook covers only the plugin it is added to. */
 function common(app: FastifyInstance, what: string): void {
   app.addHook('onSend', bareJsonContentType)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     // Texts or assertions not cached while the database is down: snapd retries a 503 later.
-    if (err instanceof Unavailable) return sendError(reply.header('retry-after', '5'), 503, 'service-unavailable', err.message)
+    if (err instanceof Unavailable) return sendErrorList(reply.header('retry-after', '5'), 503, 'service-unavailable', err.message)
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'snap store request failed')
-    return sendError(reply, status, status === 500 ? 'internal-error' : 'invalid-request', status === 500 ? 'internal server error' : err.message)
+    return sendErrorList(reply, status, status === 500 ? 'internal-error' : 'invalid-request', status === 500 ? 'internal server error' : err.message)
   })
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not-found', `no such ${what}: ${req.method} ${req.url.split('?')[0]}`))
+  app.setNotFoundHandler((req, reply) => sendErrorList(reply, 404, 'not-found', `no such ${what}: ${req.method} ${req.url.split('?')[0]}`))
 }
 
 /** Everything under /v2: snaps/{refresh,info,find,categories}, assertions, auth/store/assertions. */

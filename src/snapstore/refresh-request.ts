@@ -3,9 +3,8 @@
 import type { FastifyRequest } from 'fastify'
 import { epochOf, type SnapAction, type SnapContext } from '../catalog/snap-select.js'
 import type { AssertionRef } from '../catalog/snap-assertions.js'
-import { MAX_LIST_ENTRIES, MAX_REFRESH_ACTIONS, tooMany } from '../http/limits.js'
-
-export class BadRequest extends Error { readonly statusCode = 400 }
+import { MAX_REFRESH_ACTIONS } from '../http/limits.js'
+import { BadRequest, fieldInt, fieldList, fieldString, fieldStrings, isObject } from '../http/request-fields.js'
 
 export interface RefreshRequest {
   readonly contexts: SnapContext[]
@@ -14,89 +13,62 @@ export interface RefreshRequest {
   readonly maxFormats: Record<string, number>
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
-
-function str(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'string') throw new BadRequest(`${field}: expected a string`)
-  return v
-}
-
-function int(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new BadRequest(`${field}: expected an integer`)
-  return v
-}
-
-function strings(v: unknown, field: string): string[] | undefined {
-  if (v === undefined || v === null) return undefined
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new BadRequest(`${field}: expected a list of strings`)
-  return v as string[]
-}
-
-function list(v: unknown, field: string, max = MAX_LIST_ENTRIES): unknown[] {
-  if (v === undefined || v === null) return []
-  if (!Array.isArray(v)) throw new BadRequest(`${field}: expected a list`)
-  if (v.length > max) throw new BadRequest(tooMany(field, v.length, max))
-  return v
-}
-
 function assertionRef(a: unknown, field: string): AssertionRef {
-  if (!isObj(a)) throw new BadRequest(`${field}: expected an object`)
-  const type = str(a.type, `${field}.type`)
+  if (!isObject(a)) throw new BadRequest(`${field}: expected an object`)
+  const type = fieldString(a.type, `${field}.type`)
   if (!type) throw new BadRequest(`${field}.type: required`)
-  const primaryKey = strings(a['primary-key'], `${field}.primary-key`)
-  const sequenceKey = strings(a['sequence-key'], `${field}.sequence-key`)
+  const primaryKey = fieldStrings(a['primary-key'], `${field}.primary-key`)
+  const sequenceKey = fieldStrings(a['sequence-key'], `${field}.sequence-key`)
   if (!primaryKey && !sequenceKey) throw new BadRequest(`${field}: primary-key or sequence-key required`)
   return {
-    type, primaryKey, sequenceKey, sequence: int(a.sequence, `${field}.sequence`), ifNewerThan: int(a['if-newer-than'], `${field}.if-newer-than`),
-    ifSequenceEqualOrNewerThan: int(a['if-sequence-equal-or-newer-than'], `${field}.if-sequence-equal-or-newer-than`),
-    ifSequenceNewerThan: int(a['if-sequence-newer-than'], `${field}.if-sequence-newer-than`),
+    type, primaryKey, sequenceKey, sequence: fieldInt(a.sequence, `${field}.sequence`), ifNewerThan: fieldInt(a['if-newer-than'], `${field}.if-newer-than`),
+    ifSequenceEqualOrNewerThan: fieldInt(a['if-sequence-equal-or-newer-than'], `${field}.if-sequence-equal-or-newer-than`),
+    ifSequenceNewerThan: fieldInt(a['if-sequence-newer-than'], `${field}.if-sequence-newer-than`),
   }
 }
 
 export function parseRefreshRequest(body: unknown): RefreshRequest {
-  if (!isObj(body)) throw new BadRequest('expected a JSON object')
-  const contexts = list(body.context, 'context', MAX_REFRESH_ACTIONS).map((c, i): SnapContext => {
-    if (!isObj(c)) throw new BadRequest(`context[${i}]: expected an object`)
-    const snapId = str(c['snap-id'], `context[${i}].snap-id`)
+  if (!isObject(body)) throw new BadRequest('expected a JSON object')
+  const contexts = fieldList(body.context, 'context', MAX_REFRESH_ACTIONS).map((c, i): SnapContext => {
+    if (!isObject(c)) throw new BadRequest(`context[${i}]: expected an object`)
+    const snapId = fieldString(c['snap-id'], `context[${i}].snap-id`)
     if (!snapId) throw new BadRequest(`context[${i}].snap-id: required`)
     return {
-      snapId, instanceKey: str(c['instance-key'], `context[${i}].instance-key`) ?? snapId,
-      revision: int(c.revision, `context[${i}].revision`) ?? 0,
-      trackingChannel: str(c['tracking-channel'], `context[${i}].tracking-channel`) || undefined,
+      snapId, instanceKey: fieldString(c['instance-key'], `context[${i}].instance-key`) ?? snapId,
+      revision: fieldInt(c.revision, `context[${i}].revision`) ?? 0,
+      trackingChannel: fieldString(c['tracking-channel'], `context[${i}].tracking-channel`) || undefined,
       epoch: c.epoch === undefined || c.epoch === null ? undefined : epochOf(c.epoch),
     }
   })
   const actions: SnapAction[] = []
   const fetches: RefreshRequest['fetches'] = []
-  list(body.actions, 'actions', MAX_REFRESH_ACTIONS).forEach((a, i) => {
+  fieldList(body.actions, 'actions', MAX_REFRESH_ACTIONS).forEach((a, i) => {
     const f = `actions[${i}]`
-    if (!isObj(a)) throw new BadRequest(`${f}: expected an object`)
+    if (!isObject(a)) throw new BadRequest(`${f}: expected an object`)
     const action = a.action
     if (action === 'fetch-assertions') {
-      const key = str(a.key, `${f}.key`)
+      const key = fieldString(a.key, `${f}.key`)
       if (!key) throw new BadRequest(`${f}.key: required`)
-      fetches.push({ key, refs: list(a.assertions, `${f}.assertions`).map((x, j) => assertionRef(x, `${f}.assertions[${j}]`)) })
+      fetches.push({ key, refs: fieldList(a.assertions, `${f}.assertions`).map((x, j) => assertionRef(x, `${f}.assertions[${j}]`)) })
       return
     }
     if (action !== 'install' && action !== 'download' && action !== 'refresh') {
       throw new BadRequest(`${f}.action: expected install, download, refresh or fetch-assertions`)
     }
-    const instanceKey = str(a['instance-key'], `${f}.instance-key`)
+    const instanceKey = fieldString(a['instance-key'], `${f}.instance-key`)
     if (!instanceKey) throw new BadRequest(`${f}.instance-key: required`)
-    const name = str(a.name, `${f}.name`) || undefined
-    const snapId = str(a['snap-id'], `${f}.snap-id`) || undefined
+    const name = fieldString(a.name, `${f}.name`) || undefined
+    const snapId = fieldString(a['snap-id'], `${f}.snap-id`) || undefined
     if (action !== 'refresh' && !name && !snapId) throw new BadRequest(`${f}: name or snap-id required`)
     actions.push({
       action, instanceKey, name, snapId,
-      channel: str(a.channel, `${f}.channel`) || undefined, revision: int(a.revision, `${f}.revision`),
+      channel: fieldString(a.channel, `${f}.channel`) || undefined, revision: fieldInt(a.revision, `${f}.revision`),
       epoch: a.epoch === undefined || a.epoch === null ? null : epochOf(a.epoch),
     })
   })
   const maxFormats: Record<string, number> = {}
-  if (isObj(body['assertion-max-formats'])) {
-    for (const [k, v] of Object.entries(body['assertion-max-formats'])) maxFormats[k] = int(v, `assertion-max-formats.${k}`) ?? 0
+  if (isObject(body['assertion-max-formats'])) {
+    for (const [k, v] of Object.entries(body['assertion-max-formats'])) maxFormats[k] = fieldInt(v, `assertion-max-formats.${k}`) ?? 0
   }
   return { contexts, actions, fetches, maxFormats }
 }

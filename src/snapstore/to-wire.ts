@@ -1,7 +1,7 @@
 // Domain → Snap Store JSON, shaped as snapd's Go structs decode them (docs/protocol/snap-store.md §4.3, §5.1, §5.2):
 // lowercase-hex sha3-384, a valid `type` always (never "" or null), no `prices` (free snaps),
 // store fields always present since they override snap-yaml (gotcha 7).
-import { shortChannel, type Channel } from '../catalog/channel.js'
+import { shortChannel } from '../catalog/channel.js'
 import type { IndexedPackage, IndexedRelease, IndexedRevision } from '../catalog/index.js'
 import { epochOf, revisionArchitectures, type SnapOutcome } from '../catalog/snap-select.js'
 import type { PublicUrls } from '../http/public-urls.js'
@@ -100,8 +100,6 @@ export function refreshResultWire(urls: PublicUrls, o: SnapOutcome, snapYaml: st
 export function infoChannelWire(r: IndexedRelease, architecture: string) {
   return { architecture, name: shortChannel(r.channel), track: r.channel.track, risk: r.channel.risk, 'released-at': r.releasedAt }
 }
-
-export const channelName = (c: Channel): string => shortChannel(c)
 
 /** BASE of the public URLs, from the download URL shape docs/operations.md documents. */
 export function publicBase(urls: PublicUrls): string {

@@ -59,6 +59,15 @@ describe.each(dialects)('%s: charm export assertions', (dialect) => {
     expect((await served('/v2/assertions/account/stranger0000000000000000000000ab')).statusCode).toBe(404)
   })
 
+  it('an assertion member that does not parse refuses the export, naming the member and the problem', async () => {
+    const before = await assertionRows()
+    const bad = accountAssertion({ id: PUBLISHER.id, username: 'x', displayName: 'X' }).replace('type: account', 'type: no-such-type')
+    const res = await t.push('/admin/v1/charms', 'unparsed.tar.gz', await charmWith('unparsed', bad))
+    expect(res.status, JSON.stringify(res.body)).toBe(422)
+    expect(JSON.stringify(res.body)).toMatch(/unparsed_publisher_account\.assert.*unknown assertion type \\"no-such-type\\"/)
+    expect(await assertionRows()).toEqual(before)
+  })
+
   it('an account assertion that verifies up to a trusted root is stored and served, as from a snap', async () => {
     const newer = account({ ...common, key: testStoreKey(), accountId: PUBLISHER.id, username: PUBLISHER.username, displayName: 'Publisher One (renamed)', validation: 'verified', extra: { revision: '2' } })
     const chain = Buffer.concat([fixture('test-store.account-key'), Buffer.from('\n'), newer])

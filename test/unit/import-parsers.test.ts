@@ -1,11 +1,9 @@
 // Pure parsers of the import path: member paths, assertions, image references, metadata.json.
 import { describe, expect, it } from 'vitest'
 import { checkMemberPath } from '../../src/import/member-path.js'
-import { splitAssertions, primaryKeyOf } from '../../src/import/assertion-text.js'
 import { parseImageReference } from '../../src/import/oci-resource.js'
 import { readExportMetadata } from '../../src/import/metadata-json.js'
 import { InvalidInput } from '../../src/catalog/errors.js'
-import { accountAssertion } from '../support/charm-builder.js'
 
 const limits = { maxMemberPathBytes: 1024 }
 
@@ -19,22 +17,6 @@ describe('checkMemberPath', () => {
   ])('refuses %j', (raw, problem) => {
     const r = checkMemberPath(raw, limits)
     expect('problem' in r && r.problem).toMatch(problem)
-  })
-})
-
-describe('splitAssertions', () => {
-  it('keeps exact bytes and reads headers', () => {
-    const one = accountAssertion({ id: 'acc1', username: 'u', displayName: 'User One' })
-    const two = accountAssertion({ id: 'acc2', username: 'v', displayName: 'User Two' })
-    const list = splitAssertions(Buffer.from(one + '\n' + two), {})
-    expect(list).toHaveLength(2)
-    expect(list[0]!.bytes.toString()).toBe(one.trimEnd())
-    expect(list[1]!.headers['display-name']).toBe('User Two')
-    expect(primaryKeyOf(list[0]!)).toBe('acc1')
-  })
-  it('refuses a truncated stream', () => {
-    expect(() => splitAssertions(Buffer.from('type: account\naccount-id: x'), { file: 'a.assert' })).toThrow(/a\.assert: truncated assertion/)
-    expect(() => splitAssertions(Buffer.from('type: account\n\n'), {})).toThrow(/signature is missing/)
   })
 })
 

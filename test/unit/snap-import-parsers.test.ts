@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { formatChannel } from '../../src/catalog/channel.js'
 import { parseEpoch, parseSnapYaml } from '../../src/import/snap-yaml.js'
 import { probeExportJson, releasesFor, storeFor } from '../../src/import/snap-channels.js'
-import { storedPrimaryKey } from '../../src/import/snap-plan.js'
+import { assertionKey } from '../../src/assertions/keys.js'
 import { parseAssertions } from '../../src/assertions/parse.js'
 import { fixture } from '../support/assertion-signer.js'
 
@@ -79,7 +79,7 @@ describe('channel maps in export JSON', () => {
 describe('stored primary keys', () => {
   it('joins the primary key headers with "/" and leaves a default provenance out', () => {
     const [account, key] = parseAssertions(Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')]))
-    expect(storedPrimaryKey(account!)).toBe('testrootorg')
-    expect(storedPrimaryKey(key!)).toBe('hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR')
+    expect(assertionKey(account!)).toBe('testrootorg')
+    expect(assertionKey(key!)).toBe('hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR')
   })
 })

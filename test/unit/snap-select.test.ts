@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { canRead, epochOf, parseSnapChannel } from '../../src/catalog/snap-select.js'
 import { formatChannel } from '../../src/catalog/channel.js'
-import { storedKey } from '../../src/catalog/snap-assertions.js'
+import { sequenceKey, sequenceOf, storedKey } from '../../src/assertions/keys.js'
 
 describe('parseSnapChannel', () => {
   it.each([
@@ -31,4 +31,12 @@ describe('storedKey', () => {
   ])('%s %j → %s', (type, parts, key) => expect(storedKey(type, parts)).toBe(key))
   it.each([['snap-declaration', ['16']], ['account', ['a', 'b']], ['nope', ['x']], ['account', ['']], ['serial-request', []]])('refuses %s %j', (type, parts) =>
     expect(storedKey(type, parts)).toBeUndefined())
+  it('finds sequences only for sequence-forming types, with every key but the last', () => {
+    expect(sequenceKey('validation-set', ['16', 'a', 'n'])).toBe('16/a/n')
+    expect(sequenceKey('validation-set', ['16', 'a', 'n', '3'])).toBeUndefined()
+    expect(sequenceKey('snap-declaration', ['16'])).toBeUndefined()
+    expect(sequenceOf('16/a/n', '16/a/n/12')).toBe(12)
+    expect(sequenceOf('16/a/n', '16/a/nn/12')).toBeUndefined()
+    expect(sequenceOf('16/a/n', '16/a/n/x')).toBeUndefined()
+  })
 })

@@ -1,7 +1,7 @@
 // GET /admin/v1/audit?since=RFC3339: the audit trail, oldest first.
 import type { FastifyInstance } from 'fastify'
 import { AuditQuery } from '../schemas.js'
-import type { AdminDeps } from '../plugin.js'
+import type { AdminDeps } from '../deps.js'
 
 const DEFAULT_LIMIT = 10_000
 

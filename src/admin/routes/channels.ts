@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify'
 import { closeChannels, releaseRevision, removeRevisions } from '../../catalog/operations.js'
 import { CloseBody, ReleaseBody, RemoveBody } from '../schemas.js'
-import { actorOf, type AdminDeps } from '../plugin.js'
+import { actorOf } from '../actor.js'
+import type { AdminDeps } from '../deps.js'
 
 export async function channelRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const ops = deps.operations

@@ -1,6 +1,7 @@
 // POST /admin/v1/gc (?dry-run=true): delete blobs nothing references and stale temp files.
 import type { FastifyInstance } from 'fastify'
-import { actorOf, type AdminDeps } from '../plugin.js'
+import { actorOf } from '../actor.js'
+import type { AdminDeps } from '../deps.js'
 
 export async function gcRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   app.post('/gc', async (req) => {

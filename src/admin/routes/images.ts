@@ -3,8 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { localImageReference } from '../../catalog/oci-image.js'
 import { parseImageReference } from '../../import/oci-resource.js'
-import { listImageResources } from '../../storage/db/images.repo.js'
-import type { AdminDeps } from '../plugin.js'
+import type { AdminDeps } from '../deps.js'
 
 export interface ListedImage {
   /** ImageName as the export carried it. */
@@ -25,7 +24,7 @@ export async function imageRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   app.get('/images', async (): Promise<ImagesResponse> => {
     const domain = deps.registry.registryDomain ?? null
     const byName = new Map<string, ListedImage & { resources: ListedImage['resources'][number][] }>()
-    for (const row of await listImageResources(deps.db)) {
+    for (const row of await deps.operations.listing.imageResources()) {
       let image = byName.get(row.imageName)
       if (!image) {
         // Import refuses an ImageName that does not parse, so the null branch is for rows from elsewhere.

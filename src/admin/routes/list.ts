@@ -1,10 +1,9 @@
 // GET /admin/v1/{charms,bundles,snaps}: what is in the store.
 import type { FastifyInstance } from 'fastify'
-import { listPackages } from '../../storage/db/listing.repo.js'
-import type { AdminDeps } from '../plugin.js'
+import type { AdminDeps } from '../deps.js'
 
 export async function listRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   for (const [path, type] of [['/charms', 'charm'], ['/bundles', 'bundle'], ['/snaps', 'snap']] as const) {
-    app.get(path, async () => ({ packages: await listPackages(deps.db, type) }))
+    app.get(path, async () => ({ packages: await deps.operations.listing.packages(type) }))
   }
 }

@@ -1,6 +1,6 @@
 // GET /admin/v1/status: what an operator checks first (docs/day-to-day.md).
 import type { FastifyInstance } from 'fastify'
-import type { AdminDeps } from '../plugin.js'
+import type { AdminDeps } from '../deps.js'
 
 const PING_TIMEOUT_MS = 3000
 

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { mintToken, revokeToken } from '../../catalog/admin-tokens.js'
 import { TokenBody } from '../schemas.js'
 import { signToken } from '../tokens.js'
-import { actorOf, type AdminDeps } from '../plugin.js'
+import { actorOf } from '../actor.js'
+import type { AdminDeps } from '../deps.js'
 
 export async function tokenRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const tokens = deps.operations.tokens

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import { sendBlob } from '../../http/send-blob.js'
 import { ociServedBody } from '../../catalog/oci-image.js'
-import { errorList, type CharmhubDeps } from '../plugin.js'
+import { errorList } from '../../http/error-list.js'
+import type { CharmhubDeps } from '../deps.js'
 
 export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   const notFound = (reply: import('fastify').FastifyReply, what: string) =>

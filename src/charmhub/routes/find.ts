@@ -4,7 +4,7 @@ import { parseChannel } from '../../catalog/channel.js'
 import { defaultRelease } from '../../catalog/select.js'
 import { channelWire, infoRevision, resultWire, unreleasedChannel } from '../to-wire.js'
 import { parseFields, project } from '../project.js'
-import type { CharmhubDeps } from '../plugin.js'
+import type { CharmhubDeps } from '../deps.js'
 
 export async function findRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.get('/find', async (req, reply) => {

@@ -6,35 +6,21 @@ import { AnswerCache } from '../../http/answer-cache.js'
 import { fillTemplateCounted, jsonTemplate, type JsonTemplate } from '../../http/json-template.js'
 import { refreshResult } from '../to-wire.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
-import { errorList, type CharmhubDeps } from '../plugin.js'
+import { errorList } from '../../http/error-list.js'
+import type { CharmhubDeps } from '../deps.js'
 import { MAX_LIST_ENTRIES, MAX_REFRESH_ACTIONS, tooMany } from '../../http/limits.js'
-
-class BadRequest extends Error { readonly statusCode = 400 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
-
-function str(v: unknown, field: string, optional = true): string | undefined {
-  if (v === undefined || (optional && v === null)) return undefined
-  if (typeof v !== 'string') throw new BadRequest(`${field}: expected a string`)
-  return v
-}
-
-function int(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new BadRequest(`${field}: expected an integer`)
-  return v
-}
+import { BadRequest, fieldInt, fieldString, isObject } from '../../http/request-fields.js'
 
 function base(v: unknown, field: string): Base | null {
   if (v === null || v === undefined) return null
-  if (!isObj(v)) throw new BadRequest(`${field}: expected an object or null`)
-  const architecture = str(v.architecture, `${field}.architecture`) ?? ''
+  if (!isObject(v)) throw new BadRequest(`${field}: expected an object or null`)
+  const architecture = fieldString(v.architecture, `${field}.architecture`) ?? ''
   if (!architecture) throw new BadRequest(`${field}.architecture: required`)
-  return { name: str(v.name, `${field}.name`) ?? 'NA', channel: str(v.channel, `${field}.channel`) ?? 'NA', architecture }
+  return { name: fieldString(v.name, `${field}.name`) ?? 'NA', channel: fieldString(v.channel, `${field}.channel`) ?? 'NA', architecture }
 }
 
 function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAction[]; fields?: string[] } {
-  if (!isObj(body)) throw new BadRequest('expected a JSON object')
+  if (!isObject(body)) throw new BadRequest('expected a JSON object')
   const ctx = body.context ?? []
   const acts = body.actions ?? []
   if (!Array.isArray(ctx)) throw new BadRequest('context: expected a list')
@@ -43,19 +29,19 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
   if (acts.length > MAX_REFRESH_ACTIONS) throw new BadRequest(tooMany('actions', acts.length, MAX_REFRESH_ACTIONS))
   if (Array.isArray(body.fields) && body.fields.length > MAX_LIST_ENTRIES) throw new BadRequest(tooMany('fields', body.fields.length, MAX_LIST_ENTRIES))
   const contexts = ctx.map((c, i): RefreshContext => {
-    if (!isObj(c)) throw new BadRequest(`context[${i}]: expected an object`)
+    if (!isObject(c)) throw new BadRequest(`context[${i}]: expected an object`)
     const b = base(c.base, `context[${i}].base`)
     if (!b) throw new BadRequest(`context[${i}].base: required`)
     return {
-      instanceKey: str(c['instance-key'], `context[${i}].instance-key`) ?? '',
-      id: str(c.id, `context[${i}].id`) ?? '',
-      revision: int(c.revision, `context[${i}].revision`) ?? -1,
+      instanceKey: fieldString(c['instance-key'], `context[${i}].instance-key`) ?? '',
+      id: fieldString(c.id, `context[${i}].id`) ?? '',
+      revision: fieldInt(c.revision, `context[${i}].revision`) ?? -1,
       base: b,
-      trackingChannel: str(c['tracking-channel'], `context[${i}].tracking-channel`),
+      trackingChannel: fieldString(c['tracking-channel'], `context[${i}].tracking-channel`),
     }
   })
   const actions = acts.map((a, i): RefreshAction => {
-    if (!isObj(a)) throw new BadRequest(`actions[${i}]: expected an object`)
+    if (!isObject(a)) throw new BadRequest(`actions[${i}]: expected an object`)
     const action = a.action
     if (action !== 'install' && action !== 'download' && action !== 'refresh') throw new BadRequest(`actions[${i}].action: expected install, download or refresh`)
     const rr = a['resource-revisions']
@@ -63,15 +49,15 @@ function parse(body: unknown): { contexts: RefreshContext[]; actions: RefreshAct
     if (Array.isArray(rr) && rr.length > MAX_LIST_ENTRIES) throw new BadRequest(tooMany(`actions[${i}].resource-revisions`, rr.length, MAX_LIST_ENTRIES))
     return {
       action,
-      instanceKey: str(a['instance-key'], `actions[${i}].instance-key`) ?? '',
-      id: str(a.id, `actions[${i}].id`) || undefined,
-      name: str(a.name, `actions[${i}].name`) || undefined,
-      channel: str(a.channel, `actions[${i}].channel`) || undefined,
-      revision: int(a.revision, `actions[${i}].revision`),
+      instanceKey: fieldString(a['instance-key'], `actions[${i}].instance-key`) ?? '',
+      id: fieldString(a.id, `actions[${i}].id`) || undefined,
+      name: fieldString(a.name, `actions[${i}].name`) || undefined,
+      channel: fieldString(a.channel, `actions[${i}].channel`) || undefined,
+      revision: fieldInt(a.revision, `actions[${i}].revision`),
       base: base(a.base, `actions[${i}].base`),
       resourceRevisions: (rr as unknown[] | undefined)?.map((r, j) => {
-        if (!isObj(r)) throw new BadRequest(`actions[${i}].resource-revisions[${j}]: expected an object`)
-        return { name: str(r.name, `actions[${i}].resource-revisions[${j}].name`) ?? '', revision: int(r.revision, `actions[${i}].resource-revisions[${j}].revision`) ?? 0 }
+        if (!isObject(r)) throw new BadRequest(`actions[${i}].resource-revisions[${j}]: expected an object`)
+        return { name: fieldString(r.name, `actions[${i}].resource-revisions[${j}].name`) ?? '', revision: fieldInt(r.revision, `actions[${i}].resource-revisions[${j}].revision`) ?? 0 }
       }),
     }
   })

@@ -1,7 +1,8 @@
 // GET /v2/charms/resources/{charm}/{resource}/revisions (docs/protocol/charmhub.md §8), newest first.
 import type { FastifyInstance } from 'fastify'
 import { resourceWire } from '../to-wire.js'
-import { errorList, type CharmhubDeps } from '../plugin.js'
+import { errorList } from '../../http/error-list.js'
+import type { CharmhubDeps } from '../deps.js'
 
 export async function resourceRevisionsRoute(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.get('/resources/:charm/:resource/revisions', async (req, reply) => {

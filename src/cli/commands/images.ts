@@ -5,11 +5,7 @@ import type { Command } from 'commander'
 import type { ImagesResponse } from '../../admin/routes/images.js'
 import { CliError, getJson, resolveClient } from '../admin-client.js'
 import { adminFlags, type AdminFlags } from './flags.js'
-
-// Without a domain the server serves the export's ImageName unchanged, so Juju would pull from the
-// upstream registry, which an air-gapped cluster cannot reach: that is a set-up error, not a list.
-export const NO_DOMAIN = 'the server has no OCI registry configured (oci-registry.domain / AIRLOCK_OCI_REGISTRY_DOMAIN), ' +
-  'so Juju is sent to the upstream registries; set it and restart the server'
+import { NO_DOMAIN } from '../no-registry.js'
 
 export function registerImages(program: Command): void {
   adminFlags(program.command('list-images').description('every image the site registry must hold: <original reference> TAB <local reference>'))

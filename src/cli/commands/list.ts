@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { ListedPackage } from '../../storage/db/listing.repo.js'
+import type { ListedPackage } from '../../catalog/operations-ports.js'
 import type { PackageDetail } from '../../catalog/operations-ports.js'
 import { CliError, getJson, resolveClient } from '../admin-client.js'
 import { safe } from '../output.js'

@@ -3,22 +3,17 @@
 // {"error-list":[{"code":"not-found"}]}, the form snapd turns into asserts.NotFoundError.
 // GET /v2/auth/store/assertions: the Snap Store Proxy convention (docs/protocol/snap-store.md §7) for `snap ack`.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { assertionType } from '../../assertions/types.js'
-import { findAssertion, isSequenceForming, storedKey } from '../../catalog/snap-assertions.js'
+import { sequenceKey, storedKey } from '../../assertions/keys.js'
+import { encodeAssertions } from '../../assertions/parse.js'
+import { findAssertion } from '../../catalog/snap-assertions.js'
+import { errorList } from '../../http/error-list.js'
 import type { StoredAssertion } from '../../catalog/ports.js'
-import type { SnapStoreDeps } from '../plugin.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 const MEDIA_TYPE = 'application/x.ubuntu.assertion'
 
 function notFound(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(404).type('application/problem+json').send(JSON.stringify({ 'error-list': [{ code: 'not-found', message }] }))
-}
-
-/** A stream as snapd's asserts.Encoder writes it: each assertion ends in "\n", one blank line between. */
-export function assertionStream(list: readonly StoredAssertion[]): Buffer {
-  return Buffer.concat(list.flatMap((a, i) => [
-    ...(i > 0 ? [Buffer.from('\n')] : []), a.bytes, ...(a.bytes[a.bytes.length - 1] === 0x0a ? [] : [Buffer.from('\n')]),
-  ]))
+  return reply.code(404).type('application/problem+json').send(errorList('not-found', message))
 }
 
 export async function assertionRoutes(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
@@ -26,16 +21,13 @@ export async function assertionRoutes(app: FastifyInstance, deps: SnapStoreDeps)
     const { type, '*': rest } = req.params as { type: string; '*': string }
     const q = req.query as Record<string, string | undefined>
     const components = rest.split('/')
-    const t = assertionType(type)
+    const seqKey = sequenceKey(type, components)
     let key: string | undefined
-    if (t && isSequenceForming(type) && components.length === t.primaryKey.length - 1) {
+    if (seqKey !== undefined) {
       // validation-set/16/<account>/<name>?sequence=<N|latest>
       const seq = q.sequence ?? 'latest'
-      if (seq === 'latest') {
-        const seqKey = storedKey(type, [...components, '1'])?.replace(/\/1$/, '')
-        const row = seqKey ? await deps.assertions.latestInSequence(type, seqKey) : undefined
-        key = row?.primaryKey
-      } else if (/^[1-9]\d{0,8}$/.test(seq)) key = storedKey(type, [...components, seq])
+      if (seq === 'latest') key = (await deps.assertions.latestInSequence(type, seqKey))?.primaryKey
+      else if (/^[1-9]\d{0,8}$/.test(seq)) key = storedKey(type, [...components, seq])
     } else key = storedKey(type, components)
     const what = `${type} assertion ${rest}`
     const row = key === undefined ? undefined : await findAssertion(deps.assertions, type, key)
@@ -46,7 +38,7 @@ export async function assertionRoutes(app: FastifyInstance, deps: SnapStoreDeps)
     if (max !== undefined && Number.isInteger(max) && row.format > max) {
       return notFound(reply, `${what} not found with format <= ${max} (the stored one has format ${row.format})`)
     }
-    return reply.type(MEDIA_TYPE).send(assertionStream([row]))
+    return reply.type(MEDIA_TYPE).send(encodeAssertions([row]))
   })
 }
 
@@ -62,6 +54,6 @@ export async function storeAssertionRoute(app: FastifyInstance, deps: SnapStoreD
         if (a) extra.set(`${type}/${k}`, a)
       }
     }
-    return reply.type(MEDIA_TYPE).send(assertionStream([...extra.values(), ...stores]))
+    return reply.type(MEDIA_TYPE).send(encodeAssertions([...extra.values(), ...stores]))
   })
 }

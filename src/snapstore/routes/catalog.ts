@@ -7,7 +7,7 @@ import type { IndexedPackage } from '../../catalog/index.js'
 import { snapFindRevision, snapChannelMap } from '../../catalog/snap-select.js'
 import { confinementOf, packageWire } from '../to-wire.js'
 import { deviceOf } from '../refresh-request.js'
-import type { SnapStoreDeps } from '../plugin.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 function categoryNames(deps: SnapStoreDeps): string[] {
   const names = new Set<string>()

@@ -2,7 +2,8 @@
 // Range for resumed downloads (206), never compressed.
 import type { FastifyInstance } from 'fastify'
 import { sendBlob } from '../../http/send-blob.js'
-import { sendError, type SnapStoreDeps } from '../plugin.js'
+import { sendErrorList } from '../../http/error-list.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 export async function downloadRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   app.route({
@@ -12,7 +13,7 @@ export async function downloadRoute(app: FastifyInstance, deps: SnapStoreDeps): 
       const m = /^([A-Za-z0-9]{32})_(\d{1,9})\.snap$/.exec(file)
       const pkg = m ? deps.view.index.byPackageId(m[1]!) : undefined
       const rev = pkg?.type === 'snap' ? pkg.revisions.get(Number(m![2])) : undefined
-      if (!pkg || !rev) return sendError(reply, 404, 'not-found', `snap ${file} not found`)
+      if (!pkg || !rev) return sendErrorList(reply, 404, 'not-found', `snap ${file} not found`)
       return sendBlob(deps.blobs, req, reply, {
         sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.snap`, ranges: true, served: deps.served?.snap,
       })

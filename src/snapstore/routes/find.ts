@@ -5,7 +5,7 @@ import { shortChannel } from '../../catalog/channel.js'
 import { snapFindRevision } from '../../catalog/snap-select.js'
 import { packageWire, parseFields, project, revisionWire } from '../to-wire.js'
 import { deviceOf } from '../refresh-request.js'
-import type { SnapStoreDeps } from '../plugin.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 const MAX_RESULTS = 500
 

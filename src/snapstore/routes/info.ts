@@ -4,14 +4,15 @@ import type { FastifyInstance } from 'fastify'
 import { snapChannelMap } from '../../catalog/snap-select.js'
 import { infoChannelWire, packageWire, parseFields, project, revisionWire } from '../to-wire.js'
 import { deviceOf } from '../refresh-request.js'
-import { sendError, type SnapStoreDeps } from '../plugin.js'
+import { sendErrorList } from '../../http/error-list.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 export async function infoRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   app.get('/snaps/info/:name', async (req, reply) => {
     const { name } = req.params as { name: string }
     const query = req.query as Record<string, unknown>
     const pkg = deps.view.index.snapByName(name)
-    const notFound = () => sendError(reply, 404, 'resource-not-found', `No snap named '${name}' found`)
+    const notFound = () => sendErrorList(reply, 404, 'resource-not-found', `No snap named '${name}' found`)
     if (!pkg) return notFound()
     const { architecture } = deviceOf(req, query)
     // snapd reads channel-map[0] as "this one" and keys the rest by track/risk: one architecture only.

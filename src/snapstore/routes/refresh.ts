@@ -8,8 +8,10 @@ import { joinBytes } from '../../http/join-bytes.js'
 import { sendJsonAnswer } from '../../http/json-content-type.js'
 import { jsonTemplate } from '../../http/json-template.js'
 import { assertionUrl, publicBase, refreshResultWire } from '../to-wire.js'
-import { BadRequest, deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
-import { sendError, type SnapStoreDeps } from '../plugin.js'
+import { deviceOf, parseRefreshRequest, type RefreshRequest } from '../refresh-request.js'
+import { BadRequest } from '../../http/request-fields.js'
+import { sendErrorList } from '../../http/error-list.js'
+import type { SnapStoreDeps } from '../deps.js'
 
 type Parts = Array<string | Buffer>
 
@@ -86,7 +88,7 @@ export async function refreshRoute(app: FastifyInstance, deps: SnapStoreDeps): P
     let parsed
     try { parsed = parseRefreshRequest(req.body) } catch (err) {
       if (!(err instanceof BadRequest)) throw err
-      sendError(reply, 400, 'invalid-request', err.message)
+      sendErrorList(reply, 400, 'invalid-request', err.message)
       return undefined
     }
     const device = deviceOf(req)

@@ -1,15 +1,9 @@
 // The blob store contract. Blobs are addressed by their sha256; every other hash is computed in the
 // same pass at write time, so nothing is ever re-read to hash it.
 import type { Readable, Writable } from 'node:stream'
+import type { Digests } from '../../catalog/model.js'
 
-export interface BlobInfo {
-  readonly sha256: string // hex
-  readonly sha384: string // hex
-  readonly sha3_384: string // hex (snapd wants url-safe base64 of the same digest)
-  readonly size: number
-}
-
-export interface CommittedBlob extends BlobInfo {
+export interface CommittedBlob extends Digests {
   /** False when identical content was already stored; the caller must not delete it on rollback. */
   readonly created: boolean
 }

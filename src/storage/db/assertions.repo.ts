@@ -5,6 +5,7 @@
 // database does not answer, the last answer read is served however old (assertions are signed and
 // only ever superseded by newer revisions); with none, the lookup fails with Unavailable.
 import { sql, type Kysely } from 'kysely'
+import { sequenceOf } from '../../assertions/keys.js'
 import type { AssertionReader, StoredAssertion } from '../../catalog/ports.js'
 import { Unavailable } from '../../catalog/errors.js'
 import type { DB } from './database.js'
@@ -88,9 +89,8 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
       }
       let best: { key: string; seq: number } | undefined
       for (const r of rows) {
-        const rest = r.primary_key.slice(prefix.length)
-        if (!/^\d{1,9}$/.test(rest)) continue
-        if (!best || Number(rest) > best.seq) best = { key: r.primary_key, seq: Number(rest) }
+        const seq = sequenceOf(sequenceKey, r.primary_key)
+        if (seq !== undefined && (!best || seq > best.seq)) best = { key: r.primary_key, seq }
       }
       const found = best ? await this.assertion(type, best.key) : undefined
       if (found) remember(memo, [found])

@@ -36,9 +36,9 @@ const PGLITE_CONF = ['shared_buffers = 16MB']
  * PGlite is PostgreSQL compiled to WebAssembly. By default V8 compiles it with its baseline compiler
  * (Liftoff) and recompiles hot functions with TurboFan on background threads; that recompilation
  * leaves 50-80 MiB of freed compiler memory in glibc's malloc arenas, which are never given back
- * (bench/README.md, "where the memory goes"). Liftoff only: imports and short query runs measured as
- * fast or faster, sustained uncached point reads 0-20% slower. (`--no-liftoff`, TurboFan for
- * everything, is as small and faster but takes 3 s of start-up.) V8 reads the flag when it compiles
+ * (bench/README.md, "where the memory goes"). Liftoff only keeps that memory and costs little speed;
+ * `--no-liftoff`, TurboFan for everything, is as small but slow to start (decision 0006 has the
+ * figures). V8 reads the flag when it compiles
  * a module, so it must be set before PGlite is instantiated.
  */
 const PGLITE_V8_FLAGS = ['--liftoff-only']

@@ -1,21 +1,10 @@
 // Table types for kysely; one interface per table in migrations/.
-import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from 'kysely'
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely'
+import type { Base } from '../../catalog/base.js'
+import type { PublisherInfo } from '../../catalog/model.js'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type Json<T> = ColumnType<T, string, string>
-
-export interface Platform {
-  readonly name: string
-  readonly channel: string
-  readonly architecture: string
-}
-
-export interface Publisher {
-  readonly id: string
-  readonly username: string
-  readonly 'display-name': string
-  readonly validation: string
-}
 
 export interface BlobsTable {
   sha256: string
@@ -31,7 +20,7 @@ export interface PackagesTable {
   type: 'charm' | 'bundle' | 'snap'
   name: string
   store: ColumnType<string, string | undefined, string>
-  publisher: Json<Publisher | null>
+  publisher: Json<PublisherInfo | null>
   summary: ColumnType<string, string | undefined, string>
   description: ColumnType<string, string | undefined, string>
   title: ColumnType<string, string | undefined, string>
@@ -45,7 +34,7 @@ export interface RevisionsTable {
   revision: number
   version: ColumnType<string, string | undefined, string>
   blob_sha256: string
-  platforms: Json<Platform[]>
+  platforms: Json<Base[]>
   metadata_yaml: string | null
   config_yaml: string | null
   actions_yaml: string | null
@@ -162,6 +151,3 @@ export interface DB {
 }
 
 export type Db = Kysely<DB> | Transaction<DB>
-export type PackageRow = Selectable<PackagesTable>
-export type RevisionRow = Selectable<RevisionsTable>
-export type NewRevision = Insertable<RevisionsTable>

@@ -1,18 +1,10 @@
 // Read model for `airlock list-images` / `push-images`: every oci-image resource revision, with the
 // image reference its export carried (resource_revisions.image_name, written at import time).
+import type { ImageResource } from '../../catalog/operations-ports.js'
 import type { Db } from './database.js'
 
-export interface ImageResourceRow {
-  readonly charmId: string
-  readonly charm: string
-  readonly resource: string
-  readonly revision: number
-  /** The export's ImageName, verbatim (upstream registry host, path, tag and/or digest). */
-  readonly imageName: string
-}
-
 /** Ordered by charm name, resource name, revision; rows without an image name are left out. */
-export async function listImageResources(db: Db): Promise<ImageResourceRow[]> {
+export async function listImageResources(db: Db): Promise<ImageResource[]> {
   const rows = await db.selectFrom('resource_revisions')
     .innerJoin('packages', 'packages.id', 'resource_revisions.package_id')
     .select(['packages.id as charmId', 'packages.name as charm', 'resource_revisions.name as resource', 'resource_revisions.revision', 'resource_revisions.image_name'])

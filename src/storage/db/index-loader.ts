@@ -3,9 +3,9 @@
 import type { Kysely } from 'kysely'
 import type { Base } from '../../catalog/base.js'
 import type { Channel, Risk } from '../../catalog/channel.js'
-import type { BlobDigest, IndexedPackage, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
+import type { IndexedPackage, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
 import type { CatalogReader } from '../../catalog/ports.js'
-import type { PublisherInfo } from '../../catalog/model.js'
+import type { Digests, PublisherInfo } from '../../catalog/model.js'
 import type { DB, Db } from './database.js'
 import { changedSince, pruneChanges, snapshotCursor, DEFAULT_CHANGE_WINDOW_MS } from './catalog-changes.js'
 
@@ -31,7 +31,7 @@ export async function loadPackages(db: Db, ids?: readonly string[]): Promise<Ind
     return m
   }
   const revBy = group(revs); const relBy = group(rels); const resBy = group(res); const rrBy = group(resRevs); const attBy = group(attached)
-  const digest = (r: { sha256: string; sha384: string; sha3_384: string; size: number }): BlobDigest =>
+  const digest = (r: Digests): Digests =>
     ({ sha256: r.sha256, sha384: r.sha384, sha3_384: r.sha3_384, size: Number(r.size) })
   return pkgs.map((p): IndexedPackage => {
     const att = attBy.get(p.id) ?? []

@@ -1,27 +1,9 @@
 // Read model for `airlock list`: packages with their revisions, channels and resources.
 import type { Kysely } from 'kysely'
-import type { DB, Platform, Publisher } from './database.js'
-
-export interface ListedPackage {
-  readonly id: string
-  readonly type: string
-  readonly name: string
-  readonly publisher: Publisher | null
-  readonly summary: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly revisions: ReadonlyArray<{
-    readonly revision: number
-    readonly version: string
-    readonly size: number
-    readonly sha256: string
-    readonly bases: readonly Platform[]
-    readonly createdAt: string
-    readonly resources: ReadonlyArray<{ name: string; type: string; revision: number }>
-  }>
-  readonly channels: ReadonlyArray<{ channel: string; base: Platform; revision: number; releasedAt: string }>
-  readonly resources: ReadonlyArray<{ name: string; type: string; revisions: number[] }>
-}
+import type { ListedPackage } from '../../catalog/operations-ports.js'
+import type { Base } from '../../catalog/base.js'
+import type { PublisherInfo } from '../../catalog/model.js'
+import type { DB } from './database.js'
 
 const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString())
 
@@ -42,11 +24,11 @@ export async function listPackages(db: Kysely<DB>, type: 'charm' | 'bundle' | 's
   ])
   const risks = ['stable', 'candidate', 'beta', 'edge']
   return pkgs.map((p) => ({
-    id: p.id, type: p.type, name: p.name, publisher: p.publisher as unknown as Publisher | null, summary: p.summary,
+    id: p.id, type: p.type, name: p.name, publisher: p.publisher as unknown as PublisherInfo | null, summary: p.summary,
     createdAt: iso(p.created_at), updatedAt: iso(p.updated_at),
     revisions: revs.filter((r) => r.package_id === p.id).map((r) => ({
       revision: r.revision, version: r.version, size: Number(r.size), sha256: r.sha256,
-      bases: r.platforms as unknown as Platform[], createdAt: iso(r.created_at),
+      bases: r.platforms as unknown as Base[], createdAt: iso(r.created_at),
       resources: attached.filter((a) => a.package_id === p.id && a.revision === r.revision)
         .map((a) => ({ name: a.resource_name, type: a.type, revision: a.resource_revision })),
     })),

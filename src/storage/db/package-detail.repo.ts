@@ -2,7 +2,8 @@
 // and those that did before (from the release history).
 import type { Kysely } from 'kysely'
 import type { PackageDetail, PackageDetailReader } from '../../catalog/operations-ports.js'
-import type { DB, Platform } from './database.js'
+import type { Base } from '../../catalog/base.js'
+import type { DB } from './database.js'
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()
 const channelOf = (r: { track: string; risk: string; branch: string }): string => [r.track, r.risk, ...(r.branch ? [r.branch] : [])].join('/')
@@ -28,13 +29,13 @@ async function packageDetail(db: Kysely<DB>, type: 'charm' | 'bundle' | 'snap', 
   return {
     id: p.id, type: p.type, name: p.name, summary: p.summary,
     revisions: revs.map((r) => {
-      const formerly = new Map<string, { channel: string; base: Platform; releasedAt: string }>()
+      const formerly = new Map<string, { channel: string; base: Base; releasedAt: string }>()
       for (const h of history) {
         if (h.revision !== r.revision || now.get(slotKey(h))?.revision === r.revision) continue
         formerly.set(slotKey(h), { channel: channelOf(h), base: { name: h.base_name, channel: h.base_channel, architecture: h.architecture }, releasedAt: iso(h.released_at) })
       }
       return {
-        revision: r.revision, version: r.version, size: Number(r.size), sha256: r.sha256, bases: r.platforms as unknown as Platform[], createdAt: iso(r.created_at),
+        revision: r.revision, version: r.version, size: Number(r.size), sha256: r.sha256, bases: r.platforms as unknown as Base[], createdAt: iso(r.created_at),
         resources: attached.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
         channels: current.filter((c) => c.revision === r.revision)
           .map((c) => ({ channel: channelOf(c), base: { name: c.base_name, channel: c.base_channel, architecture: c.architecture }, releasedAt: iso(c.released_at) })).sort(order),
