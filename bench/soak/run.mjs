@@ -8,7 +8,9 @@
 // weighted harmonic mean).
 //
 //   node bench/soak/run.mjs [--minutes 10] [--rate R] [--probe-seconds 5] [--snaps 1000] [--charms 20]
-//                           [--blob-mib 16] [--log-level warn] [--max-in-flight 256]
+//                           [--blob-mib 16] [--log-level warn] [--max-in-flight 256] [--max-wait 300]
+//
+// Before probing it waits (up to --max-wait s) for other processes to use under half a core.
 //
 // Passes (exit 0) when no request failed, every push succeeded, fewer than 1% of the requests due
 // were late (the rate was held), and the server's RSS and open file descriptors (/proc/PID/status,
@@ -21,7 +23,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cpuMeter, freePort, log, probeUrl, startProcess } from '../lib/processes.mjs'
+import { cpuMeter, freePort, log, probeUrl, startProcess, waitQuiet } from '../lib/processes.mjs'
 import { seed as seedSnaps } from '../snapstore/seed.mjs'
 import { deviceBodies } from '../snapstore/refresh-load.mjs'
 import { refreshBody } from '../charmhub/load.mjs'
@@ -43,6 +45,7 @@ const { values: opt } = parseArgs({
     'blob-mib': { type: 'string', default: '16' },
     'log-level': { type: 'string', default: 'warn' },
     'max-in-flight': { type: 'string', default: '256' },
+    'max-wait': { type: 'string', default: '300' },
   },
 })
 const MINUTES = Number(opt.minutes)
@@ -185,6 +188,8 @@ try {
 
   let rate = Number(opt.rate)
   if (!opt.rate) {
+    // The maxima set the rate for the whole soak: measured while other processes leave the CPUs alone.
+    if (!(await waitQuiet({ maxCores: 0.5, timeoutS: Number(opt['max-wait']), processes: false }))) log(`warning: the machine stayed busy for ${opt['max-wait']} s; probing anyway`)
     log(`measuring each kind's maximum for ${PROBE_SECONDS} s`)
     const max = await probeMax(server.url, kinds)
     rate = Math.max(1, Math.floor(0.8 * max.mix))
