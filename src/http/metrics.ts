@@ -34,13 +34,13 @@ const PING_TIMEOUT_MS = 2000
 
 /**
  * The matched route's config object (undefined when none matched). `req.routeOptions` builds a
- * dozen-field object on every read, which was most of what counting a request cost; the route
- * context behind it is read directly when Fastify keeps it where it does today (an own property
- * under its 'fastify.context' symbol), else through the getter.
+ * dozen-field object on every read; the route context behind it is read directly when Fastify
+ * keeps it where it does today (an own property under its 'fastify.context' symbol), else through
+ * the getter. Looked for once (null: not found).
  */
 let kRouteContext: symbol | null | undefined
 function routeConfig(req: FastifyRequest): object | undefined {
-  kRouteContext ??= Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null
+  if (kRouteContext === undefined) kRouteContext = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null
   const context = kRouteContext ? (req as unknown as Record<symbol, { config?: object } | undefined>)[kRouteContext] : undefined
   return context ? context.config : req.routeOptions.config as object | undefined
 }
