@@ -1,7 +1,7 @@
 // What the store is doing, in Prometheus' text format (GET /metrics). Counting on the request path
-// costs one counter increment and one histogram observation, through label children resolved once
-// per route and status and kept on the route's config object; everything else (catalog sizes, blob
-// store bytes and free space, cache hit counts, the database) is read when Prometheus scrapes.
+// is a few additions into plain arrays kept per route pattern and status (request-counts.ts), found
+// through the route's config object; everything else (catalog sizes, blob store bytes and free
+// space, cache hit counts, the database) is read when Prometheus scrapes.
 // Label values come from fixed sets (route patterns, status codes, kinds, cache names), never from
 // a request: a new package name or URL never makes a new series.
 import { statfs } from 'node:fs/promises'
@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { PackageType } from '../catalog/model.js'
+import { RequestCounts, type RouteCounts } from './request-counts.js'
 
 export type BlobKind = 'charm' | 'resource' | 'bundle' | 'snap'
 /** Counters of blob bytes served, one per kind. */
@@ -27,18 +28,28 @@ export interface MetricsSources {
   readonly ping: () => Promise<void>
 }
 
-interface Children { readonly count: { inc(): void }; readonly time: { observe(v: number): void } }
-interface Slot { readonly route: string; readonly byStatus: Array<Children | undefined> }
-
 const kSlot = Symbol('airlock metrics slot')
 const PACKAGE_TYPES: readonly PackageType[] = ['charm', 'bundle', 'snap']
 const PING_TIMEOUT_MS = 2000
 
+/**
+ * The matched route's config object (undefined when none matched). `req.routeOptions` builds a
+ * dozen-field object on every read; the route context behind it is read directly when Fastify
+ * keeps it where it does today (an own property under its 'fastify.context' symbol), else through
+ * the getter. Looked for once (null: not found).
+ */
+let kRouteContext: symbol | null | undefined
+function routeConfig(req: FastifyRequest): object | undefined {
+  if (kRouteContext === undefined) kRouteContext = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null
+  const context = kRouteContext ? (req as unknown as Record<symbol, { config?: object } | undefined>)[kRouteContext] : undefined
+  return context ? context.config : req.routeOptions.config as object | undefined
+}
+
 export class ServerMetrics {
   readonly registry = new Registry()
-  private readonly requests: Counter<'route' | 'status'>
-  private readonly durations: Histogram<'route' | 'status'>
-  private readonly unmatched: Slot = { route: UNMATCHED_ROUTE, byStatus: [] }
+  private readonly counts = new RequestCounts([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120])
+  private readonly routes: RouteCounts[] = []
+  private readonly unmatched: RouteCounts
   private readonly bytes: Counter<'kind'>
   private readonly imports: Counter<'kind' | 'outcome'>
   private readonly importSeconds: Histogram<'kind'>
@@ -48,12 +59,11 @@ export class ServerMetrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
-    this.requests = new Counter({ name: 'airlock_http_requests_total', help: 'HTTP requests answered, by route pattern and status.', labelNames: ['route', 'status'], registers })
-    this.durations = new Histogram({
-      name: 'airlock_http_request_duration_seconds', help: 'Time from request to the last byte of the answer, by route pattern and status.',
-      labelNames: ['route', 'status'], registers,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
-    })
+    this.unmatched = this.newRoute(UNMATCHED_ROUTE)
+    for (const m of this.counts.metrics(() => this.routes, {
+      total: 'airlock_http_requests_total', totalHelp: 'HTTP requests answered, by route pattern and status.',
+      duration: 'airlock_http_request_duration_seconds', durationHelp: 'Time from request to the last byte of the answer, by route pattern and status.',
+    })) this.registry.registerMetric(m as unknown as Counter)
     this.bytes = new Counter({ name: 'airlock_bytes_served_total', help: 'Blob bytes written to clients, by kind.', labelNames: ['kind'], registers })
     for (const k of ['charm', 'resource', 'bundle', 'snap'] as const) this.bytes.inc({ kind: k }, 0)
     this.imports = new Counter({ name: 'airlock_imports_total', help: 'Imports (push-charms, push-bundle, push-snap, push-assertions) by kind and outcome.', labelNames: ['kind', 'outcome'], registers })
@@ -125,23 +135,22 @@ export class ServerMetrics {
 
   /** Counts one answered request (AccessLog calls it for every request, hijacked ones included). */
   readonly observeRequest = (req: FastifyRequest, reply: FastifyReply): void => {
-    const config = req.routeOptions.config as unknown as (Record<symbol, Slot | undefined> & { url?: string }) | undefined
+    const config = routeConfig(req) as (Record<symbol, RouteCounts | undefined> & { url?: string }) | undefined
     let slot = config?.[kSlot]
     if (!slot) {
-      slot = config?.url === undefined ? this.unmatched : { route: config.url, byStatus: [] }
+      slot = config?.url === undefined ? this.unmatched : this.newRoute(config.url)
       if (config) config[kSlot] = slot
     }
-    const status = reply.statusCode
-    const c = slot.byStatus[status] ?? this.children(slot, status)
-    c.count.inc()
-    c.time.observe(reply.elapsedTime / 1000)
+    this.counts.observe(slot, reply.statusCode, reply.elapsedTime / 1000)
   }
 
-  private children(slot: Slot, status: number): Children {
-    const labels = { route: slot.route, status: String(status) }
-    const c: Children = { count: this.requests.labels(labels), time: this.durations.labels(labels) }
-    if (Number.isInteger(status) && status >= 100 && status < 600) slot.byStatus[status] = c
-    return c
+  private newRoute(route: string): RouteCounts {
+    // One per route pattern: Fastify keeps one config object per registered route (and method).
+    const existing = this.routes.find((r) => r.route === route)
+    if (existing) return existing
+    const r = this.counts.route(route)
+    this.routes.push(r)
+    return r
   }
 
   /** A counter of bytes served for blobs of this kind (resolved once; call it per chunk written). */
