@@ -4,7 +4,7 @@
 // is written once; no staged copy, no second pass.
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import type { DownloadTarget } from './download.js'
-import { FollowingHasher } from './following-hasher.js'
+import { blobHasher } from './following-hasher.js'
 import { fileOffset, SEGMENT, TarGzLayout, type Member } from './stored-tar-gz.js'
 
 export type { Member }
@@ -40,7 +40,7 @@ export class ExportFile {
   target(blob: number, algorithms: readonly string[]): DownloadTarget {
     const place = this.layout.placements.get(blob)
     if (!place) throw new Error(`blob ${blob} is not in ${this.path}`)
-    const hasher = new FollowingHasher(this.path, place, algorithms)
+    const hasher = blobHasher(this.path, place, algorithms)
     return {
       write: (chunk, at) => {
         // A chunk may span segment boundaries, where the block headers sit.
@@ -50,7 +50,7 @@ export class ExportFile {
           this.put(chunk, from, len, fileOffset(place, pos))
           from += len
         }
-        hasher.written(at + chunk.length)
+        hasher.written(at + chunk.length, chunk)
       },
       restart: () => hasher.restart(),
       finish: async (size) => {

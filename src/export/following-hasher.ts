@@ -2,8 +2,10 @@
 // the page cache): the download loop only writes, the hash thread catches up behind it, and nothing
 // queues in memory however far behind it falls. It also keeps the CRC-32 of each segment, which the
 // gzip trailers are computed from (stored-tar-gz.ts).
+import { createHash, type Hash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import { SEGMENT, type Placement } from './stored-tar-gz.js'
+import { crc32 } from './crc32.js'
+import { SEGMENT, segments, type Placement } from './stored-tar-gz.js'
 
 // Plain CommonJS run by `new Worker(..., { eval: true })`, so there is no extra file to ship.
 // Messages are handled in order: `end` follows every `upto` and `reset` sent before it.
@@ -66,7 +68,53 @@ export interface Hashed {
   readonly crcs: Uint32Array
 }
 
-export class FollowingHasher {
+/** What a download target needs from its hasher. */
+export interface BlobHasher {
+  /** The first `n` bytes are in the file; `chunk` is the last of them. */
+  written(n: number, chunk: Buffer): void
+  restart(): void
+  end(n: number): Promise<Hashed>
+  close(): Promise<void>
+}
+
+/** Blobs up to this size are hashed inline: starting a thread costs more than hashing them. */
+export const INLINE_BYTES = 4 << 20
+
+/** The hasher for a placed blob: inline when small, a hash thread otherwise. */
+export function blobHasher(path: string, placement: Placement, algorithms: readonly string[]): BlobHasher {
+  return placement.size <= INLINE_BYTES ? new InlineHasher(placement, algorithms) : new FollowingHasher(path, placement, algorithms)
+}
+
+class InlineHasher implements BlobHasher {
+  private hashes: Array<[string, Hash]> = []
+  private crcs = new Uint32Array(0)
+
+  constructor(private readonly placement: Placement, private readonly algorithms: readonly string[]) { this.restart() }
+
+  written(n: number, chunk: Buffer): void {
+    for (const [, h] of this.hashes) h.update(chunk)
+    for (let at = n - chunk.length, from = 0; from < chunk.length;) {
+      const k = Math.floor(at / SEGMENT)
+      const len = Math.min(chunk.length - from, SEGMENT - (at - k * SEGMENT))
+      this.crcs[k] = crc32(chunk.subarray(from, from + len), this.crcs[k])
+      from += len
+      at += len
+    }
+  }
+
+  restart(): void {
+    this.hashes = this.algorithms.map((a) => [a, createHash(a)])
+    this.crcs = new Uint32Array(segments(this.placement.size))
+  }
+
+  end(): Promise<Hashed> {
+    return Promise.resolve({ digests: Object.fromEntries(this.hashes.map(([a, h]) => [a, h.digest('hex')])), crcs: this.crcs })
+  }
+
+  close(): Promise<void> { return Promise.resolve() }
+}
+
+class FollowingHasher implements BlobHasher {
   private readonly worker: Worker
   private told = 0
   private readonly reply: Promise<Hashed>
@@ -84,7 +132,7 @@ export class FollowingHasher {
   }
 
   /** The first `n` bytes of the blob are in the file. */
-  written(n: number): void {
+  written(n: number, _chunk?: Buffer): void {
     if (n - this.told < NOTIFY_BYTES) return
     this.told = n
     this.worker.postMessage({ op: 'upto', n })
