@@ -3,15 +3,16 @@
 // answer, with the refresh entity of the exported revision and the channel it resolved from) and
 // resources/<charm>.<resource>_<rev> (oci-image resources: the store's JSON, ImageName rewritten only
 // where the input YAML overrides it).
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { encodeAssertions } from '../assertions/parse.js'
 import { parseImageReference } from '../import/oci-resource.js'
 import { fetchAssertion } from './assertions.js'
 import type { Base, CharmhubClient, ResolvedCharm } from './charmhub-client.js'
-import { fetchAll, type ExportedPackage, type ExportOptions, type Fetch } from './common.js'
+import { fetchAll, type BlobFetch, type ExportedPackage, type ExportOptions, type Fetch } from './common.js'
 import { about, ExportError } from './errors.js'
 import { runLimited } from './pool.js'
-import type { Staging, TarMember } from './staging.js'
+import type { Member } from './export-file.js'
+import type { Staging } from './staging.js'
 
 export interface CharmWant {
   readonly app: string
@@ -22,8 +23,10 @@ export interface CharmWant {
   readonly resources: Readonly<Record<string, string | number>>
 }
 
+/** The charms' nested tarballs, with the blobs still to download into them. */
 export interface StagedCharms {
-  readonly members: TarMember[]
+  readonly members: Member[]
+  readonly blobs: BlobFetch[]
   readonly packages: ExportedPackage[]
 }
 
@@ -55,59 +58,81 @@ export async function stageCharms(client: CharmhubClient, wants: readonly CharmW
     } catch (err) { throw about(`charm ${name}`, err) }
   })
 
-  const fetches: Fetch[] = []
-  const resourceFiles = new Map<string, { charm: string; type: string; name: string; revision: number; path: string }>()
+  // Blobs go straight into the export tarball (common.ts writeExportFile). oci-image resources are
+  // small JSON the export may rewrite, so they are downloaded first and packed as bytes.
+  const blobs: BlobFetch[] = []
+  const ociFetches: Fetch[] = []
+  const resourceFiles = new Map<string, { charm: string; type: string; name: string; revision: number; blob?: number; size: number; path?: string }>()
+  const charmBlobs = new Map<string, number>()
   for (const [name, revs] of byName) {
     for (const r of revs) {
       opts.progress.say(`Downloading ${name} revision ${r.revision} (${r.effectiveChannel})`)
+      const blob = blobs.length
+      charmBlobs.set(`${name}_${r.revision}`, blob)
       // sha256 is what Juju and the importer check a charm by; hashing sha384 too would only cost time.
-      fetches.push({ label: `charm ${name} revision ${r.revision}`, url: r.download.url, dest: await staging.path(name, `${name}_${r.revision}.charm`), expected: { size: r.download.size, sha256: r.download.sha256 } })
+      blobs.push({ blob, label: `charm ${name} revision ${r.revision}`, url: r.download.url, expected: { size: r.download.size, sha256: r.download.sha256 } })
       for (const res of r.resources) {
         const file = `${name}.${res.name}_${res.revision}`
         if (resourceFiles.has(file)) continue
-        const path = await staging.path(name, 'resources', file)
-        resourceFiles.set(file, { charm: name, type: res.type, name: res.name, revision: res.revision, path })
-        // Both hashes: Juju 4.0 checks sha384, and the importer checks every hash metadata.json carries.
-        fetches.push({ label: `charm ${name} resource ${res.name} revision ${res.revision}`, url: res.download.url, dest: path, expected: { size: res.download.size, sha256: res.download.sha256, sha384: res.download.sha384 } })
+        const label = `charm ${name} resource ${res.name} revision ${res.revision}`
+        // One digest proves the bytes are the store's: sha256 where given (node:crypto hashes it fastest),
+        // else sha384. A second would cost as much CPU again for nothing; the importer re-checks every
+        // hash metadata.json carries anyway (docs/decisions/0015-airlock-export.md).
+        const expected = { size: res.download.size, ...(res.download.sha256 !== undefined ? { sha256: res.download.sha256 } : { sha384: res.download.sha384 }) }
+        if (res.type === 'oci-image') {
+          if (res.download.size > opts.http.maxJsonBytes) throw new ExportError(`${label}: an oci-image resource of ${res.download.size} bytes is not the store's small JSON`)
+          const path = await staging.path(name, 'resources', file)
+          resourceFiles.set(file, { charm: name, type: res.type, name: res.name, revision: res.revision, size: res.download.size, path })
+          ociFetches.push({ label, url: res.download.url, dest: path, expected })
+        } else {
+          const blob = blobs.length
+          resourceFiles.set(file, { charm: name, type: res.type, name: res.name, revision: res.revision, size: res.download.size, blob })
+          blobs.push({ blob, label, url: res.download.url, expected })
+        }
       }
     }
   }
-  await fetchAll(fetches, opts)
+  await fetchAll(ociFetches, opts)
 
   // The input YAML's image overrides go into the resource JSON, as store-admin's "Overriding ... with
   // local registry subpath" does; without one, the store's ImageName and credentials stay.
+  const ociBytes = new Map<string, Buffer>()
+  for (const [file, f] of resourceFiles) if (f.path) ociBytes.set(file, await readFile(f.path))
   for (const w of wants) {
     for (const [res, ref] of Object.entries(w.resources)) {
       if (typeof ref !== 'string') continue
-      for (const f of resourceFiles.values()) {
+      for (const [file, f] of resourceFiles) {
         if (f.charm !== w.charm || f.name !== res || f.type !== 'oci-image') continue
         if (!parseImageReference(ref)) throw new ExportError(`application ${w.app}: resources.${res}: ${JSON.stringify(ref)} is not an image reference`)
         let body: Record<string, unknown>
-        try { body = JSON.parse(await readFile(f.path, 'utf8')) as Record<string, unknown> } catch {
+        try { body = JSON.parse(ociBytes.get(file)!.toString('utf8')) as Record<string, unknown> } catch {
           throw new ExportError(`charm ${w.charm} resource ${res} revision ${f.revision}: the store's oci-image resource is not JSON`)
         }
         opts.progress.say(`Overriding ${res} with local registry subpath.`)
-        await writeFile(f.path, JSON.stringify({ ...body, ImageName: ref }))
+        ociBytes.set(file, Buffer.from(JSON.stringify({ ...body, ImageName: ref })))
       }
     }
   }
+  await staging.discard([...resourceFiles.values()].flatMap((f) => (f.path ? [f.path] : [])))
 
-  const members: TarMember[] = []
+  const members: Member[] = []
   const packages: ExportedPackage[] = []
   for (const [i, name] of names.entries()) {
     const revs = byName.get(name)!
     const { info, account } = extras[i]!
     const first = revs[0]!
     const metadata = { ...info, 'effective-channel': first.effectiveChannel, entity: first.entity }
-    const inner: TarMember[] = revs.map((r) => ({ name: `${name}_${r.revision}.charm`, path: `${staging.dir}/${name}/${name}_${r.revision}.charm` }))
-    if (account) inner.push({ name: `${name}_publisher_account.assert`, data: encodeAssertions([account]) })
-    inner.push({ name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
-    for (const [file, f] of resourceFiles) if (f.charm === name) inner.push({ name: `resources/${file}`, path: f.path })
-    members.push({ name: `${name}.tar.gz`, path: await staging.writeTarGz(`${name}.tar.gz`, inner) })
-    await staging.discard([`${staging.dir}/${name}`])
+    const inner: Member[] = revs.map((r) => ({ name: `${name}_${r.revision}.charm`, blob: charmBlobs.get(`${name}_${r.revision}`)!, size: r.download.size }))
+    if (account) inner.push({ name: `${name}_publisher_account.assert`, bytes: encodeAssertions([account]) })
+    inner.push({ name: 'metadata.json', bytes: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
+    for (const [file, f] of resourceFiles) {
+      if (f.charm !== name) continue
+      inner.push(f.blob !== undefined ? { name: `resources/${file}`, blob: f.blob, size: f.size } : { name: `resources/${file}`, bytes: ociBytes.get(file)! })
+    }
+    members.push({ name: `${name}.tar.gz`, members: inner })
     for (const r of revs) {
       packages.push({ type: 'charm', name, revision: r.revision, channel: r.effectiveChannel, base: baseText(r.base), resources: r.resources.map((x) => ({ name: x.name, type: x.type, revision: x.revision })) })
     }
   }
-  return { members, packages }
+  return { members, blobs, packages }
 }

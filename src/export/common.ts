@@ -1,7 +1,8 @@
 // What every export command shares: its options, what it reports, and the download step.
 import type { HttpOptions } from './http.js'
-import { download, type Expected } from './download.js'
+import { algorithmsFor, download, fileTarget, type DownloadTarget, type Expected } from './download.js'
 import { about } from './errors.js'
+import { ExportFile, type Member } from './export-file.js'
 import { runLimited } from './pool.js'
 
 export interface Progress {
@@ -44,7 +45,9 @@ export interface Fetch {
   /** Who the bytes belong to, for errors ("charm pg revision 20"). */
   readonly label: string
   readonly url: string
-  readonly dest: string
+  /** A staged file of its own; or `target`, its place in an export tarball. */
+  readonly dest?: string
+  readonly target?: (algorithms: readonly string[]) => DownloadTarget
   readonly expected: Expected
 }
 
@@ -53,9 +56,30 @@ export async function fetchAll(list: readonly Fetch[], opts: ExportOptions): Pro
   opts.progress.start(list.reduce((n, f) => n + f.expected.size, 0))
   await runLimited(list, opts.concurrency, async (f) => {
     try {
-      await download(f.url, f.dest, f.expected, opts.http, (n) => opts.progress.add(n))
+      const algorithms = algorithmsFor(f.expected)
+      const target = f.target ? f.target(algorithms) : fileTarget(f.dest!, algorithms)
+      await download(f.url, target, f.expected, opts.http, (n) => opts.progress.add(n))
     } catch (err) {
       throw about(f.label, err)
     }
   })
+}
+
+/** A blob of an export tarball: its member in the layout, and where it comes from. */
+export interface BlobFetch extends Omit<Fetch, 'dest' | 'target'> {
+  readonly blob: number
+}
+
+/**
+ * Writes the tarball `members` describe at `path`, each blob downloaded straight into its place
+ * and verified; the file is whole only when this resolves.
+ */
+export async function writeExportFile(path: string, members: readonly Member[], blobs: readonly BlobFetch[], opts: ExportOptions): Promise<void> {
+  const file = ExportFile.create(path, members, opts.now ?? new Date())
+  try {
+    await fetchAll(blobs.map((b) => ({ ...b, target: (algorithms: readonly string[]) => file.target(b.blob, algorithms) })), opts)
+    file.finish()
+  } finally {
+    file.close()
+  }
 }

@@ -1,6 +1,7 @@
-// Downloads one blob to a file, hashing as it streams (memory stays flat whatever the size), and
-// checks it against what the store answered before anyone may use it. A connection lost part-way is
-// resumed with Range where the server honours it, and restarted from the first byte where it does not.
+// Downloads one blob into a target (a staged file, or its place in an export tarball), hashed as it
+// streams (memory stays flat whatever the size), and checks it against what the store answered
+// before anyone may use it. A connection lost part-way is resumed with Range where the server honours
+// it, and restarted from the first byte where it does not.
 import { createHash, type Hash } from 'node:crypto'
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { Writable } from 'node:stream'
@@ -21,22 +22,53 @@ type HashName = keyof typeof ALGORITHMS
 
 export interface Downloaded { readonly size: number; readonly digests: Partial<Record<HashName, string>> }
 
-/**
- * GETs `url` into `dest` (created or truncated) and verifies size and every digest given. Throws
- * ExportError naming the problem ("sha256 mismatch", "truncated"); `onBytes` sees progress.
- */
-export async function download(url: string, dest: string, expected: Expected, opts: HttpOptions, onBytes: (n: number) => void = () => {}): Promise<Downloaded> {
-  const wanted = (Object.keys(ALGORITHMS) as HashName[]).filter((h) => expected[h] !== undefined)
-  let hashes = new Map<HashName, Hash>()
-  let written = 0
+/** Where a download's bytes go. Writes are synchronous, so what was written always agrees with `at`. */
+export interface DownloadTarget {
+  /** Puts `chunk` at byte `at` of the blob. */
+  write(chunk: Buffer, at: number): void
+  /** The download starts again from byte 0. */
+  restart(): void
+  /** The digests (node:crypto names, hex) of the first `size` bytes, all written. */
+  finish(size: number): Promise<Readonly<Record<string, string>>>
+  /** Releases the target whether or not the download finished. */
+  close(): Promise<void>
+}
+
+/** The node:crypto algorithms `expected` asks to check. */
+export function algorithmsFor(expected: Expected): string[] {
+  return (Object.keys(ALGORITHMS) as HashName[]).filter((h) => expected[h] !== undefined).map((h) => ALGORITHMS[h])
+}
+
+/** A file of its own (created or truncated), hashed inline: for small blobs the export reads itself. */
+export function fileTarget(dest: string, algorithms: readonly string[]): DownloadTarget {
   const fd = openSync(dest, 'w')
+  let hashes: Array<[string, Hash]> = []
+  const restart = () => { ftruncateSync(fd, 0); hashes = algorithms.map((a) => [a, createHash(a)]) }
+  restart()
+  let open = true
+  return {
+    write(chunk, at) {
+      writeSync(fd, chunk, 0, chunk.length, at)
+      for (const [, h] of hashes) h.update(chunk)
+    },
+    restart,
+    finish() { return Promise.resolve(Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]))) },
+    close() { if (open) { open = false; closeSync(fd) } return Promise.resolve() },
+  }
+}
+
+/**
+ * GETs `url` into `target` and verifies size and every digest given. Throws ExportError naming the
+ * problem ("sha256 mismatch", "truncated"); `onBytes` sees progress.
+ */
+export async function download(url: string, target: DownloadTarget, expected: Expected, opts: HttpOptions, onBytes: (n: number) => void = () => {}): Promise<Downloaded> {
+  const wanted = (Object.keys(ALGORITHMS) as HashName[]).filter((h) => expected[h] !== undefined)
+  let written = 0
   const restart = () => {
     onBytes(-written)
-    ftruncateSync(fd, 0)
     written = 0
-    hashes = new Map(wanted.map((h) => [h, createHash(ALGORITHMS[h])]))
+    target.restart()
   }
-  restart()
   try {
     await withRetries(opts, async () => {
       const resume = written > 0 && written < expected.size
@@ -71,8 +103,7 @@ export async function download(url: string, dest: string, expected: Expected, op
         write(chunk: Buffer, _enc, cb) {
           if (written + chunk.length > expected.size) { cb(new ExportError(`the download is larger than the ${expected.size} bytes the store said`)); return }
           try {
-            writeSync(fd, chunk, 0, chunk.length, written)
-            for (const h of hashes.values()) h.update(chunk)
+            target.write(chunk, written)
             written += chunk.length
             onBytes(chunk.length)
             cb()
@@ -87,14 +118,15 @@ export async function download(url: string, dest: string, expected: Expected, op
       }
       if (written < expected.size) throw new Transient(`truncated download: got ${written} of ${expected.size} bytes`)
     })
+    const hex = await target.finish(written)
+    const digests: Partial<Record<HashName, string>> = {}
+    for (const name of wanted) {
+      const got = hex[ALGORITHMS[name]]!
+      digests[name] = got
+      if (got !== expected[name]!.toLowerCase()) throw new ExportError(`${ALGORITHMS[name]} mismatch: the store said ${expected[name]}, the download has ${got}`)
+    }
+    return { size: written, digests }
   } finally {
-    closeSync(fd)
+    await target.close()
   }
-  const digests: Partial<Record<HashName, string>> = {}
-  for (const [name, h] of hashes) {
-    const got = h.digest('hex')
-    digests[name] = got
-    if (got !== expected[name]!.toLowerCase()) throw new ExportError(`${ALGORITHMS[name]} mismatch: the store said ${expected[name]}, the download has ${got}`)
-  }
-  return { size: written, digests }
 }

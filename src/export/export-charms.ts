@@ -10,10 +10,11 @@ import { readExportApplications, type ExportApplication } from '../import/export
 import { parseYamlMapping } from '../import/yaml-text.js'
 import { stageCharms, type CharmWant } from './charm-set.js'
 import { CharmhubClient, type Base } from './charmhub-client.js'
-import { fetchAll, type ExportOptions, type ExportResult } from './common.js'
+import { fetchAll, writeExportFile, type ExportOptions, type ExportResult } from './common.js'
 import { about, ExportError } from './errors.js'
 import { readZipText } from './zip-text.js'
-import { exportTimestamp, Staging, type TarMember } from './staging.js'
+import type { Member } from './export-file.js'
+import { exportTimestamp, Staging } from './staging.js'
 
 export const DEFAULT_BASE: Base = { name: 'ubuntu', channel: '22.04', architecture: 'amd64' }
 
@@ -50,11 +51,11 @@ export async function exportCharms(yamlFile: string, opts: CharmExportOptions): 
   const client = new CharmhubClient(opts.from, opts.http)
   const staging = await Staging.create(opts.exportDir)
   try {
-    const { members, packages } = await stageCharms(client, wantsOf(apps, DEFAULT_BASE), opts.assertionsFrom, staging, opts)
+    const { members, blobs, packages } = await stageCharms(client, wantsOf(apps, DEFAULT_BASE), opts.assertionsFrom, staging, opts)
     const name = `charms-export-${exportTimestamp(opts.now)}.tar.gz`
+    const staged = await staging.path(name)
     // store-admin's bundle.yaml is a copy of the input YAML; the importer reads channels and series from it.
-    const staged = await staging.writeTarGz(name, [{ name: 'bundle.yaml', data: Buffer.from(text) }, ...members])
-    await staging.discard(members.flatMap((m) => (m.path ? [m.path] : [])))
+    await writeExportFile(staged, [{ name: 'bundle.yaml', bytes: Buffer.from(text) }, ...members], blobs, opts)
     return { files: await staging.publish([{ staged, name }]), packages }
   } finally {
     opts.progress.stop()
@@ -69,26 +70,30 @@ export async function exportBundle(name: string, want: { channel: string; base: 
     const bundle = await client.resolve(name, want.channel, want.base).catch((err: unknown) => { throw about(`bundle ${name}`, err) })
     if (bundle.type !== 'bundle') throw new ExportError(`${name} is a charm, not a bundle (export it with \`airlock export charms\`)`)
     opts.progress.say(`Downloading ${name} revision ${bundle.revision} (${bundle.effectiveChannel})`)
+    // A bundle is a small zip (bundle.yaml, README): it is packed from memory.
+    if (bundle.download.size > opts.http.maxJsonBytes) throw new ExportError(`bundle ${name} revision ${bundle.revision}: ${bundle.download.size} bytes is too large for a bundle`)
     const zipPath = await staging.path(`${name}_${bundle.revision}.bundle`)
     await fetchAll([{ label: `bundle ${name} revision ${bundle.revision}`, url: bundle.download.url, dest: zipPath, expected: { size: bundle.download.size, sha256: bundle.download.sha256 } }], opts)
     const yamlText = await readZipText(zipPath, 'bundle.yaml').catch((err: unknown) => { throw about(`bundle ${name} revision ${bundle.revision}`, err) })
     const doc = (() => { try { return parseYamlMapping(yamlText, { file: `${name}_${bundle.revision}.bundle`, member: ['bundle.yaml'] }) } catch (err) { throw err instanceof InvalidInput ? new ExportError(err.message) : err } })()
+    const zip = await readFile(zipPath)
+    await staging.discard([zipPath])
     const apps = readApplications(yamlText, `${name}_${bundle.revision}.bundle: bundle.yaml`)
     if (apps.length === 0) throw new ExportError(`bundle ${name} revision ${bundle.revision}: bundle.yaml names no applications`)
     // An application without its own series or base takes the bundle's, then --base.
     const bundleSeries = typeof doc.series === 'string' ? seriesToChannel(doc.series) : typeof doc['default-base'] === 'string' ? /^ubuntu@(\d+\.\d+)/.exec(doc['default-base'])?.[1] : undefined
     const fallback = { ...want.base, channel: bundleSeries ?? want.base.channel }
-    const { members, packages } = await stageCharms(client, wantsOf(apps, fallback), opts.assertionsFrom, staging, opts)
+    const { members, blobs, packages } = await stageCharms(client, wantsOf(apps, fallback), opts.assertionsFrom, staging, opts)
     const info = await client.info(name).catch((err: unknown) => { throw about(`bundle ${name}`, err) })
     const metadata = { ...info, 'effective-channel': bundle.effectiveChannel, entity: bundle.entity }
-    const top: TarMember[] = [
-      { name: `${name}_${bundle.revision}.bundle`, path: zipPath },
-      { name: 'bundle.yaml', data: Buffer.from(yamlText) },
-      { name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') },
+    const top: Member[] = [
+      { name: `${name}_${bundle.revision}.bundle`, bytes: zip },
+      { name: 'bundle.yaml', bytes: Buffer.from(yamlText) },
+      { name: 'metadata.json', bytes: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') },
     ]
     const file = `${name}-${exportTimestamp(opts.now)}.tar.gz`
-    const staged = await staging.writeTarGz(file, [...top, ...members])
-    await staging.discard([zipPath, ...members.flatMap((m) => (m.path ? [m.path] : []))])
+    const staged = await staging.path(file)
+    await writeExportFile(staged, [...top, ...members], blobs, opts)
     return { files: await staging.publish([{ staged, name: file }]), packages: [{ type: 'bundle', name, revision: bundle.revision, channel: bundle.effectiveChannel }, ...packages] }
   } finally {
     opts.progress.stop()

@@ -112,8 +112,8 @@ describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
     const proc = spawn(process.execPath, [BIN, 'export', 'charms', input, '--from', fake.url, '--export-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     proc.stderr.on('data', (d) => { stderr += d })
-    // Wait until the half-downloaded .charm sits in the staging directory.
-    const staged = async () => (await readdir(dir, { recursive: true })).some((f) => String(f).endsWith('.charm'))
+    // Wait until the tarball the download goes into sits in the staging directory.
+    const staged = async () => (await readdir(dir, { recursive: true })).some((f) => /^\.airlock-export-[^/]+\/charms-export-.*\.tar\.gz$/.test(String(f)))
     for (let i = 0; i < 200 && !(await staged()); i++) await new Promise((r) => setTimeout(r, 100))
     expect(await staged()).toBe(true)
     const code = await new Promise<number | null>((r) => { proc.once('exit', (c) => r(c)); proc.kill('SIGINT') })

@@ -1,0 +1,65 @@
+// ExportFile: downloads written straight into their place, hashed inline (small blobs) or by a hash
+// thread reading the file back (large ones), restarts included; the finished file gunzips and untars.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import tar from 'tar-stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ExportFile } from '../../src/export/export-file.js'
+import { INLINE_BYTES } from '../../src/export/following-hasher.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-export-file-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>()
+  const ex = tar.extract()
+  const done = new Promise<void>((ok, fail) => { ex.on('finish', ok); ex.on('error', fail) })
+  ex.on('entry', (h, stream, next) => {
+    const parts: Buffer[] = []
+    stream.on('data', (c: unknown) => parts.push(c as Buffer))
+    stream.on('end', () => { out.set(h.name, Buffer.concat(parts)); next() })
+  })
+  ex.end(buf)
+  await done
+  return out
+}
+
+const sha = (a: string, b: Buffer) => createHash(a).update(b).digest('hex')
+
+describe('ExportFile', () => {
+  it('takes chunks of any size, a restart, small and large blobs, and reports their digests', async () => {
+    const small = randomBytes(100_000)
+    const large = randomBytes(INLINE_BYTES + 300_001)
+    const path = join(dir, 'x.tar.gz')
+    const file = ExportFile.create(path, [
+      { name: 'bundle.yaml', bytes: Buffer.from('applications: {}\n') },
+      { name: 'c.tar.gz', members: [{ name: 'c_1.charm', blob: 0, size: small.length }, { name: 'resources/c.r_1', blob: 1, size: large.length }] },
+    ], new Date('2024-01-01T00:00:00Z'))
+    const feed = async (blob: number, data: Buffer, algorithms: string[]) => {
+      const t = file.target(blob, algorithms)
+      // A first attempt that breaks off, then the whole blob again in odd-sized chunks.
+      t.write(randomBytes(70_000), 0)
+      t.restart()
+      for (let at = 0, n = 1; at < data.length; at += n, n = (n * 7 + 12_345) % 200_000 + 1) t.write(data.subarray(at, at + n), at)
+      const digests = await t.finish(data.length)
+      await t.close()
+      return digests
+    }
+    expect(await feed(0, small, ['sha256'])).toEqual({ sha256: sha('sha256', small) })
+    expect(await feed(1, large, ['sha256', 'sha384'])).toEqual({ sha256: sha('sha256', large), sha384: sha('sha384', large) })
+    file.finish()
+    const outer = await untar(gunzipSync(readFileSync(path)))
+    const inner = await untar(gunzipSync(outer.get('c.tar.gz')!))
+    expect(inner.get('c_1.charm')!.equals(small)).toBe(true)
+    expect(inner.get('resources/c.r_1')!.equals(large)).toBe(true)
+  })
+
+  it('refuses to replace an existing file', () => {
+    const path = join(dir, 'y.tar.gz')
+    ExportFile.create(path, [], new Date()).close()
+    expect(() => ExportFile.create(path, [], new Date())).toThrow(/EEXIST/)
+  })
+})
