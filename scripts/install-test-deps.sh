@@ -11,11 +11,12 @@
 #   snap             Debian's stock snap CLI: snap download / known --remote (test/e2e/snap-download)
 #   snap-testkeys    snapd's snap CLI trusting snapd's public test root, built from Debian's snapd
 #                    source by scripts/build-snapd-testkeys.sh (test/e2e/snap-download)
+#   haproxy          the load balancer in front of two replicas (test/e2e/replicas-behind-haproxy)
 #   chromium         headless browser for the catalog page test (test/e2e/catalog-page), with a font to render text
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "haproxy:haproxy"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -41,6 +42,10 @@ if [ ${#need[@]} -gt 0 ]; then
   # The package starts a registry on :5000 where systemd runs; the tests start their own.
   if [[ " ${need[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+  # Likewise HAProxy's own service: the tests start their own.
+  if [[ " ${need[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy >/dev/null 2>&1 || true
   fi
 fi
 bash "$here/build-snapd-testkeys.sh"
