@@ -14,11 +14,13 @@
 #   radosgw, ceph-mon, ceph-osd, ceph
 #                    Ceph's S3 gateway over a one-OSD cluster: the real object store of the S3 blob
 #                    driver tests, started per test file by scripts/s3-test-server.sh
+#   haproxy          the load balancer in front of two replicas (test/e2e/replicas-behind-haproxy)
 #   chromium         headless browser for the catalog page test (test/e2e/catalog-page), with a font to render text
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
 for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "radosgw:radosgw" "ceph-mon:ceph-mon" "ceph-osd:ceph-osd" "ceph:ceph-common"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "haproxy:haproxy"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -44,6 +46,10 @@ if [ ${#need[@]} -gt 0 ]; then
   # The package starts a registry on :5000 where systemd runs; the tests start their own.
   if [[ " ${need[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+  # Likewise HAProxy's own service: the tests start their own.
+  if [[ " ${need[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy >/dev/null 2>&1 || true
   fi
 fi
 bash "$here/build-snapd-testkeys.sh"

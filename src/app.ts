@@ -17,6 +17,7 @@ import { publicUrlOf } from './config/load.js'
 import { CatalogView } from './catalog/catalog-view.js'
 import { catalogReader } from './storage/db/index-loader.js'
 import { publicUrls } from './http/public-urls.js'
+import { perRequestBase } from './http/forwarded-base.js'
 import { charmhubDownloadsPlugin, charmhubPlugin } from './charmhub/plugin.js'
 import { snapStorePlugin, snapStoreV1Plugin } from './snapstore/plugin.js'
 import { assertionReader } from './storage/db/assertions.repo.js'
@@ -121,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gc.schedule(deps.config.gc.intervalMs)
   }
   const served = metrics?.servedBytes()
-  const urls = publicUrls(deps.publicBase ?? (() => publicUrlOf(deps.config)))
+  const urls = publicUrls(perRequestBase(app, deps.config.trustedProxies, deps.publicBase ?? (() => publicUrlOf(deps.config))))
   await app.register(charmhubPlugin, { prefix: '/v2/charms', view, urls, blobs: deps.blobs, registry: deps.config.oci })
   await app.register(charmhubDownloadsPlugin, { prefix: '/api/v1', view, urls, blobs: deps.blobs, registry: deps.config.oci, served })
   const snapstore = { view, urls, blobs: deps.blobs, assertions, served }

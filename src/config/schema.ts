@@ -2,6 +2,7 @@
 // The YAML file, AIRLOCK_* variables and CLI flags all resolve through this table, so the example
 // config, docker-compose.yml and the docs can be checked against it (test/unit/config.test.ts).
 import { parseDuration, parseSize } from './size.js'
+import { isProxySpec } from './proxy-spec.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -27,6 +28,8 @@ export interface Config {
   readonly metrics: boolean
   readonly oci: { readonly registryDomain?: string; readonly username?: string; readonly password?: string }
   readonly trustedAssertions: readonly string[]
+  /** Peers (addresses or CIDR blocks) whose X-Forwarded-Proto/-Host say the public scheme and host. */
+  readonly trustedProxies: readonly string[]
   readonly limits: ImportLimits
   /** Milliseconds between scheduled garbage collections; 0 = off. */
   readonly gc: { readonly intervalMs: number }
@@ -99,6 +102,10 @@ const list: Parse = (v) => {
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((s: string) => s.trim()).filter(Boolean)
   return INVALID
 }
+const proxies: Parse = (v) => {
+  const l = list(v)
+  return l !== INVALID && (l as string[]).every(isProxySpec) ? l : INVALID
+}
 const onOff: Parse = (v) => {
   if (typeof v === 'boolean') return v
   const s = typeof v === 'string' ? v.trim().toLowerCase() : ''
@@ -136,6 +143,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'oci-registry.username', env: 'AIRLOCK_OCI_REGISTRY_USERNAME', default: undefined, parse: optStr, target: 'oci.username', expect: 'a string' },
   { key: 'oci-registry.password', env: 'AIRLOCK_OCI_REGISTRY_PASSWORD', default: undefined, parse: optStr, target: 'oci.password', expect: 'a string' },
   { key: 'trusted-assertions', env: 'AIRLOCK_TRUSTED_ASSERTIONS', flag: 'trustedAssertions', default: [], parse: list, target: 'trustedAssertions', expect: 'a list of file paths (comma-separated in env and flags)' },
+  { key: 'trusted-proxies', env: 'AIRLOCK_TRUSTED_PROXIES', flag: 'trustedProxies', default: [], parse: proxies, target: 'trustedProxies', expect: 'a list of IP addresses or CIDR blocks (comma-separated in env and flags)' },
   { key: 'limits.upload-max-bytes', env: 'AIRLOCK_LIMITS_UPLOAD_MAX_BYTES', default: '64GiB', parse: size(1), target: 'limits.uploadMaxBytes', expect: 'a size such as 64GiB' },
   { key: 'limits.max-member-path-bytes', env: 'AIRLOCK_LIMITS_MAX_MEMBER_PATH_BYTES', default: 1024, parse: int(16, 65536), target: 'limits.maxMemberPathBytes', expect: 'an integer from 16 to 65536' },
   { key: 'limits.max-nesting-depth', env: 'AIRLOCK_LIMITS_MAX_NESTING_DEPTH', default: 8, parse: int(1, 64), target: 'limits.maxNestingDepth', expect: 'an integer from 1 to 64' },

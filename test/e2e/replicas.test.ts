@@ -86,14 +86,14 @@ describe.skipIf(!pgState.ok)('replicas on one PostgreSQL', () => {
     await c.connect()
     try {
       // Every replica's LISTEN connection goes; the push commits before they are back.
-      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND pid <> pg_backend_pid()`)
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database() AND pid <> pg_backend_pid()`)
       const push = await runCli(['push-charms', await writeFixture(fixtures, 'r3.tar.gz', await charm(3)), ...viaA()])
       expect(push.code, push.stderr).toBe(0)
       const t = await until(info(b), (s, body) => s === 200 && revisionOf(body) === 3)
       console.log(`replica B caught up ${t.toFixed(0)} ms after the push, its notification connection cut`)
       expect(t).toBeLessThan(5000)
       // And it listens again: the next change is announced.
-      await expect.poll(async () => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog'`)).rows[0].n, { timeout: 10_000 }).toBe(2)
+      await expect.poll(async () => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database()`)).rows[0].n, { timeout: 10_000 }).toBe(2)
     } finally { await c.end() }
   })
 })

@@ -10,6 +10,7 @@ export function configFlags(cmd: Command): Command {
     .option('--database-url <url>', 'PostgreSQL connection string; unset = embedded PGlite (env DATABASE_URL)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env AIRLOCK_LOG_LEVEL, default info)')
     .option('--trusted-assertions <files>', 'extra root account/account-key assertion files, comma-separated (env AIRLOCK_TRUSTED_ASSERTIONS)')
+    .option('--trusted-proxies <addresses>', 'proxies whose X-Forwarded-Proto/-Host are honoured: addresses or CIDR blocks, comma-separated (env AIRLOCK_TRUSTED_PROXIES)')
 }
 
 type Flags = Record<string, string | undefined> & { config?: string }

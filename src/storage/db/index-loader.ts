@@ -1,6 +1,6 @@
 // Loads the catalog's read model (catalog/index.ts) from the database: all of it, or the packages
 // changed since the reader's last load, in one snapshot (catalog-changes.ts).
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Base } from '../../catalog/base.js'
 import type { Channel, Risk } from '../../catalog/channel.js'
 import type { IndexedPackage, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
@@ -11,6 +11,28 @@ import { changedSince, pruneChanges, snapshotCursor, DEFAULT_CHANGE_WINDOW_MS } 
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00')
 
+// A full load reads every revision (docs/decisions/0022): its timestamps come formatted by the
+// database, as iso() would format them, instead of as a Date per row to format again; its JSON
+// columns come as text, parsed once per distinct value and shared (frozen) by every revision that
+// holds the same one, as most revisions of a catalog do.
+const isoText = (column: string) => sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"000+00:00"')`
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') { for (const v of Object.values(value)) deepFreeze(v); Object.freeze(value) }
+  return value
+}
+
+/** JSON.parse by text, one frozen object per distinct text of one load. */
+function jsonInterner(): (text: string | null) => unknown {
+  const seen = new Map<string, unknown>()
+  return (text) => {
+    if (text === null) return null
+    let v = seen.get(text)
+    if (v === undefined) { v = deepFreeze(JSON.parse(text)); seen.set(text, v) }
+    return v
+  }
+}
+
 /** All packages, or only those ids (missing ids are simply absent from the result). */
 export async function loadPackages(db: Db, ids?: readonly string[]): Promise<IndexedPackage[]> {
   if (ids && ids.length === 0) return []
@@ -18,7 +40,8 @@ export async function loadPackages(db: Db, ids?: readonly string[]): Promise<Ind
   const [pkgs, revs, rels, res, resRevs, attached] = await Promise.all([
     where(db.selectFrom('packages').selectAll(), 'id').execute(),
     where(db.selectFrom('revisions').innerJoin('blobs', 'blobs.sha256', 'revisions.blob_sha256')
-      .select(['package_id', 'revision', 'version', 'platforms', 'revisions.created_at', 'extra', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size']), 'package_id').execute(),
+      .select(['package_id', 'revision', 'version', 'blobs.sha256', 'blobs.sha384', 'blobs.sha3_384', 'blobs.size',
+        sql<string>`platforms::text`.as('platforms'), sql<string>`extra::text`.as('extra'), isoText('revisions.created_at').as('created_at')]), 'package_id').execute(),
     where(db.selectFrom('channel_releases').selectAll(), 'package_id').execute(),
     where(db.selectFrom('resources').selectAll(), 'package_id').execute(),
     where(db.selectFrom('resource_revisions').innerJoin('blobs', 'blobs.sha256', 'resource_revisions.blob_sha256')
@@ -30,6 +53,7 @@ export async function loadPackages(db: Db, ids?: readonly string[]): Promise<Ind
     for (const r of rows) { const l = m.get(r.package_id); if (l) l.push(r); else m.set(r.package_id, [r]) }
     return m
   }
+  const json = jsonInterner()
   const revBy = group(revs); const relBy = group(rels); const resBy = group(res); const rrBy = group(resRevs); const attBy = group(attached)
   const digest = (r: Digests): Digests =>
     ({ sha256: r.sha256, sha384: r.sha384, sha3_384: r.sha3_384, size: Number(r.size) })
@@ -37,9 +61,9 @@ export async function loadPackages(db: Db, ids?: readonly string[]): Promise<Ind
     const att = attBy.get(p.id) ?? []
     const revisions = new Map<number, IndexedRevision>()
     for (const r of revBy.get(p.id) ?? []) {
-      const extra = (r.extra ?? {}) as Record<string, unknown>
+      const extra = (json(r.extra) ?? {}) as Record<string, unknown>
       revisions.set(r.revision, {
-        revision: r.revision, version: r.version, createdAt: iso(r.created_at), platforms: r.platforms as unknown as Base[],
+        revision: r.revision, version: r.version, createdAt: r.created_at, platforms: json(r.platforms) as Base[],
         blob: digest(r), subordinate: extra.subordinate === true, ...(p.type === 'snap' ? { extra } : {}),
         resources: att.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
       })
@@ -91,15 +115,39 @@ export function catalogReader(db: Kysely<DB>, opts: CatalogReaderOptions = {}): 
       })
     },
     pruneChanges: () => pruneChanges(db, windowMs),
-    async revisionTexts(packageId, revision) {
-      const r = await db.selectFrom('revisions')
-        .select(['metadata_yaml', 'config_yaml', 'actions_yaml', 'bundle_yaml', 'readme_md', 'snap_yaml', 'extra'])
-        .where('package_id', '=', packageId).where('revision', '=', revision).executeTakeFirst()
-      if (!r) return undefined
-      return {
-        metadataYaml: r.metadata_yaml, configYaml: r.config_yaml, actionsYaml: r.actions_yaml, bundleYaml: r.bundle_yaml,
-        readmeMd: r.readme_md, snapYaml: r.snap_yaml, extra: (r.extra ?? {}) as Record<string, unknown>,
-      }
-    },
+    revisionTexts: textBatcher(db),
   }
+}
+
+type Texts = Awaited<ReturnType<CatalogReader['revisionTexts']>>
+const MAX_TEXT_BATCH = 100
+
+/**
+ * Revision texts are read on first use. A snapd refresh of 30 snaps on a cold server misses 30 of
+ * them at once, and a burst of such requests took every pooled connection with one query each until
+ * connecting timed out (bench/scale at a million revisions). Misses of one turn of the event loop are
+ * read together: one query and one connection per hundred.
+ */
+function textBatcher(db: Kysely<DB>): CatalogReader['revisionTexts'] {
+  let pending: Array<{ id: string; rev: number; resolve: (t: Texts) => void; reject: (e: unknown) => void }> = []
+  const flush = async (batch: typeof pending) => {
+    try {
+      const rows = await db.selectFrom('revisions')
+        .select(['package_id', 'revision', 'metadata_yaml', 'config_yaml', 'actions_yaml', 'bundle_yaml', 'readme_md', 'snap_yaml', 'extra'])
+        .where(({ eb, refTuple, tuple }) => eb(refTuple('package_id', 'revision'), 'in', batch.map((b) => tuple(b.id, b.rev))))
+        .execute()
+      const byKey = new Map(rows.map((r) => [`${r.package_id}\0${r.revision}`, r]))
+      for (const b of batch) {
+        const r = byKey.get(`${b.id}\0${b.rev}`)
+        b.resolve(r && {
+          metadataYaml: r.metadata_yaml, configYaml: r.config_yaml, actionsYaml: r.actions_yaml, bundleYaml: r.bundle_yaml,
+          readmeMd: r.readme_md, snapYaml: r.snap_yaml, extra: (r.extra ?? {}) as Record<string, unknown>,
+        })
+      }
+    } catch (err) { for (const b of batch) b.reject(err) }
+  }
+  return (packageId, revision) => new Promise<Texts>((resolve, reject) => {
+    if (pending.length === 0) setImmediate(() => { const all = pending; pending = []; for (let i = 0; i < all.length; i += MAX_TEXT_BATCH) void flush(all.slice(i, i + MAX_TEXT_BATCH)) })
+    pending.push({ id: packageId, rev: revision, resolve, reject })
+  })
 }
