@@ -3,6 +3,7 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
+import prettier from 'eslint-config-prettier/flat'
 
 const no = (message, ...group) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] })
 
@@ -21,4 +22,6 @@ export default tseslint.config(
   { files: ['src/import/**'], rules: no('import/ talks to catalog/ and storage/ only', 'fastify', '**/admin/**', '**/http/**', '**/cli/**') },
   { files: ['src/web/**'], rules: no('web/ reads catalog/ and uses http/ only', 'kysely', '**/storage/**', '**/import/**', '**/admin/**', '**/charmhub/**', '**/snapstore/**', '**/cli/**') },
   { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
+  // Last, so that layout is Prettier's alone (prettier.config.js).
+  prettier,
 )
