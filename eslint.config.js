@@ -4,6 +4,7 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
+import prettier from 'eslint-config-prettier/flat'
 
 const RULE = '@typescript-eslint/no-restricted-imports'
 /** Forbidden import groups, each with the message a crossing prints. */
@@ -40,4 +41,6 @@ export default tseslint.config(
   { files: ['src/admin/**'], rules: restrict(...noStorage('admin'), forbid('admin/ is one wire protocol: no other wire folder', '**/charmhub/**', '**/snapstore/**', '**/web/**', '**/cli/**')) },
   { files: ['src/web/**'], rules: restrict(...noStorage('web'), forbid('web/ reads catalog/ and uses http/ only', '**/import/**', '**/cli/**', '**/charmhub/**', '**/snapstore/**', '**/admin/**')) },
   { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
+  // Last, so that layout is Prettier's alone (prettier.config.js).
+  prettier,
 )

@@ -7,13 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCharmExport, writeFixture, type ExportCharm } from '../support/charm-builder.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { removeDir, runCli, startServer } from '../support/server-process.js'
 import { cloneDatabase, storeSnapshot } from '../support/store-snapshot.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
+import { dialects } from '../support/dialects.js'
 
 /** Deterministic bytes that do not compress, so the upload is as large as the resource. */
 function noise(n: number, seed: number): Buffer {

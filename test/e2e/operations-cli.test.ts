@@ -6,15 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCharmExport, writeFixture } from '../support/charm-builder.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { removeDir, runCli, startServer, type CliResult, type RunningServer } from '../support/server-process.js'
 import { signedSnap, snapIdOf, TEST_ROOT_FILES } from '../support/snap-builder.js'
 import { JujuClient } from '../support/juju-client.js'
+import { dialects } from '../support/dialects.js'
 import pg from 'pg'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
 
 const AMD64 = { name: 'ubuntu', channel: '22.04', architecture: 'amd64' }
 

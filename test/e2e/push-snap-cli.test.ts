@@ -5,13 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeFixture } from '../support/charm-builder.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { removeDir, runCli, startServer, type RunningServer } from '../support/server-process.js'
 import { buildSnapExport, flipSignatureByte, signedSnap, snapIdOf, TEST_ROOT_FILES, type SignedSnap } from '../support/snap-builder.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
+import { dialects } from '../support/dialects.js'
 
 describe.each(dialects)('%s: airlock push-snap end to end', (dialect) => {
   let server: RunningServer

@@ -6,13 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCharmExport, writeFixture } from '../support/charm-builder.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { removeDir, runCli, startServer, type RunningServer } from '../support/server-process.js'
 import { fileTree } from '../support/store-snapshot.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
+import { dialects } from '../support/dialects.js'
 
 const LIMIT = 200_000
 

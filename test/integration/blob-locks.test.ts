@@ -4,7 +4,7 @@ import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { openDatabase, type Database } from '../../src/storage/db/connect.js'
 import { migrate } from '../../src/storage/db/migrate.js'
 import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
@@ -15,10 +15,7 @@ import { reclaim } from '../../src/gc/reclaim.js'
 import { collectGarbage } from '../../src/gc/collect.js'
 import { createLogger } from '../../src/log.js'
 import { removeDir } from '../support/server-process.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
+import { dialects } from '../support/dialects.js'
 
 const D1 = 'a'.repeat(64)
 const D2 = 'b'.repeat(64)

@@ -3,14 +3,11 @@ import { createHash } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import yauzl from 'yauzl'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildBundleExport } from '../support/bundle-builder.js'
 import * as S from '../../src/charmhub/schemas.js'
 import { installByChannel, installByRevision, JUJU_HEADERS } from '../support/juju-requests.js'
-
-const pgState = await postgresAvailable()
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const cosLite = {
   name: 'cos-lite',

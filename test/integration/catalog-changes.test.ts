@@ -13,12 +13,9 @@ import { migrate } from '../../src/storage/db/migrate.js'
 import { catalogReader } from '../../src/storage/db/index-loader.js'
 import { listenForChanges } from '../../src/storage/db/change-listener.js'
 import { CatalogView } from '../../src/catalog/catalog-view.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { removeDir } from '../support/server-process.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
+import { dialects } from '../support/dialects.js'
 
 const id = (n: number): string => `pkg${String(n).padStart(29, '0')}`
 const SHA = 'a'.repeat(64)

@@ -3,14 +3,11 @@
 // a trusted root, exactly as a snap's would. PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { account, fixture, generateSigningKey, testStoreKey } from '../support/assertion-signer.js'
 import { accountAssertion, buildCharmExport } from '../support/charm-builder.js'
 import { packPair, PUBLISHER, SIGNED_AT, signedSnap, TEST_ROOT_FILES } from '../support/snap-builder.js'
-
-const pgState = await postgresAvailable()
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const hello = signedSnap({ name: 'hello', version: '1.0', architectures: ['amd64'], revision: 3 })
 const common = { timestamp: SIGNED_AT, signedAt: SIGNED_AT }

@@ -8,14 +8,10 @@ import http from 'node:http'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharm, buildCharmExport, buildTar, charmMetadataYaml, stableId, type ExportCharm, type TarMemberSpec } from '../support/charm-builder.js'
 import { garbage, gzipBombTar, lieAboutZipEntrySize, manyMembersTar, nestedTars, renameZipEntries, storedZip, truncated } from '../support/hostile-builders.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const FILE = 'charms-export-20240426T163115.tar.gz'
 const OCI = { ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/img@sha256:' + 'a'.repeat(64), Username: 'docker-registry', Password: 'secret' }

@@ -7,13 +7,9 @@ import { loadConfig } from '../../src/config/load.js'
 import { loadSigningKey } from '../../src/admin/tokens.js'
 import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
 import { createLogger } from '../../src/log.js'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const D1 = 'sha256:' + '1'.repeat(64)
 const D2 = 'sha256:' + '2'.repeat(64)

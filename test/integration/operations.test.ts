@@ -2,16 +2,12 @@
 // are served right after each change (kept answers included), idempotence, and refusals that
 // leave the store exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
 import { buildBundleExport } from '../support/bundle-builder.js'
 import { packPair, signedSnap, snapIdOf, TEST_ROOT_FILES } from '../support/snap-builder.js'
 import { installByChannel, installByRevision, refreshOne } from '../support/juju-requests.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const AMD64 = { name: 'ubuntu', channel: '22.04', architecture: 'amd64' }
 const ARM64 = { ...AMD64, architecture: 'arm64' }

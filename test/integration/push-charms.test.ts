@@ -1,12 +1,8 @@
 // Importing charm exports through the admin API, on PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const OCI = { ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/postgresql-image@sha256:' + 'a'.repeat(64), Username: 'docker-registry', Password: 'secret' }
 

@@ -1,17 +1,14 @@
 // What push-snap refuses, as a table: each refusal is a 422 that names the file, the member and the
 // problem, and leaves the store byte-identical (rows, blobs, temp files). PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { fixture } from '../support/assertion-signer.js'
 import {
   buildSnap, buildSnapExport, flipSignatureByte, packPair, signedSnap, snapAssertions, snapIdOf, TEST_ROOT_FILES,
   truncatedInHeaders, withoutLastSignature, type SignedSnap,
 } from '../support/snap-builder.js'
 import { buildTar } from '../support/charm-builder.js'
-
-const pgState = await postgresAvailable()
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const hello = signedSnap({ name: 'hello', revision: 1 })
 const withAssert = (s: SignedSnap, assert: Buffer): SignedSnap => ({ ...s, assert })

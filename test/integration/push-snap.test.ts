@@ -2,13 +2,10 @@
 // assertions signed with snapd's test store key, verified up to the test root. PGlite and PostgreSQL.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { TEST_ROOT_KEY_ID, TEST_STORE_KEY_ID, digestOf } from '../support/assertion-signer.js'
 import { buildSnapExport, packPair, PUBLISHER, signedSnap, snapIdOf, TEST_ROOT_FILES } from '../support/snap-builder.js'
-
-const pgState = await postgresAvailable()
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
+import { dialects } from '../support/dialects.js'
 
 const jq6 = signedSnap({ name: 'jq', version: '1.6', architectures: ['amd64'], revision: 6 })
 const jq8 = signedSnap({ name: 'jq', version: '1.6', architectures: ['arm64'], revision: 8 })

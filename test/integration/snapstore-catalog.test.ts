@@ -5,13 +5,10 @@ import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as S from '../../src/snapstore/schemas.js'
 import { fixture, signAssertion, testRootKey, testStoreKey, TEST_STORE_KEY_ID } from '../support/assertion-signer.js'
-import { postgresAvailable } from '../support/postgres.js'
 import { assertionInput, digestOf, putAssertions, SAMPLE_SNAPS, seededApp, snapIdOf, type SeededApp } from '../support/snap-store-fixtures.js'
+import { dialects } from '../support/dialects.js'
 
 const HELLO = snapIdOf('hello')
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects = pgState.ok ? (['pglite', 'pg'] as const) : (['pglite'] as const)
 
 describe.each(dialects)('%s', (dialect) => {
   let t: SeededApp

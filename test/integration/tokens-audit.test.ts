@@ -1,17 +1,13 @@
 // Admin tokens with ids, the audit trail and status through the admin API, on PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createTestApp, type Dialect, type TestApp } from '../support/test-app.js'
-import { postgresAvailable } from '../support/postgres.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
 import { createToken, loadSigningKey, prepareAdminToken, adminTokenPath, signingKeyPath } from '../../src/admin/tokens.js'
 import { tokenStore } from '../../src/storage/db/tokens.repo.js'
 import { TEST_ROOT_FILES } from '../support/snap-builder.js'
+import { dialects } from '../support/dialects.js'
 import { readFileSync, rmSync } from 'node:fs'
-
-const pgState = await postgresAvailable()
-if (!pgState.ok) console.warn(`skipping PostgreSQL half: ${pgState.reason}`)
-const dialects: Dialect[] = pgState.ok ? ['pglite', 'pg'] : ['pglite']
 
 describe.each(dialects)('%s: tokens, audit, status', (dialect) => {
   let t: TestApp
