@@ -19,8 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 need=()
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "radosgw:radosgw" "ceph-mon:ceph-mon" "ceph-osd:ceph-osd" "ceph:ceph-common"; do
-for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "haproxy:haproxy"; do
+for pair in "pg_isready:postgresql-client" "skopeo:skopeo" "docker-registry:docker-registry" "openssl:openssl" "unsquashfs:squashfs-tools" "snap:snapd" "systemd-analyze:systemd" "chromium:chromium" "radosgw:radosgw" "ceph-mon:ceph-mon" "ceph-osd:ceph-osd" "ceph:ceph-common" "haproxy:haproxy"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
