@@ -32,14 +32,67 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
-  { files: ['src/catalog/**'], rules: restrict(forbid('catalog/ is the pure domain: no framework, database, file system or wire protocol', 'fastify', 'fastify/*', 'kysely', 'node:fs', 'node:fs/*', '**/storage/**', '**/import/**', '**/http/**', '**/cli/**', ...WIRE)) },
-  { files: ['src/storage/**'], rules: restrict(forbid('storage/ never imports upward', 'fastify', '**/import/**', '**/http/**', '**/cli/**', ...WIRE)) },
-  { files: ['src/import/**'], rules: restrict(forbid('import/ talks to catalog/ and storage/ only', 'fastify', '**/http/**', '**/cli/**', ...WIRE)) },
-  { files: ['src/http/**'], rules: restrict(...noStorage('http'), forbid('http/ holds helpers shared by the wire folders and imports none of them', '**/import/**', '**/cli/**', ...WIRE)) },
-  { files: ['src/charmhub/**'], rules: restrict(...noStorage('charmhub'), forbid('charmhub/ is one wire protocol: no other wire folder', '**/snapstore/**', '**/admin/**', '**/web/**', '**/cli/**')) },
-  { files: ['src/snapstore/**'], rules: restrict(...noStorage('snapstore'), forbid('snapstore/ is one wire protocol: no other wire folder', '**/charmhub/**', '**/admin/**', '**/web/**', '**/cli/**')) },
-  { files: ['src/admin/**'], rules: restrict(...noStorage('admin'), forbid('admin/ is one wire protocol: no other wire folder', '**/charmhub/**', '**/snapstore/**', '**/web/**', '**/cli/**')) },
-  { files: ['src/web/**'], rules: restrict(...noStorage('web'), forbid('web/ reads catalog/ and uses http/ only', '**/import/**', '**/cli/**', '**/charmhub/**', '**/snapstore/**', '**/admin/**')) },
+  {
+    files: ['src/catalog/**'],
+    rules: restrict(
+      forbid(
+        'catalog/ is the pure domain: no framework, database, file system or wire protocol',
+        'fastify',
+        'fastify/*',
+        'kysely',
+        'node:fs',
+        'node:fs/*',
+        '**/storage/**',
+        '**/import/**',
+        '**/http/**',
+        '**/cli/**',
+        ...WIRE,
+      ),
+    ),
+  },
+  {
+    files: ['src/storage/**'],
+    rules: restrict(forbid('storage/ never imports upward', 'fastify', '**/import/**', '**/http/**', '**/cli/**', ...WIRE)),
+  },
+  {
+    files: ['src/import/**'],
+    rules: restrict(forbid('import/ talks to catalog/ and storage/ only', 'fastify', '**/http/**', '**/cli/**', ...WIRE)),
+  },
+  {
+    files: ['src/http/**'],
+    rules: restrict(
+      ...noStorage('http'),
+      forbid('http/ holds helpers shared by the wire folders and imports none of them', '**/import/**', '**/cli/**', ...WIRE),
+    ),
+  },
+  {
+    files: ['src/charmhub/**'],
+    rules: restrict(
+      ...noStorage('charmhub'),
+      forbid('charmhub/ is one wire protocol: no other wire folder', '**/snapstore/**', '**/admin/**', '**/web/**', '**/cli/**'),
+    ),
+  },
+  {
+    files: ['src/snapstore/**'],
+    rules: restrict(
+      ...noStorage('snapstore'),
+      forbid('snapstore/ is one wire protocol: no other wire folder', '**/charmhub/**', '**/admin/**', '**/web/**', '**/cli/**'),
+    ),
+  },
+  {
+    files: ['src/admin/**'],
+    rules: restrict(
+      ...noStorage('admin'),
+      forbid('admin/ is one wire protocol: no other wire folder', '**/charmhub/**', '**/snapstore/**', '**/web/**', '**/cli/**'),
+    ),
+  },
+  {
+    files: ['src/web/**'],
+    rules: restrict(
+      ...noStorage('web'),
+      forbid('web/ reads catalog/ and uses http/ only', '**/import/**', '**/cli/**', '**/charmhub/**', '**/snapstore/**', '**/admin/**'),
+    ),
+  },
   { files: ['bin/**', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
   // Last, so that layout is Prettier's alone (prettier.config.js).
   prettier,

@@ -50,7 +50,10 @@ export interface AppDeps {
 let idPool = ''
 let idOffset = 0
 function requestId(): string {
-  if (idOffset + 16 > idPool.length) { idPool = randomBytes(4096).toString('hex'); idOffset = 0 }
+  if (idOffset + 16 > idPool.length) {
+    idPool = randomBytes(4096).toString('hex')
+    idOffset = 0
+  }
   const id = idPool.slice(idOffset, idOffset + 16)
   idOffset += 16
   return id
@@ -64,7 +67,11 @@ function requestId(): string {
 function watchCatalog(view: CatalogView, database: Database, logger: Logger): { close(): Promise<void> } | undefined {
   if (database.kind !== 'pg') return undefined
   const log = logger.child({ module: 'catalog-changes' })
-  const refresh = () => { view.refresh().catch(() => { /* the poll reports failures */ }) }
+  const refresh = () => {
+    view.refresh().catch(() => {
+      /* the poll reports failures */
+    })
+  }
   view.startWatching({
     pollMs: 3000,
     onFailing: (err) => log.warn({ err }, 'catalog database not answering: serving the catalog from memory until it is back'),
@@ -73,8 +80,15 @@ function watchCatalog(view: CatalogView, database: Database, logger: Logger): { 
   let dropped = false
   return database.listen({
     onChange: refresh,
-    onListening: () => { if (dropped) log.info('change notifications: listening again'); dropped = false; refresh() },
-    onDropped: (err) => { if (!dropped) log.warn({ err }, 'change notifications: connection lost, reconnecting'); dropped = true },
+    onListening: () => {
+      if (dropped) log.info('change notifications: listening again')
+      dropped = false
+      refresh()
+    },
+    onDropped: (err) => {
+      if (!dropped) log.warn({ err }, 'change notifications: connection lost, reconnecting')
+      dropped = true
+    },
   })
 }
 
@@ -102,15 +116,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   requestDeadlines(app)
   await view.loadAll()
   const changes = watchCatalog(view, deps.database, deps.logger)
-  app.addHook('onClose', async () => { view.stop(); await changes?.close(); await deps.blobs.closeIdle() })
+  app.addHook('onClose', async () => {
+    view.stop()
+    await changes?.close()
+    await deps.blobs.closeIdle()
+  })
   const assertions = assertionReader(deps.database.db)
   // Awaited before the change answers: the replica that made it serves it at once. An import may
   // store a newer revision of an assertion snapd already fetched: serve that at once too.
-  const onCommitted = (_ids: string[]) => { assertions.clear(); return view.refresh() }
+  const onCommitted = (_ids: string[]) => {
+    assertions.clear()
+    return view.refresh()
+  }
   const refs = blobRefs(deps.database.db)
   const locks = deps.database.blobLocks
   const imports = createImportService({
-    blobs: deps.blobs, catalog: catalogStore(deps.database.db), locks, refs, limits: deps.config.limits, log: deps.logger, trustedRoots, onCommitted,
+    blobs: deps.blobs,
+    catalog: catalogStore(deps.database.db),
+    locks,
+    refs,
+    limits: deps.config.limits,
+    log: deps.logger,
+    trustedRoots,
+    onCommitted,
     ...(metrics ? { onFinished: metrics.importFinished.bind(metrics) } : {}),
   })
   const gc = createGcService({ blobs: deps.blobs, refs, locks, log: deps.logger })
@@ -132,8 +160,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (metrics) await app.register(metricsRoute, { metrics })
   await app.register(webPlugin, { view, urls, registry: deps.config.oci })
   await app.register(adminPlugin, {
-    prefix: '/admin/v1', signingKey: deps.signingKey, imports, gc, uploadMaxBytes: deps.config.limits.uploadMaxBytes,
-    registry: deps.config.oci, operations: operationsDeps({ database: deps.database, dataDir: deps.config.dataDir, trustedRoots, registryDomain: deps.config.oci.registryDomain, onCommitted }),
+    prefix: '/admin/v1',
+    signingKey: deps.signingKey,
+    imports,
+    gc,
+    uploadMaxBytes: deps.config.limits.uploadMaxBytes,
+    registry: deps.config.oci,
+    operations: operationsDeps({
+      database: deps.database,
+      dataDir: deps.config.dataDir,
+      trustedRoots,
+      registryDomain: deps.config.oci.registryDomain,
+      onCommitted,
+    }),
     isUnavailable: isDatabaseUnavailable,
     // The embedded database cannot be unreachable, and its one connection may be busy with an import's commit.
     ...(deps.database.kind === 'pg' ? { ping: () => deps.database.ping() } : {}),

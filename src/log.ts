@@ -36,11 +36,15 @@ const plainWriters = new WeakMap<Logger, PlainLineWriter>()
 export const plainLineWriter = (logger: Logger): PlainLineWriter | undefined => plainWriters.get(logger)
 
 /** Where lines go: anything with pino's `write(line)`; stdout, batched, by default. */
-export interface LogDestination { write(line: string): unknown }
+export interface LogDestination {
+  write(line: string): unknown
+}
 
 export function createLogger(level: LogLevel, destination: LogDestination = batchedStdout()): Logger {
   const logger = pino({ level, base: BASE, timestamp: isoTime }, destination)
-  plainWriters.set(logger, (lineLevel, members) => { destination.write(`{"level":${lineLevel}${isoTime()},${BASE_MEMBERS},${members}}\n`) })
+  plainWriters.set(logger, (lineLevel, members) => {
+    destination.write(`{"level":${lineLevel}${isoTime()},${BASE_MEMBERS},${members}}\n`)
+  })
   return logger
 }
 
@@ -51,7 +55,19 @@ function batchedStdout(): LogDestination {
   // batch, so a quiet server's lines are out within FLUSH_MS, and so does the process's exit (pino
   // itself flushes at exit only asynchronous destinations).
   const destination = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES })
-  setInterval(() => { try { destination.flush() } catch { /* closed at exit */ } }, FLUSH_MS).unref()
-  process.once('exit', () => { try { destination.flushSync() } catch { /* nothing buffered, or closed */ } })
+  setInterval(() => {
+    try {
+      destination.flush()
+    } catch {
+      /* closed at exit */
+    }
+  }, FLUSH_MS).unref()
+  process.once('exit', () => {
+    try {
+      destination.flushSync()
+    } catch {
+      /* nothing buffered, or closed */
+    }
+  })
   return destination
 }

@@ -26,7 +26,9 @@ async function openStore(config: Config): Promise<{ dataDir: string; database: D
   prepareDataDir(dataDir)
   let release = (): void => {}
   if (!config.databaseUrl) {
-    try { release = lockDataDir(dataDir).release } catch (err) {
+    try {
+      release = lockDataDir(dataDir).release
+    } catch (err) {
       if (err instanceof DataDirInUse) throw new StartupError(err.message)
       throw new StartupError(`cannot lock the data dir ${dataDir}: ${(err as Error).message}`)
     }
@@ -56,16 +58,32 @@ export async function serve(config: Config): Promise<void> {
   logger.info({ database: database.kind, applied }, 'database ready')
   const signingKey = loadSigningKey(dataDir, true)
   const token = await prepareAdminToken(dataDir, signingKey, tokenStore(database.db))
-  if (token.outcome === 'created') logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
-  if (token.outcome === 'replaced') logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
+  if (token.outcome === 'created')
+    logger.info({ path: token.path }, 'wrote the admin token (use it with --token, or run admin commands with --data-dir)')
+  if (token.outcome === 'replaced')
+    logger.warn({ path: token.path, reason: token.reason }, 'replaced the admin token, which no longer worked')
   let boundPort = config.port
-  const app = await buildApp({ config, database, blobs: blobDriver ? createBlobStore(blobDriver, { scratchDir: join(dataDir, 'tmp'), redirectSeconds: config.s3.redirect ? REDIRECT_SECONDS : undefined }) : createLocalBlobStore(dataDir), signingKey, logger, publicBase: () => publicUrlOf(config, boundPort), collectGarbage: true })
-    .catch(async (err: unknown) => {
-      await database.close().catch(() => {})
-      // Only the trusted assertions are read from files while the app is built.
-      throw err instanceof InvalidInput ? new StartupError(`invalid trusted-assertions: ${err.message}`) : err
-    })
-  try { await app.listen({ host: config.host, port: config.port }) } catch (err) {
+  const app = await buildApp({
+    config,
+    database,
+    blobs: blobDriver
+      ? createBlobStore(blobDriver, {
+          scratchDir: join(dataDir, 'tmp'),
+          redirectSeconds: config.s3.redirect ? REDIRECT_SECONDS : undefined,
+        })
+      : createLocalBlobStore(dataDir),
+    signingKey,
+    logger,
+    publicBase: () => publicUrlOf(config, boundPort),
+    collectGarbage: true,
+  }).catch(async (err: unknown) => {
+    await database.close().catch(() => {})
+    // Only the trusted assertions are read from files while the app is built.
+    throw err instanceof InvalidInput ? new StartupError(`invalid trusted-assertions: ${err.message}`) : err
+  })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
     await app.close().catch(() => {})
     await database.close().catch(() => {})
     throw listenFailure(config.host, config.port, err)
@@ -93,12 +111,25 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
-  logger.info({ url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, publicUrl: publicUrlOf(config, port), dataDir, version: VERSION }, 'airlock listening')
+  logger.info(
+    {
+      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      publicUrl: publicUrlOf(config, port),
+      dataDir,
+      version: VERSION,
+    },
+    'airlock listening',
+  )
   // Log lines are written in batches (log.ts); scripts and supervisors wait for this one.
   logger.flush()
 }
 
 export async function migrateOnly(config: Config): Promise<string[]> {
   const { database, applied, release } = await openStore(config)
-  try { return applied } finally { await database.close(); release() }
+  try {
+    return applied
+  } finally {
+    await database.close()
+    release()
+  }
 }

@@ -16,7 +16,11 @@ import { VERSION } from './version.js'
 import type { OperationsDeps } from './admin/deps.js'
 
 export function operationsDeps(o: {
-  database: Database; dataDir: string; trustedRoots: TrustedRoots; registryDomain: string | undefined; onCommitted: (ids: string[]) => Promise<void>
+  database: Database
+  dataDir: string
+  trustedRoots: TrustedRoots
+  registryDomain: string | undefined
+  onCommitted: (ids: string[]) => Promise<void>
 }): OperationsDeps {
   const db = o.database.db
   const counts = statusReader(db)
@@ -29,8 +33,13 @@ export function operationsDeps(o: {
     listing: { packages: (type) => listPackages(db, type), imageResources: () => listImageResources(db) },
     onCommitted: o.onCommitted,
     status: {
-      version: VERSION, databaseKind: o.database.kind, ping: () => o.database.ping(), counts: () => counts.counts(),
-      space: () => blobSpace(dataDir), trustedRoots: summariseRoots(o.trustedRoots), registryDomain: o.registryDomain,
+      version: VERSION,
+      databaseKind: o.database.kind,
+      ping: () => o.database.ping(),
+      counts: () => counts.counts(),
+      space: () => blobSpace(dataDir),
+      trustedRoots: summariseRoots(o.trustedRoots),
+      registryDomain: o.registryDomain,
     },
   }
 }

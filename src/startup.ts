@@ -9,12 +9,20 @@ import { describeDriver, openDriver } from './storage/blobs/open-driver.js'
 const reason = (err: unknown): string => {
   const e = err as NodeJS.ErrnoException
   switch (e.code) {
-    case 'ENOENT': return 'its parent directory does not exist'
-    case 'ENOTDIR': case 'EEXIST': return 'it (or a directory on its path) is not a directory'
-    case 'EACCES': case 'EPERM': return 'permission denied'
-    case 'EROFS': return 'the file system is read-only'
-    case 'ENOSPC': return 'no space left on the device'
-    default: return e.code ?? e.message
+    case 'ENOENT':
+      return 'its parent directory does not exist'
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'it (or a directory on its path) is not a directory'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EROFS':
+      return 'the file system is read-only'
+    case 'ENOSPC':
+      return 'no space left on the device'
+    default:
+      return e.code ?? e.message
   }
 }
 
@@ -52,16 +60,23 @@ export function databaseFailure(databaseUrl: string | undefined, err: unknown): 
       const u = new URL(databaseUrl)
       name = decodeURIComponent(u.pathname.slice(1))
       where = `PostgreSQL at ${u.hostname}:${u.port || '5432'}`
-    } catch { where = 'PostgreSQL' }
+    } catch {
+      where = 'PostgreSQL'
+    }
   }
   // pg reports a refused connection to every resolved address as an AggregateError.
   const code = e.code ?? e.errors?.[0]?.code
   const problem =
-    code === 'ECONNREFUSED' ? 'connection refused (is PostgreSQL running there?)'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
-        : code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '') ? 'no answer (timed out)'
-          : code === '3D000' ? `the database ${JSON.stringify(name)} does not exist (create it first)`
-            : code === '28P01' || code === '28000' ? 'authentication failed'
+    code === 'ECONNREFUSED'
+      ? 'connection refused (is PostgreSQL running there?)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name does not resolve'
+        : code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')
+          ? 'no answer (timed out)'
+          : code === '3D000'
+            ? `the database ${JSON.stringify(name)} does not exist (create it first)`
+            : code === '28P01' || code === '28000'
+              ? 'authentication failed'
               : (e.message ?? String(err)).split('\n')[0]
   return new StartupError(`cannot open ${where}: ${problem}`)
 }
@@ -70,18 +85,26 @@ export function databaseFailure(databaseUrl: string | undefined, err: unknown): 
 export function listenFailure(host: string, port: number, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   const at = `${host.includes(':') ? `[${host}]` : host}:${port}`
-  if (code === 'EADDRINUSE') return new StartupError(`cannot listen on ${at}: the port is in use by another process (choose another with --port)`)
+  if (code === 'EADDRINUSE')
+    return new StartupError(`cannot listen on ${at}: the port is in use by another process (choose another with --port)`)
   if (code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${at}: the address is not one of this machine's (check --host)`)
   if (code === 'EACCES') return new StartupError(`cannot listen on ${at}: permission denied (ports below 1024 need privileges)`)
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StartupError(`cannot listen on ${at}: the host name does not resolve (check --host)`)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new StartupError(`cannot listen on ${at}: the host name does not resolve (check --host)`)
   return err as Error
 }
 
 /** The object store's start check failed: unreachable, refused credentials, or not writable. */
 export function objectStoreFailure(where: string, err: unknown): StartupError {
   const e = err as { code?: string; message?: string }
-  if (e.code === 'EACCES') return new StartupError(`cannot use the object store (${where}): it refused the credentials (check s3.access-key-id and s3.secret-access-key)`)
-  if (e.code === 'EUNAVAILABLE') return new StartupError(`cannot reach the object store (${where}): ${e.message?.replace(/^the object store is unavailable /, '') ?? ''}`)
+  if (e.code === 'EACCES')
+    return new StartupError(
+      `cannot use the object store (${where}): it refused the credentials (check s3.access-key-id and s3.secret-access-key)`,
+    )
+  if (e.code === 'EUNAVAILABLE')
+    return new StartupError(
+      `cannot reach the object store (${where}): ${e.message?.replace(/^the object store is unavailable /, '') ?? ''}`,
+    )
   return new StartupError(`cannot use the object store (${where}): ${e.message ?? String(err)}`)
 }
 
@@ -91,12 +114,18 @@ export function objectStoreFailure(where: string, err: unknown): StartupError {
  */
 export async function openCheckedDriver(kind: 'fs' | 's3', dataDir: string, s3: S3Settings): Promise<StorageDriver> {
   if (kind === 's3') {
-    for (const [key, env, value] of [['s3.bucket', 'AIRLOCK_S3_BUCKET', s3.bucket], ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', s3.accessKeyId], ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', s3.secretAccessKey]] as const) {
+    for (const [key, env, value] of [
+      ['s3.bucket', 'AIRLOCK_S3_BUCKET', s3.bucket],
+      ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', s3.accessKeyId],
+      ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', s3.secretAccessKey],
+    ] as const) {
       if (value === undefined) throw new ConfigError(`the s3 blob store needs ${key} (${env})`)
     }
   }
   const driver = openDriver(kind, dataDir, s3)
-  try { await driver.check() } catch (err) {
+  try {
+    await driver.check()
+  } catch (err) {
     await driver.close()
     throw objectStoreFailure(describeDriver(kind, dataDir, s3), err)
   }

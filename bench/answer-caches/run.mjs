@@ -47,15 +47,19 @@ function copyOf(src, name) {
   const dir = join(OUT, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  for (const f of ['db', 'admin.token', 'signing.key']) if (existsSync(join(src, f))) cpSync(join(src, f), join(dir, f), { recursive: true })
+  for (const f of ['db', 'admin.token', 'signing.key'])
+    if (existsSync(join(src, f))) cpSync(join(src, f), join(dir, f), { recursive: true })
   if (existsSync(join(src, 'blobs'))) symlinkSync(join(src, 'blobs'), join(dir, 'blobs'))
   return dir
 }
 
 async function start(v, dataDir, tag) {
   const port = await freePort()
-  return startProcess(process.execPath, [join(v.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
-    { logFile: join(OUT, `${v.label}-${tag}.log`), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check') })
+  return startProcess(
+    process.execPath,
+    [join(v.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    { logFile: join(OUT, `${v.label}-${tag}.log`), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check') },
+  )
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
@@ -63,10 +67,13 @@ const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
 function send(url, r) {
   return new Promise((resolve, reject) => {
     const u = new URL(r.path, url)
-    const req = request({ agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers: r.headers }, (res) => {
-      res.on('data', () => {})
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${r.path}: ${res.statusCode}`))))
-    })
+    const req = request(
+      { agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers: r.headers },
+      (res) => {
+        res.on('data', () => {})
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${r.path}: ${res.statusCode}`))))
+      },
+    )
     req.on('error', reject)
     req.end(r.body)
   })
@@ -76,7 +83,11 @@ function send(url, r) {
 async function slice(server, next, amount) {
   const cpu0 = treeCpuSeconds(server.pid)
   let left = amount
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (left-- > 0) await send(server.url, next()) }))
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (left-- > 0) await send(server.url, next())
+    }),
+  )
   return ((treeCpuSeconds(server.pid) - cpu0) * 1e6) / amount
 }
 
@@ -84,9 +95,33 @@ const charmNames = JSON.parse(readFileSync(join(CHARMS, 'seed.json'), 'utf8')).n
 const snapIds = JSON.parse(readFileSync(join(SNAPS, 'seed.json'), 'utf8')).ids
 const bodies = deviceBodies(snapIds, { count: 512, perDevice: 30 })
 const WORKLOADS = [
-  { name: 'charmhub refresh', catalog: 'charms', next: () => { const c = nameCycle(charmNames); return () => KINDS.refresh.request(c()) }, warm: charmNames.length },
-  { name: 'charmhub info', catalog: 'charms', next: () => { const c = nameCycle(charmNames); return () => KINDS.info.request(c()) }, warm: charmNames.length },
-  { name: 'snap refresh (30 snaps)', catalog: 'snaps', next: () => { const c = cycle(bodies); return () => ({ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, body: c() }) }, warm: bodies.length },
+  {
+    name: 'charmhub refresh',
+    catalog: 'charms',
+    next: () => {
+      const c = nameCycle(charmNames)
+      return () => KINDS.refresh.request(c())
+    },
+    warm: charmNames.length,
+  },
+  {
+    name: 'charmhub info',
+    catalog: 'charms',
+    next: () => {
+      const c = nameCycle(charmNames)
+      return () => KINDS.info.request(c())
+    },
+    warm: charmNames.length,
+  },
+  {
+    name: 'snap refresh (30 snaps)',
+    catalog: 'snaps',
+    next: () => {
+      const c = cycle(bodies)
+      return () => ({ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, body: c() })
+    },
+    warm: bodies.length,
+  },
 ]
 
 async function main() {
@@ -119,14 +154,21 @@ async function main() {
       })
     }
   } finally {
-    for (const s of Object.values(servers)) { await s.charms.stop(); await s.snaps.stop() }
+    for (const s of Object.values(servers)) {
+      await s.charms.stop()
+      await s.snaps.stop()
+    }
     for (const v of variants) for (const c of ['charms', 'snaps']) rmSync(join(OUT, `${v.label}-${c}`), { recursive: true, force: true })
   }
   const [a, b] = variants.map((v) => v.label)
   console.log(`\nServer CPU per request (median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests, ${CONNECTIONS} connections):\n`)
   console.log(`| workload | ${a} µs | ${b} µs | ${b} / ${a} (median of paired ratios) |`)
   console.log('| --- | ---: | ---: | ---: |')
-  for (const r of results) console.log(`| ${r.workload} | ${r.medians[a].toFixed(0)} | ${r.medians[b].toFixed(0)} | ${r.ratio.toFixed(3)} |`)
+  for (const r of results)
+    console.log(`| ${r.workload} | ${r.medians[a].toFixed(0)} | ${r.medians[b].toFixed(0)} | ${r.ratio.toFixed(3)} |`)
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1 })
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})

@@ -33,7 +33,10 @@ const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 // Access lines off (warn), as the other benches measure answers rather than log writing.
 const server = await startProcess(process.execPath, [join(ROOT, 'bin/airlock.js'), 'serve', '--port', String(port), '--data-dir', out], {
-  logFile: join(out, 'server.log'), ready: probeUrl(base, '/_status/check'), env: { AIRLOCK_LOG_LEVEL: 'warn' }, cwd: ROOT,
+  logFile: join(out, 'server.log'),
+  ready: probeUrl(base, '/_status/check'),
+  env: { AIRLOCK_LOG_LEVEL: 'warn' },
+  cwd: ROOT,
 })
 try {
   const pages = Math.ceil(packages / 50)

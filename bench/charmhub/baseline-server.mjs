@@ -15,6 +15,11 @@ app.post('/v2/charms/refresh', async (_req, reply) => reply.type('application/js
 app.get('/v2/charms/info/:name', async (_req, reply) => reply.type('application/json').send(bodies.info))
 const url = await app.listen({ host: '127.0.0.1', port: Number(process.argv[3] ?? 0) })
 console.log(JSON.stringify({ msg: 'baseline listening', url }))
-const stop = () => { app.close().then(() => process.exit(0), () => process.exit(1)) }
+const stop = () => {
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  )
+}
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

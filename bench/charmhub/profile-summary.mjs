@@ -11,7 +11,10 @@ import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' }, last: { type: 'string' }, 'but-last': { type: 'string', default: '0' } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '30' }, last: { type: 'string' }, 'but-last': { type: 'string', default: '0' } },
+})
 const TOP = Number(values.top)
 
 for (const file of positionals) {
@@ -42,7 +45,10 @@ for (const file of positionals) {
     const seen = new Set()
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const l = label(byId.get(cur))
-      if (!seen.has(l)) { seen.add(l); incl.set(l, (incl.get(l) ?? 0) + d) }
+      if (!seen.has(l)) {
+        seen.add(l)
+        incl.set(l, (incl.get(l) ?? 0) + d)
+      }
     }
   })
   const pct = (x) => `${((100 * x) / total).toFixed(1).padStart(5)}%`

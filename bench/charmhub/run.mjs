@@ -95,7 +95,8 @@ async function catalog(size) {
   const migrations = migrationsHash()
   if (existsSync(stamp)) {
     const s = JSON.parse(readFileSync(stamp, 'utf8'))
-    if (s.format === SEED_FORMAT && s.charms === size.charms && s.revisions === size.revisions && s.migrations === migrations) return { dir, names: s.names }
+    if (s.format === SEED_FORMAT && s.charms === size.charms && s.revisions === size.revisions && s.migrations === migrations)
+      return { dir, names: s.names }
   }
   log(`seeding ${size.charms} charms × ${size.revisions} revisions → ${dir}`)
   const info = await seed({ ...size, out: dir })
@@ -111,11 +112,19 @@ function startServer(args, { logFile, msg, probe, env = {} }) {
 }
 
 async function startAirlock(variant, dataDir, tag) {
-  const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `${variant.label}-${tag}-${Date.now()}.cpuprofile`] : []
+  const prof = opt['cpu-prof']
+    ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `${variant.label}-${tag}-${Date.now()}.cpuprofile`]
+    : []
   // A port of our choosing and the health check: above info, "airlock listening" is not logged.
   const port = await freePort()
-  return startServer([...prof, join(variant.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
-    { logFile: join(OUT, `${variant.label}-${tag}.log`), probe: `http://127.0.0.1:${port}/_status/check`, env: { AIRLOCK_LOG_LEVEL: variant.logLevel } })
+  return startServer(
+    [...prof, join(variant.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    {
+      logFile: join(OUT, `${variant.label}-${tag}.log`),
+      probe: `http://127.0.0.1:${port}/_status/check`,
+      env: { AIRLOCK_LOG_LEVEL: variant.logLevel },
+    },
+  )
 }
 
 /** One real answer per kind, the one closest to the mean size over a sample of names (the baseline serves these). */
@@ -133,7 +142,8 @@ async function captureBodies(url, names) {
     const mean = bodies.reduce((t, b) => t + Buffer.byteLength(b), 0) / bodies.length
     out[kind] = bodies.reduce((best, b) => (Math.abs(Buffer.byteLength(b) - mean) < Math.abs(Buffer.byteLength(best) - mean) ? b : best))
     const parsed = JSON.parse(out[kind])
-    if (kind === 'refresh' && parsed.results?.[0]?.result !== 'install') throw new Error(`refresh did not install: ${out[kind].slice(0, 300)}`)
+    if (kind === 'refresh' && parsed.results?.[0]?.result !== 'install')
+      throw new Error(`refresh did not install: ${out[kind].slice(0, 300)}`)
     if (kind === 'info' && !parsed['default-release']) throw new Error(`info has no default-release: ${out[kind].slice(0, 300)}`)
   }
   return out
@@ -160,11 +170,17 @@ async function measure(server, kinds, names, into) {
       r = await load({ url: server.url, kind, next: nameCycle(names), connections: CONNECTIONS, duration: DURATION })
       r.cpu = meter()
       r.attempt = attempt
-      log(`    ${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  `
-        + `${r.bytesPerResponse.toFixed(0)} B/response  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, `
-        + `load generator ${(100 * r.cpu.client).toFixed(0)}%, other processes ${(100 * r.cpu.other).toFixed(0)}%`)
+      log(
+        `    ${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ` +
+          `${r.bytesPerResponse.toFixed(0)} B/response  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, ` +
+          `load generator ${(100 * r.cpu.client).toFixed(0)}%, other processes ${(100 * r.cpu.other).toFixed(0)}%`,
+      )
       if (!(r.cpu.other > OTHER_CPU_LIMIT)) break
-      if (attempt >= Number(opt.attempts)) { r.disturbed = true; log(`    still disturbed after ${attempt} attempts: kept, flagged`); break }
+      if (attempt >= Number(opt.attempts)) {
+        r.disturbed = true
+        log(`    still disturbed after ${attempt} attempts: kept, flagged`)
+        break
+      }
       log('    disturbed by other processes: measuring again once the machine is quiet')
       await waitQuiet({ timeoutS: Math.min(300, MAX_WAIT) })
       await load({ url: server.url, kind, next: nameCycle(names, 8), connections: CONNECTIONS, duration: 1 }) // back to speed
@@ -172,7 +188,6 @@ async function measure(server, kinds, names, into) {
     into[kind] = r
   }
 }
-
 
 /** The Airlock builds to measure: --variant LABEL=ROOT[@LOG-LEVEL] (repeatable), default this checkout. */
 function variants() {
@@ -187,7 +202,8 @@ function variants() {
 async function main() {
   mkdirSync(OUT, { recursive: true })
   const vs = variants()
-  if (!(await waitQuiet({ timeoutS: MAX_WAIT }))) log('warning: the machine stayed busy for --max-wait; measuring anyway (disturbed measurements are flagged)')
+  if (!(await waitQuiet({ timeoutS: MAX_WAIT })))
+    log('warning: the machine stayed busy for --max-wait; measuring anyway (disturbed measurements are flagged)')
   buildIfNeeded()
   for (const v of vs) if (!existsSync(join(v.root, 'dist', 'cli', 'main.js'))) throw new Error(`${v.root}: not built`)
   const mainCat = await catalog(MAIN)
@@ -210,18 +226,27 @@ async function main() {
     }
     if (!opt['skip-baseline']) {
       await waitQuiet({ timeoutS: MAX_WAIT })
-      log(`repetition ${rep}/${REPS}: baseline (bodies ${Buffer.byteLength(bodies.refresh)} B refresh, ${Buffer.byteLength(bodies.info)} B info)`)
+      log(
+        `repetition ${rep}/${REPS}: baseline (bodies ${Buffer.byteLength(bodies.refresh)} B refresh, ${Buffer.byteLength(bodies.info)} B info)`,
+      )
       const bodiesFile = join(OUT, 'baseline-bodies.json')
       writeFileSync(bodiesFile, JSON.stringify(bodies))
-      const b = await startServer([join(HERE, 'baseline-server.mjs'), bodiesFile], { logFile: join(OUT, 'baseline.log'), msg: 'baseline listening' })
+      const b = await startServer([join(HERE, 'baseline-server.mjs'), bodiesFile], {
+        logFile: join(OUT, 'baseline.log'),
+        msg: 'baseline listening',
+      })
       await warm(b.url, ['refresh', 'info'], mainCat.names)
       await measure(b, ['refresh', 'info'], mainCat.names, r.baseline)
       await b.stop()
       r.bodyBytes = { refresh: Buffer.byteLength(bodies.refresh), info: Buffer.byteLength(bodies.info) }
     }
     if (!opt['skip-scaling']) {
-      for (const v of vs.slice(0, 1)) { // the first variant only: scaling is a property of the catalog code
-        for (const [key, cat, size] of [['small', small, SMALL], ['large', large, LARGE]]) {
+      for (const v of vs.slice(0, 1)) {
+        // the first variant only: scaling is a property of the catalog code
+        for (const [key, cat, size] of [
+          ['small', small, SMALL],
+          ['large', large, LARGE],
+        ]) {
           await waitQuiet({ timeoutS: MAX_WAIT })
           log(`repetition ${rep}/${REPS}: ${v.label}, ${size.charms * size.revisions} revisions (refresh)`)
           const s = await startAirlock(v, cat.dir, key)
@@ -249,9 +274,13 @@ function report(reps, vs) {
   const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–')
   const rows = []
   const disturbed = (path) => reps.filter((r) => at(r, path)?.disturbed).length
-  const row = (what, path) => rows.push(`| ${what}${disturbed(path) ? ` (${disturbed(path)} disturbed)` : ''} | ${f0(med(`${path}.rps`))} | ${f2(med(`${path}.p50`))} | ${f2(med(`${path}.p99`))} `
-    + `| ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`)
-  const name = (v) => (vs.length === 1 && v.label === 'airlock' ? 'Airlock' : `Airlock (${v.label}${v.logLevel !== 'info' ? `, log ${v.logLevel}` : ''})`)
+  const row = (what, path) =>
+    rows.push(
+      `| ${what}${disturbed(path) ? ` (${disturbed(path)} disturbed)` : ''} | ${f0(med(`${path}.rps`))} | ${f2(med(`${path}.p50`))} | ${f2(med(`${path}.p99`))} ` +
+        `| ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`,
+    )
+  const name = (v) =>
+    vs.length === 1 && v.label === 'airlock' ? 'Airlock' : `Airlock (${v.label}${v.logLevel !== 'info' ? `, log ${v.logLevel}` : ''})`
   for (const kind of ['refresh', 'info']) {
     for (const v of vs) row(`${name(v)} ${kind}, ${MAIN.charms * MAIN.revisions} revisions`, `airlock.${v.label}.${kind}`)
     row(`Baseline ${kind} (precomputed body)`, `baseline.${kind}`)
@@ -265,14 +294,46 @@ function report(reps, vs) {
   const checks = vs.flatMap((v) => {
     const who = vs.length === 1 ? '' : `${v.label}: `
     return [
-      [`${who}refresh req/s vs baseline`, ratio((r) => r.airlock[v.label]?.refresh?.rps, (r) => r.baseline.refresh?.rps), '≥ 0.5', (x) => x >= 0.5],
-      [`${who}info req/s vs baseline`, ratio((r) => r.airlock[v.label]?.info?.rps, (r) => r.baseline.info?.rps), '≥ 0.5', (x) => x >= 0.5],
-      ...(v === vs[0] && !opt['skip-scaling'] ? [[`${who}refresh p50 at ${LARGE.charms * LARGE.revisions} vs ${SMALL.charms * SMALL.revisions} revisions`,
-        ratio((r) => r.large[v.label]?.refresh?.p50, (r) => r.small[v.label]?.refresh?.p50), '≤ 1.2', (x) => x <= 1.2]] : []),
+      [
+        `${who}refresh req/s vs baseline`,
+        ratio(
+          (r) => r.airlock[v.label]?.refresh?.rps,
+          (r) => r.baseline.refresh?.rps,
+        ),
+        '≥ 0.5',
+        (x) => x >= 0.5,
+      ],
+      [
+        `${who}info req/s vs baseline`,
+        ratio(
+          (r) => r.airlock[v.label]?.info?.rps,
+          (r) => r.baseline.info?.rps,
+        ),
+        '≥ 0.5',
+        (x) => x >= 0.5,
+      ],
+      ...(v === vs[0] && !opt['skip-scaling']
+        ? [
+            [
+              `${who}refresh p50 at ${LARGE.charms * LARGE.revisions} vs ${SMALL.charms * SMALL.revisions} revisions`,
+              ratio(
+                (r) => r.large[v.label]?.refresh?.p50,
+                (r) => r.small[v.label]?.refresh?.p50,
+              ),
+              '≤ 1.2',
+              (x) => x <= 1.2,
+            ],
+          ]
+        : []),
     ]
   })
-  const starts = vs.map((v) => `${vs.length === 1 ? '' : `${v.label} `}${f2(med(`start.${v.label}.main`))} s at ${MAIN.charms * MAIN.revisions}, `
-    + `${f2(med(`start.${v.label}.large`))} s at ${LARGE.charms * LARGE.revisions} revisions`).join('; ')
+  const starts = vs
+    .map(
+      (v) =>
+        `${vs.length === 1 ? '' : `${v.label} `}${f2(med(`start.${v.label}.main`))} s at ${MAIN.charms * MAIN.revisions}, ` +
+        `${f2(med(`start.${v.label}.large`))} s at ${LARGE.charms * LARGE.revisions} revisions`,
+    )
+    .join('; ')
   const lines = [
     `Charmhub API, ${CONNECTIONS} connections, ${DURATION} s per measurement, median of ${reps.length} repetitions, AIRLOCK_LOG_LEVEL=${opt['log-level']} unless noted${opt['cpu-prof'] ? ' (CPU-profiled: slower)' : ''}.`,
     `Baseline bodies: refresh ${f0(med('bodyBytes.refresh'))} B, info ${f0(med('bodyBytes.info'))} B. Start-up to listening (catalog load included): ${starts}.`,
@@ -283,7 +344,10 @@ function report(reps, vs) {
     '',
     '| target | measured | wanted | |',
     '| --- | ---: | ---: | --- |',
-    ...checks.map(([what, x, want, ok]) => `| ${what} | ${Number.isFinite(x) ? `${x.toFixed(2)}×` : '–'} | ${want} | ${Number.isFinite(x) ? (ok(x) ? 'met' : '**missed**') : 'not measured'} |`),
+    ...checks.map(
+      ([what, x, want, ok]) =>
+        `| ${what} | ${Number.isFinite(x) ? `${x.toFixed(2)}×` : '–'} | ${want} | ${Number.isFinite(x) ? (ok(x) ? 'met' : '**missed**') : 'not measured'} |`,
+    ),
   ]
   console.log(`\n${lines.join('\n')}\n`)
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')

@@ -24,9 +24,38 @@ import { rng } from '../lib/rng.mjs'
 
 export const SEED_FORMAT = 1
 
-const WORDS = ['postgresql', 'mysql', 'redis', 'kafka', 'grafana', 'prometheus', 'loki', 'traefik', 'vault', 'nginx',
-  'haproxy', 'mongodb', 'opensearch', 'zookeeper', 'keystone', 'ceph', 'rabbitmq', 'memcached', 'etcd', 'minio',
-  'jenkins', 'gitea', 'keycloak', 'temporal', 'airflow', 'superset', 'mlflow', 'kubeflow', 'seldon', 'spark']
+const WORDS = [
+  'postgresql',
+  'mysql',
+  'redis',
+  'kafka',
+  'grafana',
+  'prometheus',
+  'loki',
+  'traefik',
+  'vault',
+  'nginx',
+  'haproxy',
+  'mongodb',
+  'opensearch',
+  'zookeeper',
+  'keystone',
+  'ceph',
+  'rabbitmq',
+  'memcached',
+  'etcd',
+  'minio',
+  'jenkins',
+  'gitea',
+  'keycloak',
+  'temporal',
+  'airflow',
+  'superset',
+  'mlflow',
+  'kubeflow',
+  'seldon',
+  'spark',
+]
 const SUFFIXES = ['', '-k8s', '-operator', '-router', '-exporter', '-agent']
 
 /** Charm i's name: unique, 8–28 characters, like Charmhub's. */
@@ -167,12 +196,16 @@ restore:
 
 const RELATIONS = (word) => ({
   provides: {
-    database: { interface: `${word}_client` }, 'metrics-endpoint': { interface: 'prometheus_scrape' },
-    'grafana-dashboard': { interface: 'grafana_dashboard' }, 'cos-agent': { interface: 'cos_agent', limit: 1 },
+    database: { interface: `${word}_client` },
+    'metrics-endpoint': { interface: 'prometheus_scrape' },
+    'grafana-dashboard': { interface: 'grafana_dashboard' },
+    'cos-agent': { interface: 'cos_agent', limit: 1 },
   },
   requires: {
-    certificates: { interface: 'tls-certificates', limit: 1, optional: true }, 's3-parameters': { interface: 's3', limit: 1, optional: true },
-    logging: { interface: 'loki_push_api', optional: true }, tracing: { interface: 'tracing', limit: 1, optional: true },
+    certificates: { interface: 'tls-certificates', limit: 1, optional: true },
+    's3-parameters': { interface: 's3', limit: 1, optional: true },
+    logging: { interface: 'loki_push_api', optional: true },
+    tracing: { interface: 'tracing', limit: 1, optional: true },
   },
 })
 
@@ -184,15 +217,32 @@ function charmRows(i, revisionsPerCharm, created) {
   const id = hex(`package:${name}`, 16) // 32 hex characters: alphanumeric, as the schema wants
   const dual = i % 2 === 0 // also built for ubuntu 20.04
   const platforms = dual
-    ? [{ name: 'ubuntu', channel: '22.04', architecture: 'amd64' }, { name: 'ubuntu', channel: '20.04', architecture: 'amd64' }]
+    ? [
+        { name: 'ubuntu', channel: '22.04', architecture: 'amd64' },
+        { name: 'ubuntu', channel: '20.04', architecture: 'amd64' },
+      ]
     : [{ name: 'ubuntu', channel: '22.04', architecture: 'amd64' }]
-  const pkg = [id, 'charmhub', 'charm', name,
-    JSON.stringify({ id: hex(`publisher:${word}`, 16), username: `${word}-team`, 'display-name': `The ${word} team`, validation: i % 3 === 0 ? 'verified' : 'unproven' }),
+  const pkg = [
+    id,
+    'charmhub',
+    'charm',
+    name,
+    JSON.stringify({
+      id: hex(`publisher:${word}`, 16),
+      username: `${word}-team`,
+      'display-name': `The ${word} team`,
+      validation: i % 3 === 0 ? 'verified' : 'unproven',
+    }),
     `Fast, reliable and scalable ${word} for machines and Kubernetes.`,
-    `${name} deploys and operates ${word} on top of Juju: installation, configuration, scaling, TLS, backups and upgrades, `
-      + 'with metrics, logs and dashboards for the Canonical Observability Stack. A synthetic charm for Airlock\'s benchmark.',
+    `${name} deploys and operates ${word} on top of Juju: installation, configuration, scaling, TLS, backups and upgrades, ` +
+      "with metrics, logs and dashboards for the Canonical Observability Stack. A synthetic charm for Airlock's benchmark.",
     `${word[0].toUpperCase()}${word.slice(1)} ${i}`,
-    JSON.stringify({ categories: [{ featured: false, name: 'databases' }], license: 'Apache-2.0', links: { website: [`https://ubuntu.com/${word}`] }, website: `https://ubuntu.com/${word}` }),
+    JSON.stringify({
+      categories: [{ featured: false, name: 'databases' }],
+      license: 'Apache-2.0',
+      links: { website: [`https://ubuntu.com/${word}`] },
+      website: `https://ubuntu.com/${word}`,
+    }),
   ]
   const blobs = []
   const revs = []
@@ -203,14 +253,29 @@ function charmRows(i, revisionsPerCharm, created) {
   for (let r = 1; r <= revisionsPerCharm; r++) {
     const sha256 = hex(`blob:${name}:${r}`, 32)
     blobs.push([sha256, 200_000 + Math.floor(rand() * 5_000_000), hex(`384:${name}:${r}`, 48), hex(`3-384:${name}:${r}`, 48)])
-    revs.push([id, r, `${1 + Math.floor(i / 1000)}.${r}.${i % 10}`, sha256, JSON.stringify(platforms), meta, cfg, acts, extra,
-      new Date(created - (revisionsPerCharm - r) * 86_400_000).toISOString()])
+    revs.push([
+      id,
+      r,
+      `${1 + Math.floor(i / 1000)}.${r}.${i % 10}`,
+      sha256,
+      JSON.stringify(platforms),
+      meta,
+      cfg,
+      acts,
+      extra,
+      new Date(created - (revisionsPerCharm - r) * 86_400_000).toISOString(),
+    ])
   }
   const newest = revisionsPerCharm
   const edge = rand() < 0.5 || newest === 1 ? newest : newest - 1
   const rels = []
   for (const b of platforms) {
-    for (const [risk, rev] of [['stable', newest], ['candidate', newest], ['beta', newest], ['edge', edge]]) {
+    for (const [risk, rev] of [
+      ['stable', newest],
+      ['candidate', newest],
+      ['beta', newest],
+      ['edge', edge],
+    ]) {
       rels.push([id, 'latest', risk, '', b.name, b.channel, b.architecture, rev, new Date(created + rev * 3_600_000).toISOString()])
     }
   }
@@ -244,13 +309,48 @@ export async function seed({ charms, revisions = 5, out, log = () => {} }) {
       const batch = []
       for (let i = start; i < Math.min(charms, start + BATCH); i++) batch.push(charmRows(i, revisions, created))
       for (const b of batch) names.push(b.name)
-      await insert(tx, 'blobs', ['sha256', 'size', 'sha384', 'sha3_384'], batch.flatMap((b) => b.blobs))
-      await insert(tx, 'packages', ['id', 'namespace', 'type', 'name', 'publisher', 'summary', 'description', 'title', 'details'], batch.map((b) => b.pkg))
-      await insert(tx, 'revisions', ['package_id', 'revision', 'version', 'blob_sha256', 'platforms', 'metadata_yaml', 'config_yaml', 'actions_yaml', 'extra', 'created_at'],
-        batch.flatMap((b) => b.revs))
+      await insert(
+        tx,
+        'blobs',
+        ['sha256', 'size', 'sha384', 'sha3_384'],
+        batch.flatMap((b) => b.blobs),
+      )
+      await insert(
+        tx,
+        'packages',
+        ['id', 'namespace', 'type', 'name', 'publisher', 'summary', 'description', 'title', 'details'],
+        batch.map((b) => b.pkg),
+      )
+      await insert(
+        tx,
+        'revisions',
+        [
+          'package_id',
+          'revision',
+          'version',
+          'blob_sha256',
+          'platforms',
+          'metadata_yaml',
+          'config_yaml',
+          'actions_yaml',
+          'extra',
+          'created_at',
+        ],
+        batch.flatMap((b) => b.revs),
+      )
       const rels = batch.flatMap((b) => b.rels)
-      await insert(tx, 'channel_releases', ['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', 'released_at'], rels)
-      await insert(tx, 'release_history', ['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', 'released_at'], rels)
+      await insert(
+        tx,
+        'channel_releases',
+        ['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', 'released_at'],
+        rels,
+      )
+      await insert(
+        tx,
+        'release_history',
+        ['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', 'released_at'],
+        rels,
+      )
       if ((start / BATCH) % 10 === 0) log(`  ${Math.min(charms, start + BATCH)}/${charms} charms`)
     }
   })
@@ -263,11 +363,18 @@ export async function seed({ charms, revisions = 5, out, log = () => {} }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { charms: { type: 'string' }, revisions: { type: 'string', default: '5' }, out: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { charms: { type: 'string' }, revisions: { type: 'string', default: '5' }, out: { type: 'string' } },
+  })
   if (!values.charms || !values.out) {
     console.error('usage: node bench/charmhub/seed.mjs --charms N --out DIR [--revisions 5]')
     process.exit(2)
   }
-  const info = await seed({ charms: Number(values.charms), revisions: Number(values.revisions), out: values.out, log: (m) => console.log(m) })
+  const info = await seed({
+    charms: Number(values.charms),
+    revisions: Number(values.revisions),
+    out: values.out,
+    log: (m) => console.log(m),
+  })
   console.log(`seeded ${info.charms} charms × ${info.revisions} revisions in ${info.seconds.toFixed(1)} s → ${resolve(values.out)}`)
 }

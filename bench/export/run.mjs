@@ -45,7 +45,9 @@ function run(cmd, argv) {
   return new Promise((ok, fail) => {
     const p = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
-    p.stderr.on('data', (d) => { err += d })
+    p.stderr.on('data', (d) => {
+      err += d
+    })
     p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.slice(-500)}`))))
   })
 }
@@ -62,8 +64,21 @@ async function blobUrls(url, names) {
   const urls = []
   for (const name of names) {
     const res = await fetch(`${url}/v2/charms/refresh`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ context: [], actions: [{ action: 'install', 'instance-key': 'k', name, channel: 'stable', base: { name: 'ubuntu', channel: '22.04', architecture: 'amd64' } }], fields: ['download', 'resources', 'id', 'revision'] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        context: [],
+        actions: [
+          {
+            action: 'install',
+            'instance-key': 'k',
+            name,
+            channel: 'stable',
+            base: { name: 'ubuntu', channel: '22.04', architecture: 'amd64' },
+          },
+        ],
+        fields: ['download', 'resources', 'id', 'revision'],
+      }),
     })
     const charm = (await res.json()).results[0].charm
     urls.push(charm.download.url, ...charm.resources.map((r) => r.download.url))
@@ -78,7 +93,10 @@ try {
   const exportFile = join(work, 'input.tar.gz')
   await makeExport({ out: exportFile, size: SIZE, level: 1 })
   const dataDir = join(work, 'data')
-  server = await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], { logFile: join(work, 'server.log'), ready: jsonLineUrl('airlock listening') })
+  server = await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+    logFile: join(work, 'server.log'),
+    ready: jsonLineUrl('airlock listening'),
+  })
   log(`importing into ${server.url}`)
   await run(process.execPath, [BIN, 'push-charms', exportFile, '--url', server.url, '--data-dir', dataDir])
   await rm(exportFile)
@@ -90,21 +108,48 @@ try {
   const rounds = []
   for (let rep = 0; rep < REPS; rep++) {
     const curlDir = await mkdtemp(join(work, 'curl-'))
-    const curl = await timed(async () => { for (const [i, u] of urls.entries()) await run('curl', ['-sS', '-o', join(curlDir, `blob${i}`), u]) })
+    const curl = await timed(async () => {
+      for (const [i, u] of urls.entries()) await run('curl', ['-sS', '-o', join(curlDir, `blob${i}`), u])
+    })
     let bytes = 0
     for (const f of await readdir(curlDir)) bytes += (await stat(join(curlDir, f))).size
     await rm(curlDir, { recursive: true })
     const exportDir = await mkdtemp(join(work, 'export-'))
-    const airlock = await timed(() => run(process.execPath, [BIN, 'export', 'charms', charmsYaml, '--from', server.url, '--export-dir', exportDir, '--concurrency', args.concurrency, '--json']))
+    const airlock = await timed(() =>
+      run(process.execPath, [
+        BIN,
+        'export',
+        'charms',
+        charmsYaml,
+        '--from',
+        server.url,
+        '--export-dir',
+        exportDir,
+        '--concurrency',
+        args.concurrency,
+        '--json',
+      ]),
+    )
     await rm(exportDir, { recursive: true })
     rounds.push({ curl, airlock, bytes })
-    log(`rep ${rep + 1}: curl ${curl.toFixed(2)} s, airlock export ${airlock.toFixed(2)} s (${(airlock / curl).toFixed(2)}x) for ${(bytes / 2 ** 20).toFixed(0)} MiB`)
+    log(
+      `rep ${rep + 1}: curl ${curl.toFixed(2)} s, airlock export ${airlock.toFixed(2)} s (${(airlock / curl).toFixed(2)}x) for ${(bytes / 2 ** 20).toFixed(0)} MiB`,
+    )
   }
   const c = median(rounds.map((r) => r.curl))
   const a = median(rounds.map((r) => r.airlock))
-  console.log(`\n| blobs | curl one after another | airlock export | ratio (target <= 1.25x) |\n|---|---|---|---|\n| ${args.size} (${urls.length} files) | ${c.toFixed(2)} s | ${a.toFixed(2)} s | ${(a / c).toFixed(2)}x |`)
+  console.log(
+    `\n| blobs | curl one after another | airlock export | ratio (target <= 1.25x) |\n|---|---|---|---|\n| ${args.size} (${urls.length} files) | ${c.toFixed(2)} s | ${a.toFixed(2)} s | ${(a / c).toFixed(2)}x |`,
+  )
   mkdirSync(OUT, { recursive: true })
-  writeFileSync(join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: args.size, concurrency: Number(args.concurrency), rounds, median: { curl: c, airlock: a, ratio: a / c } }, null, 2))
+  writeFileSync(
+    join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    JSON.stringify(
+      { size: args.size, concurrency: Number(args.concurrency), rounds, median: { curl: c, airlock: a, ratio: a / c } },
+      null,
+      2,
+    ),
+  )
 } finally {
   await server?.stop()
   await rm(work, { recursive: true, force: true })

@@ -53,14 +53,21 @@ const { values: args } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
   },
 })
-const SIZES = args.sizes.split(',').map((s) => s.trim()).filter(Boolean)
+const SIZES = args.sizes
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
 const REPS = Number(args.reps)
 const ROOTS = args.root.split(',').map((r) => resolve(r.trim()))
 const label = (root) => (ROOTS.length === 1 ? 'airlock' : basename(root))
 
 const log = (m) => process.stderr.write(`${m}\n`)
 const now = () => performance.now()
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2 }
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const n = s.length
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}
 const mib = (kb) => kb / 1024
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -79,7 +86,9 @@ function procStatus(pid) {
       const m = /^(VmHWM|VmRSS):\s+(\d+) kB/.exec(line)
       if (m) out[m[1]] = Number(m[2])
     }
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   return out
 }
 
@@ -87,7 +96,12 @@ const statFields = (path) => readFileSync(path, 'utf8').split(') ')[1].split(' '
 
 /** utime+stime of a process (all its threads), or of one thread (`<pid>/task/<tid>`), in seconds. */
 function procCpu(pid) {
-  try { const f = statFields(`/proc/${pid}/stat`); return (Number(f[11]) + Number(f[12])) / TICK } catch { return NaN }
+  try {
+    const f = statFields(`/proc/${pid}/stat`)
+    return (Number(f[11]) + Number(f[12])) / TICK
+  } catch {
+    return NaN
+  }
 }
 
 /** CPU seconds of this process's reaped children (cutime+cstime). */
@@ -114,7 +128,10 @@ async function waitQuiet() {
     const self = process.cpuUsage(self0)
     const others = machineBusy() - b0 - (self.user + self.system) / 1e6
     if (others < 0.1 * ncpu) return
-    if (now() - t0 > limit) { log(`  (others still use ${(others * 100).toFixed(0)}% of a CPU; measuring anyway)`); return }
+    if (now() - t0 > limit) {
+      log(`  (others still use ${(others * 100).toFixed(0)}% of a CPU; measuring anyway)`)
+      return
+    }
   }
 }
 
@@ -141,10 +158,15 @@ async function ensureExport(size) {
 
 /** Starts `airlock serve`; resolves once it logs "airlock listening". */
 async function startServer(root, dataDir) {
-  const child = spawn(process.execPath, [...args['node-arg'], join(root, 'bin', 'airlock.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...args['server-arg']],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    [...args['node-arg'], join(root, 'bin', 'airlock.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...args['server-arg']],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let stderr = ''
-  child.stderr.on('data', (d) => { stderr += d })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
   const lines = createInterface({ input: child.stdout })
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${stderr}`)), 60_000)
@@ -152,43 +174,69 @@ async function startServer(root, dataDir) {
     lines.on('line', (line) => {
       try {
         const j = JSON.parse(line)
-        if (j.msg === 'airlock listening') { clearTimeout(timer); resolveUrl(j.url) }
+        if (j.msg === 'airlock listening') {
+          clearTimeout(timer)
+          resolveUrl(j.url)
+        }
         if (j.level >= 50) log(`  server: ${line.slice(0, 300)}`)
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     })
   })
-  const stop = () => new Promise((r) => { if (child.exitCode !== null || child.signalCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM') })
+  const stop = () =>
+    new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r()
+      child.once('exit', r)
+      child.kill('SIGTERM')
+    })
   return { child, url, stop }
 }
 
 async function airlockOnce(root, file) {
   const dataDir = await mkdtemp(join(OUT, 'data-'))
   try {
-    if (args.restart) { const first = await startServer(root, dataDir); await first.stop() }
+    if (args.restart) {
+      const first = await startServer(root, dataDir)
+      await first.stop()
+    }
     const server = await startServer(root, dataDir)
     try {
       const pid = server.child.pid
       await sleep(1000) // let startup settle
       const startup = procStatus(pid)
       let hwmReset = true
-      try { await writeFile(`/proc/${pid}/clear_refs`, '5') } catch { hwmReset = false }
+      try {
+        await writeFile(`/proc/${pid}/clear_refs`, '5')
+      } catch {
+        hwmReset = false
+      }
       run('sync', [])
       await waitQuiet()
       const before = procStatus(pid)
       let polled = before.VmRSS ?? 0
-      const poll = setInterval(() => { polled = Math.max(polled, procStatus(pid).VmRSS ?? 0) }, 20)
+      const poll = setInterval(() => {
+        polled = Math.max(polled, procStatus(pid).VmRSS ?? 0)
+      }, 20)
       const serverCpu0 = procCpu(pid)
       const mainCpu0 = procCpu(`${pid}/task/${pid}`)
       const childCpu0 = childrenCpu()
       const busy0 = machineBusy()
       const self0 = process.cpuUsage()
       const t = now()
-      const cli = spawn(process.execPath, [join(root, 'bin', 'airlock.js'), 'push-charms', file, '--url', server.url, '--data-dir', dataDir, '--json'],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      const cli = spawn(
+        process.execPath,
+        [join(root, 'bin', 'airlock.js'), 'push-charms', file, '--url', server.url, '--data-dir', dataDir, '--json'],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
       let stdout = ''
       let stderr = ''
-      cli.stdout.on('data', (d) => { stdout += d })
-      cli.stderr.on('data', (d) => { stderr += d })
+      cli.stdout.on('data', (d) => {
+        stdout += d
+      })
+      cli.stderr.on('data', (d) => {
+        stderr += d
+      })
       const code = await new Promise((r) => cli.once('exit', r))
       const wall = (now() - t) / 1000
       clearInterval(poll)
@@ -203,14 +251,24 @@ async function airlockOnce(root, file) {
       const imported = report.flatMap((r) => r.revisions ?? []).filter((r) => r.status === 'imported').length
       if (imported === 0) throw new Error(`push-charms imported nothing: ${stdout}`)
       return {
-        wall, imported, serverCpu, mainCpu, cliCpu, othersCpu,
-        startupHwmKb: startup.VmHWM, idleRssKb: before.VmRSS,
+        wall,
+        imported,
+        serverCpu,
+        mainCpu,
+        cliCpu,
+        othersCpu,
+        startupHwmKb: startup.VmHWM,
+        idleRssKb: before.VmRSS,
         peakRssKb: hwmReset ? after.VmHWM : Math.max(polled, after.VmRSS ?? 0),
         polledPeakRssKb: Math.max(polled, after.VmRSS ?? 0),
         hwmReset,
       }
-    } finally { await server.stop() }
-  } finally { await rm(dataDir, { recursive: true, force: true }) }
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true })
+  }
 }
 
 // ---- baseline ----------------------------------------------------------------------------------
@@ -233,7 +291,9 @@ async function baselineOnce(file) {
     const self0 = process.cpuUsage()
     const t = now()
     run('tar', ['xzf', file, '-C', dir])
-    const inner = (await readdir(dir)).filter((n) => n.endsWith('.tar.gz')).map((n) => ({ tgz: join(dir, n), into: join(dir, `${n.slice(0, -'.tar.gz'.length)}.d`) }))
+    const inner = (await readdir(dir))
+      .filter((n) => n.endsWith('.tar.gz'))
+      .map((n) => ({ tgz: join(dir, n), into: join(dir, `${n.slice(0, -'.tar.gz'.length)}.d`) }))
     for (const { tgz, into } of inner) {
       run('mkdir', [into])
       run('tar', ['xzf', tgz, '-C', into])
@@ -248,14 +308,22 @@ async function baselineOnce(file) {
     const cpu = childrenCpu() - cpu0
     const self = process.cpuUsage(self0)
     return { wall, cpu, othersCpu: machineBusy() - busy0 - cpu - (self.user + self.system) / 1e6, files: payload.length }
-  } finally { await rm(dir, { recursive: true, force: true }) }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 // ---- main --------------------------------------------------------------------------------------
 
 function machine() {
   const cpu = cpus()
-  return { cpus: cpu.length, cpuModel: cpu[0]?.model, memGiB: +(totalmem() / 1024 ** 3).toFixed(1), node: process.version, kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() }
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model,
+    memGiB: +(totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+  }
 }
 
 for (const root of ROOTS) ensureBuilt(root)
@@ -271,7 +339,9 @@ for (const size of SIZES) {
     for (const root of ROOTS) {
       const r = await airlockOnce(root, file)
       airlock.get(root).push(r)
-      log(`  ${size} ${label(root)} #${i + 1}: ${f2(r.wall)} s; cpu server ${f2(r.serverCpu, 1)} (main thread ${f2(r.mainCpu, 1)}) + cli ${f2(r.cliCpu, 1)} s (others ${f2(r.othersCpu, 1)}); peak RSS ${f2(mib(r.peakRssKb), 0)} MiB (idle ${f2(mib(r.idleRssKb), 0)}, polled ${f2(mib(r.polledPeakRssKb), 0)}, startup ${f2(mib(r.startupHwmKb), 0)})`)
+      log(
+        `  ${size} ${label(root)} #${i + 1}: ${f2(r.wall)} s; cpu server ${f2(r.serverCpu, 1)} (main thread ${f2(r.mainCpu, 1)}) + cli ${f2(r.cliCpu, 1)} s (others ${f2(r.othersCpu, 1)}); peak RSS ${f2(mib(r.peakRssKb), 0)} MiB (idle ${f2(mib(r.idleRssKb), 0)}, polled ${f2(mib(r.polledPeakRssKb), 0)}, startup ${f2(mib(r.startupHwmKb), 0)})`,
+      )
     }
     if (!args['skip-baseline']) {
       const r = await baselineOnce(file)
@@ -286,11 +356,24 @@ for (const size of SIZES) {
     const med = (f) => median(runs.map(f))
     const a = med((r) => r.wall)
     results.push({
-      size, root, label: label(root), file, exportBytes, level: Number(args.level), restart: args.restart,
-      airlockWall: a, baselineWall: b, ratio: a / b,
-      serverCpu: med((r) => r.serverCpu), cliCpu: med((r) => r.cliCpu), baselineCpu: median(baseline.map((r) => r.cpu)),
-      peakRssMiB: mib(med((r) => r.peakRssKb)), idleRssMiB: mib(med((r) => r.idleRssKb)), startupHwmMiB: mib(med((r) => r.startupHwmKb)),
-      runs, baselineRuns: baseline,
+      size,
+      root,
+      label: label(root),
+      file,
+      exportBytes,
+      level: Number(args.level),
+      restart: args.restart,
+      airlockWall: a,
+      baselineWall: b,
+      ratio: a / b,
+      serverCpu: med((r) => r.serverCpu),
+      cliCpu: med((r) => r.cliCpu),
+      baselineCpu: median(baseline.map((r) => r.cpu)),
+      peakRssMiB: mib(med((r) => r.peakRssKb)),
+      idleRssMiB: mib(med((r) => r.idleRssKb)),
+      startupHwmMiB: mib(med((r) => r.startupHwmKb)),
+      runs,
+      baselineRuns: baseline,
     })
   }
 }

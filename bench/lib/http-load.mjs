@@ -17,12 +17,18 @@ export async function httpLoad({ what, url, requests, connections = 32, duration
   let n = 0
   const inst = autocannon({ url, connections, pipelining: 1, timeout: 30, ...(amount ? { amount } : { duration }), requests })
   inst.on('response', (_client, _status, _bytes, ms) => {
-    if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger }
+    if (n === lat.length) {
+      const bigger = new Float64Array(lat.length * 2)
+      bigger.set(lat)
+      lat = bigger
+    }
     lat[n++] = ms
   })
   const result = await inst
   if (result.errors || result.timeouts || result.non2xx) {
-    throw new Error(`${what} ${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`)
+    throw new Error(
+      `${what} ${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`,
+    )
   }
   const sorted = lat.subarray(0, n).sort()
   return {

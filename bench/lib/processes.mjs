@@ -19,7 +19,9 @@ export const median = (xs) => {
 function childrenOf(pid) {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch { return [] }
+  } catch {
+    return []
+  }
 }
 
 /** CPU seconds (user + system, all threads) of `pid`, its live children (nginx's workers) and its reaped ones; NaN when unknown. */
@@ -30,7 +32,9 @@ export function treeCpuSeconds(pid) {
       const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
       // utime + stime, plus cutime + cstime: children it waited for (the fakestore runs unsquashfs).
       total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / HZ
-    } catch { if (p === pid) return NaN }
+    } catch {
+      if (p === pid) return NaN
+    }
   }
   return total
 }
@@ -40,7 +44,9 @@ export function machineCpuSeconds() {
   try {
     const [user, nice, system] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
     return (user + nice + system) / HZ
-  } catch { return NaN }
+  } catch {
+    return NaN
+  }
 }
 
 /** Starts accounting; `stop()` returns the cores used by the server (tree), this process and everything else. */
@@ -68,19 +74,29 @@ async function machineLoad(seconds = 2) {
 /** Processes that look like another benchmark (`ps aux | grep -E "bench/|autocannon"`), other than this one's. */
 export function otherBenchmarks() {
   const r = spawnSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' })
-  const rows = r.stdout.split('\n').slice(1).filter(Boolean).map((l) => {
-    const [pid, ppid] = l.trim().split(/\s+/).map(Number)
-    return { pid, ppid, l }
-  })
+  const rows = r.stdout
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, ppid] = l.trim().split(/\s+/).map(Number)
+      return { pid, ppid, l }
+    })
   const parentOf = new Map(rows.map((x) => [x.pid, x.ppid]))
   // Ours: our ancestors (flock, npm, a shell) and our descendants. Not everything below an ancestor:
   // every process descends from pid 1.
   const ancestors = new Set()
   for (let p = process.ppid; p && !ancestors.has(p); p = parentOf.get(p)) ancestors.add(p)
-  const isOurs = (pid) => { if (ancestors.has(pid)) return true; for (let p = pid; p; p = parentOf.get(p)) if (p === process.pid) return true; return false }
+  const isOurs = (pid) => {
+    if (ancestors.has(pid)) return true
+    for (let p = pid; p; p = parentOf.get(p)) if (p === process.pid) return true
+    return false
+  }
   // `flock LOCK node bench/…` only waits for the lock (its child, once started, is what measures).
   const waiting = (x) => /^\d+\s+\d+\s+flock\s/.test(x.l.trim())
-  return rows.filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !waiting(x) && !/\bps -eo\b/.test(x.l)).map((x) => x.l.trim())
+  return rows
+    .filter((x) => /bench\/|autocannon|\bwrk\b/.test(x.l) && !isOurs(x.pid) && !waiting(x) && !/\bps -eo\b/.test(x.l))
+    .map((x) => x.l.trim())
 }
 
 /**
@@ -97,7 +113,11 @@ export async function waitQuiet({ maxCores = 0.2, timeoutS = 1200, processes = t
     if (!others.length && busy <= maxCores) return true
     if (Date.now() - t0 > timeoutS * 1000) return false
     if (!said) {
-      log(others.length ? `waiting: another benchmark runs:\n  ${others.join('\n  ')}` : `waiting: the machine is busy (${busy.toFixed(2)} cores in use)`)
+      log(
+        others.length
+          ? `waiting: another benchmark runs:\n  ${others.join('\n  ')}`
+          : `waiting: the machine is busy (${busy.toFixed(2)} cores in use)`,
+      )
       said = true
     }
     await sleep(others.length ? 60_000 : 5_000)
@@ -105,7 +125,15 @@ export async function waitQuiet({ maxCores = 0.2, timeoutS = 1200, processes = t
 }
 
 const children = new Set()
-process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } } })
+process.on('exit', () => {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
+})
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
 
 /**
@@ -118,14 +146,20 @@ export async function startProcess(cmd, args, { logFile, ready, env = {}, cwd, t
   closeSync(fd)
   children.add(child)
   let exited = null
-  child.on('exit', (code, signal) => { exited = { code, signal }; children.delete(child) })
+  child.on('exit', (code, signal) => {
+    exited = { code, signal }
+    children.delete(child)
+  })
   const t0 = Date.now()
   for (;;) {
-    if (exited) throw new Error(`${cmd} ${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
+    if (exited)
+      throw new Error(`${cmd} ${args.join(' ')} exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`)
     const url = await ready(readFileSync(logFile, 'utf8'))
     if (url) {
       return {
-        url, pid: child.pid, startSeconds: (Date.now() - t0) / 1000,
+        url,
+        pid: child.pid,
+        startSeconds: (Date.now() - t0) / 1000,
         async stop({ keepLog = false } = {}) {
           if (!exited) {
             const done = new Promise((r) => child.once('exit', r))
@@ -148,13 +182,20 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
   })
 }
 
 /** ready() that probes `url` + `path` until it answers 200 (for servers that log nothing at startup). */
 export const probeUrl = (url, path) => async () => {
-  try { return (await fetch(`${url}${path}`)).ok ? url : undefined } catch { return undefined }
+  try {
+    return (await fetch(`${url}${path}`)).ok ? url : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** ready() for servers that log a JSON line with `msg` and `url`. */

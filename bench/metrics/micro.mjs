@@ -32,13 +32,26 @@ function nsPerCall(fn, n) {
 function counting() {
   const registry = new Registry()
   const requests = new Counter({ name: 'r_total', help: 'h', labelNames: ['route', 'status'], registers: [registry] })
-  const durations = new Histogram({ name: 'd_seconds', help: 'h', labelNames: ['route', 'status'], buckets: BUCKETS, registers: [registry] })
-  const children = ROUTES.map((route) => ({ count: requests.labels({ route, status: '200' }), time: durations.labels({ route, status: '200' }) }))
+  const durations = new Histogram({
+    name: 'd_seconds',
+    help: 'h',
+    labelNames: ['route', 'status'],
+    buckets: BUCKETS,
+    registers: [registry],
+  })
+  const children = ROUTES.map((route) => ({
+    count: requests.labels({ route, status: '200' }),
+    time: durations.labels({ route, status: '200' }),
+  }))
   const counts = new RequestCounts(BUCKETS)
   const slots = ROUTES.map((r) => counts.route(r))
   const seconds = (i) => 0.0003 + (i % 17) * 0.0002
   return {
-    'prom-client children': (i) => { const c = children[i & 3]; c.count.inc(); c.time.observe(seconds(i)) },
+    'prom-client children': (i) => {
+      const c = children[i & 3]
+      c.count.inc()
+      c.time.observe(seconds(i))
+    },
     RequestCounts: (i) => counts.observe(slots[i & 3], 200, seconds(i)),
   }
 }
@@ -46,13 +59,20 @@ function counting() {
 async function routeLookup() {
   const app = Fastify()
   let req
-  app.get('/v2/charms/info/:name', (r, reply) => { req = r; reply.send('ok') })
+  app.get('/v2/charms/info/:name', (r, reply) => {
+    req = r
+    reply.send('ok')
+  })
   await app.inject('/v2/charms/info/x')
   const k = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context')
   let sink = 0
   return {
-    'request.routeOptions.config': () => { sink += req.routeOptions.config.url.length },
-    'route context .config': () => { sink += req[k].config.url.length },
+    'request.routeOptions.config': () => {
+      sink += req.routeOptions.config.url.length
+    },
+    'route context .config': () => {
+      sink += req[k].config.url.length
+    },
     sink: () => sink,
   }
 }
@@ -70,9 +90,26 @@ async function workload() {
 }
 
 async function collectors() {
-  const gc = () => { const o = new PerformanceObserver((list) => { list.getEntries() }); o.observe({ entryTypes: ['gc'] }); return () => o.disconnect() }
-  const lag = () => { const h = monitorEventLoopDelay({ resolution: 10 }); h.enable(); return () => h.disable() }
-  const both = () => { const a = gc(); const b = lag(); return () => { a(); b() } }
+  const gc = () => {
+    const o = new PerformanceObserver((list) => {
+      list.getEntries()
+    })
+    o.observe({ entryTypes: ['gc'] })
+    return () => o.disconnect()
+  }
+  const lag = () => {
+    const h = monitorEventLoopDelay({ resolution: 10 })
+    h.enable()
+    return () => h.disable()
+  }
+  const both = () => {
+    const a = gc()
+    const b = lag()
+    return () => {
+      a()
+      b()
+    }
+  }
   return { none: () => () => {}, 'GC observer': gc, 'event-loop delay monitor': lag, both }
 }
 
@@ -95,4 +132,5 @@ for (let round = 0; round < ROUNDS; round++) {
 void r.sink()
 console.log(`median of ${ROUNDS} rounds, node ${process.version}`)
 console.log('| what | ns per request | range |\n| --- | ---: | ---: |')
-for (const [k, xs] of Object.entries(results)) console.log(`| ${k} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} |`)
+for (const [k, xs] of Object.entries(results))
+  console.log(`| ${k} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} |`)

@@ -52,7 +52,12 @@ function variants() {
   return list.map((v) => {
     const m = /^([\w.-]+)=([^+]+)((?:\+\w+=[^+]*)*)$/.exec(v)
     if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT[+NAME=VALUE...]`)
-    const env = Object.fromEntries(m[3].split('+').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+    const env = Object.fromEntries(
+      m[3]
+        .split('+')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    )
     const root = resolve(m[2])
     if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error(`--variant ${v}: ${root} is not built (npm run build)`)
     return { label: m[1], root, env }
@@ -74,10 +79,16 @@ async function startAirlock(v, catalogDir, tag) {
   rmSync(dataDir, { recursive: true, force: true })
   cpSync(catalogDir, dataDir, { recursive: true })
   const port = await freePort()
-  const s = await startProcess(process.execPath, [join(v.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
-    cwd: v.root, logFile: join(OUT, `${v.label}-${tag}.log`), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
-    env: { AIRLOCK_LOG_LEVEL: opt['log-level'], ...v.env },
-  })
+  const s = await startProcess(
+    process.execPath,
+    [join(v.root, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    {
+      cwd: v.root,
+      logFile: join(OUT, `${v.label}-${tag}.log`),
+      ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
+      env: { AIRLOCK_LOG_LEVEL: opt['log-level'], ...v.env },
+    },
+  )
   return { ...s, dataDir }
 }
 
@@ -103,15 +114,29 @@ async function main() {
       log(`${v.label}: ${v.charm.url} (charms), ${v.snap.url} (snaps) ${JSON.stringify(v.env)}`)
     }
     const run = {
-      refresh: (v, seconds) => charmLoad({ url: v.charm.url, kind: 'refresh', next: nameCycle(charms.names, 1), connections: CONNECTIONS, duration: seconds }),
-      info: (v, seconds) => charmLoad({ url: v.charm.url, kind: 'info', next: nameCycle(charms.names, 2), connections: CONNECTIONS, duration: seconds }),
+      refresh: (v, seconds) =>
+        charmLoad({ url: v.charm.url, kind: 'refresh', next: nameCycle(charms.names, 1), connections: CONNECTIONS, duration: seconds }),
+      info: (v, seconds) =>
+        charmLoad({ url: v.charm.url, kind: 'info', next: nameCycle(charms.names, 2), connections: CONNECTIONS, duration: seconds }),
       'snap-refresh': (v, seconds) => refreshLoad({ url: v.snap.url, next: cycle(bodies, 3), connections: CONNECTIONS, duration: seconds }),
     }
     const server = (v, kind) => (kind === 'snap-refresh' ? v.snap : v.charm)
     log('warming up: every name / device once, then 3 s of each kind per variant')
     for (const v of vs) {
-      await charmLoad({ url: v.charm.url, kind: 'refresh', next: nameCycle(charms.names, 1), connections: CONNECTIONS, amount: charms.names.length })
-      await charmLoad({ url: v.charm.url, kind: 'info', next: nameCycle(charms.names, 2), connections: CONNECTIONS, amount: charms.names.length })
+      await charmLoad({
+        url: v.charm.url,
+        kind: 'refresh',
+        next: nameCycle(charms.names, 1),
+        connections: CONNECTIONS,
+        amount: charms.names.length,
+      })
+      await charmLoad({
+        url: v.charm.url,
+        kind: 'info',
+        next: nameCycle(charms.names, 2),
+        connections: CONNECTIONS,
+        amount: charms.names.length,
+      })
       await refreshLoad({ url: v.snap.url, next: cycle(bodies, 0), connections: CONNECTIONS, amount: bodies.length })
       for (const k of KINDS) await run[k](v, 3)
     }
@@ -124,7 +149,9 @@ async function main() {
         for (const v of order) {
           r[k][v.label] = await measure(server(v, k), () => run[k](v, DURATION))
           const m = r[k][v.label]
-          log(`round ${i + 1}/${ROUNDS} ${k.padEnd(12)} ${v.label.padEnd(8)} ${m.rps.toFixed(0).padStart(6)} req/s  ${m.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/request  others ${(100 * m.other).toFixed(0)}%`)
+          log(
+            `round ${i + 1}/${ROUNDS} ${k.padEnd(12)} ${v.label.padEnd(8)} ${m.rps.toFixed(0).padStart(6)} req/s  ${m.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/request  others ${(100 * m.other).toFixed(0)}%`,
+          )
         }
       }
       rounds.push(r)
@@ -163,7 +190,10 @@ function report(vs, rounds) {
   console.log(`\n${lines.join('\n')}\n`)
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   writeFileSync(join(OUT, `results-${stamp}.md`), `${lines.join('\n')}\n`)
-  writeFileSync(join(OUT, `results-${stamp}.json`), JSON.stringify({ options: opt, variants: vs.map(({ label, root, env }) => ({ label, root, env })), rounds }, null, 1))
+  writeFileSync(
+    join(OUT, `results-${stamp}.json`),
+    JSON.stringify({ options: opt, variants: vs.map(({ label, root, env }) => ({ label, root, env })), rounds }, null, 1),
+  )
   log(`written: ${join(OUT, `results-${stamp}.md`)} and .json`)
 }
 

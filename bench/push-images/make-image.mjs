@@ -26,7 +26,13 @@ export function parseSize(s) {
 }
 
 function hashing(hash, counter) {
-  return new Transform({ transform(chunk, _e, cb) { hash.update(chunk); counter.n += chunk.length; cb(null, chunk) } })
+  return new Transform({
+    transform(chunk, _e, cb) {
+      hash.update(chunk)
+      counter.n += chunk.length
+      cb(null, chunk)
+    },
+  })
 }
 
 /** One layer file in DIR/blobs/sha256; returns its descriptor. */
@@ -35,9 +41,15 @@ async function writeLayer(blobs, size) {
   const hash = createHash('sha256')
   const counter = { n: 0 }
   let left = size
-  const random = Readable.from((async function* () {
-    while (left > 0) { const n = Math.min(CHUNK, left); left -= n; yield randomBytes(n) }
-  })())
+  const random = Readable.from(
+    (async function* () {
+      while (left > 0) {
+        const n = Math.min(CHUNK, left)
+        left -= n
+        yield randomBytes(n)
+      }
+    })(),
+  )
   await pipeline(random, createGzip({ level: 0, chunkSize: CHUNK }), hashing(hash, counter), createWriteStream(tmp))
   const digest = `sha256:${hash.digest('hex')}`
   await rename(tmp, join(blobs, digest.slice(7)))
@@ -60,23 +72,40 @@ export async function makeImageArchive({ out, size, weights = [200, 150, 100, 40
     await writeFile(join(blobs, digest.slice(7)), text)
     return { digest, size: Buffer.byteLength(text) }
   }
-  const config = await put(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }))
-  const manifest = await put(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers,
-  }))
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }))
+  const config = await put(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
+  )
+  const manifest = await put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers,
+    }),
+  )
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }),
+  )
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
   await mkdir(dirname(out), { recursive: true })
   await rm(out, { force: true })
-  const r = spawnSync('skopeo', ['--insecure-policy', 'copy', '-q', '--preserve-digests', `oci:${dir}`, `oci-archive:${out}`], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const r = spawnSync('skopeo', ['--insecure-policy', 'copy', '-q', '--preserve-digests', `oci:${dir}`, `oci-archive:${out}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
   if (r.status !== 0) throw new Error('skopeo copy oci: → oci-archive: failed')
   await rm(dir, { recursive: true, force: true })
   return { digest: manifest.digest, layers: layers.length, payload: layers.reduce((n, l) => n + l.size, 0) + config.size }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '500MiB' }, layers: { type: 'string', default: '200,150,100,40,10' }, out: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: '500MiB' },
+      layers: { type: 'string', default: '200,150,100,40,10' },
+      out: { type: 'string' },
+    },
+  })
   const out = values.out ?? join(dirname(new URL(import.meta.url).pathname), 'out', `image-${values.size}.tar`)
   const r = await makeImageArchive({ out, size: parseSize(values.size), weights: values.layers.split(',').map(Number) })
   process.stdout.write(`${out}: manifest ${r.digest}, ${r.layers} layers, ${r.payload} blob bytes\n`)

@@ -22,17 +22,30 @@ import pg from 'pg'
 import { freePort, log, median, startProcess } from '../lib/processes.mjs'
 import { rng } from '../lib/rng.mjs'
 
-const { values: opt } = parseArgs({ options: {
-  'database-url': { type: 'string' }, catalog: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '100' },
-  'gap-ms': { type: 'string', default: '200' }, 'refresh-load': { type: 'string', default: '0' },
-} })
-if (!opt['database-url']) { console.error('usage: node bench/replicas/run.mjs --database-url postgres://... [--catalog N] [--rounds N] [--gap-ms MS] [--refresh-load RPS]'); process.exit(2) }
+const { values: opt } = parseArgs({
+  options: {
+    'database-url': { type: 'string' },
+    catalog: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '100' },
+    'gap-ms': { type: 'string', default: '200' },
+    'refresh-load': { type: 'string', default: '0' },
+  },
+})
+if (!opt['database-url']) {
+  console.error(
+    'usage: node bench/replicas/run.mjs --database-url postgres://... [--catalog N] [--rounds N] [--gap-ms MS] [--refresh-load RPS]',
+  )
+  process.exit(2)
+}
 const ROOT = resolve(new URL('../..', import.meta.url).pathname)
 const CATALOG = Number(opt.catalog)
 const ROUNDS = Number(opt.rounds)
 const GAP = Number(opt['gap-ms'])
 const REFRESH_RPS = Number(opt['refresh-load'])
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]
+}
 const fmt = (x) => x.toFixed(1)
 
 const admin = new URL(opt['database-url'])
@@ -40,14 +53,28 @@ const name = `airlock_bench_${randomBytes(4).toString('hex')}`
 const adminClient = new pg.Client({ connectionString: admin.toString() })
 await adminClient.connect()
 await adminClient.query(`CREATE DATABASE ${name}`)
-const dbUrl = new URL(admin); dbUrl.pathname = `/${name}`
+const dbUrl = new URL(admin)
+dbUrl.pathname = `/${name}`
 const dataDir = mkdtempSync(join(tmpdir(), 'airlock-bench-replicas-'))
 const servers = []
 try {
   const serve = async (tag) => {
     const port = await freePort()
-    const s = await startProcess(process.execPath, [join(ROOT, 'bin/airlock.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--database-url', dbUrl.toString()],
-      { env: { AIRLOCK_LOG_LEVEL: 'warn' }, logFile: join(dataDir, `${tag}.log`), ready: async () => { try { return (await fetch(`http://127.0.0.1:${port}/_status/check`)).ok ? `http://127.0.0.1:${port}` : undefined } catch { return undefined } } })
+    const s = await startProcess(
+      process.execPath,
+      [join(ROOT, 'bin/airlock.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--database-url', dbUrl.toString()],
+      {
+        env: { AIRLOCK_LOG_LEVEL: 'warn' },
+        logFile: join(dataDir, `${tag}.log`),
+        ready: async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/_status/check`)).ok ? `http://127.0.0.1:${port}` : undefined
+          } catch {
+            return undefined
+          }
+        },
+      },
+    )
     servers.push(s)
     return s
   }
@@ -55,30 +82,63 @@ try {
   const writer = new pg.Client({ connectionString: dbUrl.toString() })
   await writer.connect()
   log(`seeding ${CATALOG} charms`)
-  await writer.query(`INSERT INTO blobs (sha256, size, sha384, sha3_384) SELECT md5(i::text) || md5(i::text), 1000, md5(i::text), md5(i::text) FROM generate_series(1, $1) i`, [CATALOG])
-  await writer.query(`INSERT INTO packages (id, namespace, type, name, summary) SELECT 'bench' || lpad(i::text, 27, '0'), 'charmhub', 'charm', 'bench-' || i, 'initial' FROM generate_series(1, $1) i`, [CATALOG])
-  await writer.query(`INSERT INTO revisions (package_id, revision, blob_sha256, platforms, metadata_yaml) SELECT 'bench' || lpad(i::text, 27, '0'), 1, md5(i::text) || md5(i::text),
-    '[{"name":"ubuntu","channel":"22.04","architecture":"amd64"}]', 'name: bench-' || i FROM generate_series(1, $1) i`, [CATALOG])
-  await writer.query(`INSERT INTO channel_releases (package_id, track, risk, base_name, base_channel, architecture, revision) SELECT 'bench' || lpad(i::text, 27, '0'), 'latest', 'stable', 'ubuntu', '22.04', 'amd64', 1 FROM generate_series(1, $1) i`, [CATALOG])
+  await writer.query(
+    `INSERT INTO blobs (sha256, size, sha384, sha3_384) SELECT md5(i::text) || md5(i::text), 1000, md5(i::text), md5(i::text) FROM generate_series(1, $1) i`,
+    [CATALOG],
+  )
+  await writer.query(
+    `INSERT INTO packages (id, namespace, type, name, summary) SELECT 'bench' || lpad(i::text, 27, '0'), 'charmhub', 'charm', 'bench-' || i, 'initial' FROM generate_series(1, $1) i`,
+    [CATALOG],
+  )
+  await writer.query(
+    `INSERT INTO revisions (package_id, revision, blob_sha256, platforms, metadata_yaml) SELECT 'bench' || lpad(i::text, 27, '0'), 1, md5(i::text) || md5(i::text),
+    '[{"name":"ubuntu","channel":"22.04","architecture":"amd64"}]', 'name: bench-' || i FROM generate_series(1, $1) i`,
+    [CATALOG],
+  )
+  await writer.query(
+    `INSERT INTO channel_releases (package_id, track, risk, base_name, base_channel, architecture, revision) SELECT 'bench' || lpad(i::text, 27, '0'), 'latest', 'stable', 'ubuntu', '22.04', 'amd64', 1 FROM generate_series(1, $1) i`,
+    [CATALOG],
+  )
   const b = await serve('b')
   await sleep(1000)
   void a
 
   const random = rng(42)
-  const refreshBody = (i) => JSON.stringify({ context: [], fields: ['download', 'revision', 'version'], actions: [{ action: 'install', 'instance-key': `k${i}`, name: `bench-${1 + (i % CATALOG)}`, channel: 'stable', base: { name: 'ubuntu', channel: '22.04', architecture: 'amd64' } }] })
+  const refreshBody = (i) =>
+    JSON.stringify({
+      context: [],
+      fields: ['download', 'revision', 'version'],
+      actions: [
+        {
+          action: 'install',
+          'instance-key': `k${i}`,
+          name: `bench-${1 + (i % CATALOG)}`,
+          channel: 'stable',
+          base: { name: 'ubuntu', channel: '22.04', architecture: 'amd64' },
+        },
+      ],
+    })
   const refreshLatencies = { quiet: [], changing: [] }
   let phase = 'quiet'
   let loading = REFRESH_RPS > 0
   const refreshLoop = (async () => {
     for (let i = 0; loading; i++) {
       const t = performance.now()
-      const res = await fetch(`${b.url}/v2/charms/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: refreshBody(i) })
+      const res = await fetch(`${b.url}/v2/charms/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: refreshBody(i),
+      })
       await res.arrayBuffer()
       refreshLatencies[phase].push(performance.now() - t)
       await sleep(Math.max(0, 1000 / REFRESH_RPS - (performance.now() - t)))
     }
   })()
-  if (REFRESH_RPS > 0) { log('refresh load, no changes'); await sleep(Math.min(10_000, ROUNDS * GAP)); phase = 'changing' }
+  if (REFRESH_RPS > 0) {
+    log('refresh load, no changes')
+    await sleep(Math.min(10_000, ROUNDS * GAP))
+    phase = 'changing'
+  }
 
   log(`${ROUNDS} rounds: the writer changes one charm, replica B is polled until it serves the change`)
   const samples = []
@@ -99,7 +159,9 @@ try {
   loading = false
   await refreshLoop
   await writer.end()
-  console.log(`propagation over ${ROUNDS} rounds, ${CATALOG} charms: median ${fmt(median(samples))} ms, p95 ${fmt(pct(samples, 0.95))} ms, max ${fmt(Math.max(...samples))} ms`)
+  console.log(
+    `propagation over ${ROUNDS} rounds, ${CATALOG} charms: median ${fmt(median(samples))} ms, p95 ${fmt(pct(samples, 0.95))} ms, max ${fmt(Math.max(...samples))} ms`,
+  )
   for (const [k, xs] of Object.entries(refreshLatencies)) {
     if (xs.length) console.log(`refresh on B, ${k}: ${xs.length} requests, median ${fmt(median(xs))} ms, p99 ${fmt(pct(xs, 0.99))} ms`)
   }

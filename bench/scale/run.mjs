@@ -28,15 +28,31 @@ import { refreshBody as charmRefreshBody } from '../charmhub/load.mjs'
 import { REFRESH_HEADERS, refreshBody as snapRefreshBody } from '../snapstore/refresh-load.mjs'
 import { packageCount, seedScale } from './seed.mjs'
 
-const { values: opt } = parseArgs({ options: {
-  'database-url': { type: 'string' }, sizes: { type: 'string', default: '1000,1000000' }, starts: { type: 'string', default: '2' },
-  rounds: { type: 'string', default: '3' }, 'load-s': { type: 'string', default: '5' }, changes: { type: 'string', default: '30' },
-  keep: { type: 'boolean', default: false }, reuse: { type: 'string' }, 'node-args': { type: 'string', default: '' },
-} })
-if (!opt['database-url']) { console.error('usage: node bench/scale/run.mjs --database-url postgres://... [--sizes 1000,1000000] [--starts 2] [--rounds 3] [--load-s 5] [--changes 30] [--keep]'); process.exit(2) }
+const { values: opt } = parseArgs({
+  options: {
+    'database-url': { type: 'string' },
+    sizes: { type: 'string', default: '1000,1000000' },
+    starts: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    'load-s': { type: 'string', default: '5' },
+    changes: { type: 'string', default: '30' },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    'node-args': { type: 'string', default: '' },
+  },
+})
+if (!opt['database-url']) {
+  console.error(
+    'usage: node bench/scale/run.mjs --database-url postgres://... [--sizes 1000,1000000] [--starts 2] [--rounds 3] [--load-s 5] [--changes 30] [--keep]',
+  )
+  process.exit(2)
+}
 const ROOT = resolve(new URL('../..', import.meta.url).pathname)
 const SIZES = opt.sizes.split(',').map(Number)
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]
+}
 const mib = (kb) => kb / 1024
 const status = (pid) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -54,15 +70,21 @@ try {
   const reused = opt.reuse ? opt.reuse.split(',') : []
   for (const [i, size] of SIZES.entries()) {
     if (reused[i]) {
-      const url = new URL(opt['database-url']); url.pathname = `/${reused[i]}`
+      const url = new URL(opt['database-url'])
+      url.pathname = `/${reused[i]}`
       sets.push({ size, name: reused[i], url: url.toString(), reused: true, starts: [], startRss: [], charm: [], snap: [], prop: [] })
       continue
     }
     const name = `airlock_scale_${size}_${randomBytes(3).toString('hex')}`
     await admin.query(`CREATE DATABASE ${name}`)
-    const url = new URL(opt['database-url']); url.pathname = `/${name}`
+    const url = new URL(opt['database-url'])
+    url.pathname = `/${name}`
     sets.push({ size, name, url: url.toString(), starts: [], startRss: [], charm: [], snap: [], prop: [] })
-    const m = spawnSync(process.execPath, [join(ROOT, 'bin/airlock.js'), 'migrate', '--database-url', url.toString(), '--data-dir', dataDir], { encoding: 'utf8' })
+    const m = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/airlock.js'), 'migrate', '--database-url', url.toString(), '--data-dir', dataDir],
+      { encoding: 'utf8' },
+    )
     if (m.status !== 0) throw new Error(`migrate: ${m.stderr}`)
     const c = new pg.Client({ connectionString: url.toString() })
     await c.connect()
@@ -77,8 +99,26 @@ try {
   const serve = async (set, tag) => {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const s = await startProcess(process.execPath, [...nodeArgs, join(ROOT, 'bin/airlock.js'), 'serve', '--port', String(port), '--data-dir', join(dataDir, set.name), '--database-url', set.url],
-      { env: { AIRLOCK_LOG_LEVEL: 'warn', AIRLOCK_GC_INTERVAL: 'off' }, logFile: join(dataDir, `${set.name}-${tag}.log`), ready: probeUrl(url, '/_status/check'), timeoutS: 900 })
+    const s = await startProcess(
+      process.execPath,
+      [
+        ...nodeArgs,
+        join(ROOT, 'bin/airlock.js'),
+        'serve',
+        '--port',
+        String(port),
+        '--data-dir',
+        join(dataDir, set.name),
+        '--database-url',
+        set.url,
+      ],
+      {
+        env: { AIRLOCK_LOG_LEVEL: 'warn', AIRLOCK_GC_INTERVAL: 'off' },
+        logFile: join(dataDir, `${set.name}-${tag}.log`),
+        ready: probeUrl(url, '/_status/check'),
+        timeoutS: 900,
+      },
+    )
     servers.add(s)
     return s
   }
@@ -91,7 +131,10 @@ try {
       set.startRss.push(mib(status(s.pid).rss))
       log(`${set.size} revisions: cold start ${s.startSeconds.toFixed(1)} s, RSS ${mib(status(s.pid).rss).toFixed(0)} MiB`)
       if (round === STARTS - 1) running.set(set, s)
-      else { await s.stop(); servers.delete(s) }
+      else {
+        await s.stop()
+        servers.delete(s)
+      }
     }
   }
 
@@ -108,7 +151,10 @@ try {
     }
     return { charms, snaps }
   }
-  const cycle = (list) => { let i = 0; return () => list[i++ % list.length] }
+  const cycle = (list) => {
+    let i = 0
+    return () => list[i++ % list.length]
+  }
   const ROUNDS = Number(opt.rounds)
   const LOAD_S = Number(opt['load-s'])
   const loads = new Map(sets.map((set) => [set, bodies(set)]))
@@ -116,9 +162,18 @@ try {
   for (const set of sets) {
     const s = running.get(set)
     const b = loads.get(set)
-    for (const [path, list, headers] of [['/v2/charms/refresh', b.charms, { 'content-type': 'application/json' }], ['/v2/snaps/refresh', b.snaps, REFRESH_HEADERS]]) {
+    for (const [path, list, headers] of [
+      ['/v2/charms/refresh', b.charms, { 'content-type': 'application/json' }],
+      ['/v2/snaps/refresh', b.snaps, REFRESH_HEADERS],
+    ]) {
       const next = cycle(list)
-      await httpLoad({ what: `warm-up ${path}`, url: s.url, connections: 32, amount: list.length, requests: [{ method: 'POST', path, headers, setupRequest: (r) => ({ ...r, body: next() }) }] })
+      await httpLoad({
+        what: `warm-up ${path}`,
+        url: s.url,
+        connections: 32,
+        amount: list.length,
+        requests: [{ method: 'POST', path, headers, setupRequest: (r) => ({ ...r, body: next() }) }],
+      })
     }
     log(`${set.size} revisions: warmed up`)
   }
@@ -127,13 +182,35 @@ try {
       const s = running.get(set)
       const b = loads.get(set)
       const nextCharm = cycle(b.charms)
-      const charm = await httpLoad({ what: 'charmhub refresh', url: s.url, connections: 32, duration: LOAD_S,
-        requests: [{ method: 'POST', path: '/v2/charms/refresh', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: nextCharm() }) }] })
+      const charm = await httpLoad({
+        what: 'charmhub refresh',
+        url: s.url,
+        connections: 32,
+        duration: LOAD_S,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v2/charms/refresh',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (r) => ({ ...r, body: nextCharm() }),
+          },
+        ],
+      })
       const nextSnap = cycle(b.snaps)
-      const snap = await httpLoad({ what: 'snap refresh', url: s.url, connections: 32, duration: LOAD_S,
-        requests: [{ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, setupRequest: (r) => ({ ...r, body: nextSnap() }) }] })
-      set.charm.push(charm.p50); set.snap.push(snap.p50)
-      log(`${set.size} revisions round ${round + 1}: charmhub refresh p50 ${charm.p50.toFixed(2)} ms (${charm.rps.toFixed(0)}/s), snap refresh (30 snaps) p50 ${snap.p50.toFixed(2)} ms (${snap.rps.toFixed(0)}/s)`)
+      const snap = await httpLoad({
+        what: 'snap refresh',
+        url: s.url,
+        connections: 32,
+        duration: LOAD_S,
+        requests: [
+          { method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, setupRequest: (r) => ({ ...r, body: nextSnap() }) },
+        ],
+      })
+      set.charm.push(charm.p50)
+      set.snap.push(snap.p50)
+      log(
+        `${set.size} revisions round ${round + 1}: charmhub refresh p50 ${charm.p50.toFixed(2)} ms (${charm.rps.toFixed(0)}/s), snap refresh (30 snaps) p50 ${snap.p50.toFixed(2)} ms (${snap.rps.toFixed(0)}/s)`,
+      )
     }
   }
 
@@ -164,20 +241,28 @@ try {
   }
 
   const base = sets[0]
-  console.log('\n| revisions | cold start s (median) | RSS after start MiB | peak RSS MiB | charmhub refresh p50 ms | snap refresh p50 ms | propagation p50 / p95 ms |')
+  console.log(
+    '\n| revisions | cold start s (median) | RSS after start MiB | peak RSS MiB | charmhub refresh p50 ms | snap refresh p50 ms | propagation p50 / p95 ms |',
+  )
   console.log('|---:|---:|---:|---:|---:|---:|---:|')
   for (const set of sets) {
     const ratio = (x, y) => (set === base ? '' : ` (${(x / y).toFixed(2)}×)`)
     const [c, sn] = [median(set.charm), median(set.snap)]
-    console.log(`| ${set.size.toLocaleString('en')} | ${median(set.starts).toFixed(1)} | ${median(set.startRss).toFixed(0)} | ${set.hwm.toFixed(0)} | ${c.toFixed(2)}${ratio(c, median(base.charm))} | ${sn.toFixed(2)}${ratio(sn, median(base.snap))} | ${pct(set.prop, 0.5).toFixed(0)} / ${pct(set.prop, 0.95).toFixed(0)} |`)
+    console.log(
+      `| ${set.size.toLocaleString('en')} | ${median(set.starts).toFixed(1)} | ${median(set.startRss).toFixed(0)} | ${set.hwm.toFixed(0)} | ${c.toFixed(2)}${ratio(c, median(base.charm))} | ${sn.toFixed(2)}${ratio(sn, median(base.snap))} | ${pct(set.prop, 0.5).toFixed(0)} / ${pct(set.prop, 0.95).toFixed(0)} |`,
+    )
   }
   console.log(`\nstarts: ${sets.map((s) => `${s.size}: ${s.starts.map((x) => x.toFixed(1)).join(', ')} s`).join('; ')}`)
 } finally {
   for (const s of servers) await s.stop({ keepLog: true }).catch(() => {})
-  if (!opt.keep) for (const set of sets.filter((x) => !x.reused)) await admin.query(`DROP DATABASE IF EXISTS ${set.name} WITH (FORCE)`).catch((e) => console.error(`drop ${set.name}: ${e.message}`))
+  if (!opt.keep)
+    for (const set of sets.filter((x) => !x.reused))
+      await admin.query(`DROP DATABASE IF EXISTS ${set.name} WITH (FORCE)`).catch((e) => console.error(`drop ${set.name}: ${e.message}`))
   else console.log(`kept: ${sets.map((s) => s.url).join(' ')}`)
   await admin.end()
   rmSync(dataDir, { recursive: true, force: true })
 }
 
-function md5(s) { return createHash('md5').update(s).digest('hex') }
+function md5(s) {
+  return createHash('md5').update(s).digest('hex')
+}

@@ -17,6 +17,11 @@ const app = Fastify({ logger: false })
 app.post('/v2/snaps/refresh', { bodyLimit: 16 << 20 }, async (_req, reply) => reply.type('application/json').send(body))
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 console.log(JSON.stringify({ msg: 'baseline listening', url }))
-const stop = () => { app.close().then(() => process.exit(0), () => process.exit(1)) }
+const stop = () => {
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  )
+}
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

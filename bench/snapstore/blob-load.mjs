@@ -26,7 +26,10 @@ function connection({ host, port, path, size, range, deadline, rand, onBytes }) 
     let requests = 0
     let finished = false
     const send = () => {
-      if (Date.now() >= deadline) { finish(); return }
+      if (Date.now() >= deadline) {
+        finish()
+        return
+      }
       let extra = ''
       if (range) {
         const start = Math.floor(rand() * (size - range + 1))
@@ -36,7 +39,9 @@ function connection({ host, port, path, size, range, deadline, rand, onBytes }) 
       state = 'head'
       head = Buffer.alloc(0)
       started = process.hrtime.bigint()
-      sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: snapd/2.66.1 (classic) ubuntu/24.04 (amd64)\r\nAccept-Encoding: identity\r\n${extra}\r\n`)
+      sock.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: snapd/2.66.1 (classic) ubuntu/24.04 (amd64)\r\nAccept-Encoding: identity\r\n${extra}\r\n`,
+      )
     }
     const finish = () => {
       if (finished) return
@@ -44,7 +49,13 @@ function connection({ host, port, path, size, range, deadline, rand, onBytes }) 
       sock.destroy()
       resolve({ requests, lat })
     }
-    const fail = (err) => { if (!finished) { finished = true; sock.destroy(); reject(err) } }
+    const fail = (err) => {
+      if (!finished) {
+        finished = true
+        sock.destroy()
+        reject(err)
+      }
+    }
     const body = (n) => {
       left -= n
       onBytes(n)
@@ -56,29 +67,55 @@ function connection({ host, port, path, size, range, deadline, rand, onBytes }) 
       } else if (left < 0) fail(new Error(`${path}: more body than Content-Length`))
     }
     const sock = net.connect({
-      host, port, noDelay: true,
+      host,
+      port,
+      noDelay: true,
       onread: {
         buffer: buf,
         callback: (n, b) => {
           if (finished) return false
-          if (Date.now() >= deadline) { finish(); return false }
-          if (state === 'body') { body(n); return true }
-          if (state !== 'head') { fail(new Error(`${path}: bytes after the response`)); return false }
+          if (Date.now() >= deadline) {
+            finish()
+            return false
+          }
+          if (state === 'body') {
+            body(n)
+            return true
+          }
+          if (state !== 'head') {
+            fail(new Error(`${path}: bytes after the response`))
+            return false
+          }
           const chunk = b.subarray(0, n)
           const all = head.length ? Buffer.concat([head, chunk]) : chunk
           const end = all.indexOf(CRLF2)
-          if (end < 0) { head = Buffer.from(all); return true }
+          if (end < 0) {
+            head = Buffer.from(all)
+            return true
+          }
           const text = all.subarray(0, end).toString('latin1')
           const status = Number(text.slice(9, 12))
           const cl = /\r\ncontent-length: *(\d+)/i.exec(text)
           const want = range ? 206 : 200
-          if (status !== want || !cl) { fail(new Error(`${path}: HTTP ${status} (wanted ${want}), head:\n${text}`)); return false }
-          if (/\r\ntransfer-encoding:/i.test(text) || /\r\ncontent-encoding: *(?!identity)/i.test(text)) { fail(new Error(`${path}: encoded answer:\n${text}`)); return false }
+          if (status !== want || !cl) {
+            fail(new Error(`${path}: HTTP ${status} (wanted ${want}), head:\n${text}`))
+            return false
+          }
+          if (/\r\ntransfer-encoding:/i.test(text) || /\r\ncontent-encoding: *(?!identity)/i.test(text)) {
+            fail(new Error(`${path}: encoded answer:\n${text}`))
+            return false
+          }
           const expect = Number(cl[1])
           if (range) {
             const cr = /\r\ncontent-range: *bytes (\d+)-(\d+)\/(\d+)/i.exec(text)
-            if (!cr || Number(cr[1]) !== wanted.start || Number(cr[2]) !== wanted.end || Number(cr[3]) !== size) { fail(new Error(`${path}: wrong Content-Range:\n${text}`)); return false }
-          } else if (expect !== size) { fail(new Error(`${path}: Content-Length ${expect}, wanted ${size}`)); return false }
+            if (!cr || Number(cr[1]) !== wanted.start || Number(cr[2]) !== wanted.end || Number(cr[3]) !== size) {
+              fail(new Error(`${path}: wrong Content-Range:\n${text}`))
+              return false
+            }
+          } else if (expect !== size) {
+            fail(new Error(`${path}: Content-Length ${expect}, wanted ${size}`))
+            return false
+          }
           left = expect
           state = 'body'
           const rest = all.length - end - 4
@@ -89,7 +126,9 @@ function connection({ host, port, path, size, range, deadline, rand, onBytes }) 
     })
     sock.on('connect', send)
     sock.on('error', fail)
-    sock.on('end', () => { if (!finished) fail(new Error(`${path}: connection closed by the server`)) })
+    sock.on('end', () => {
+      if (!finished) fail(new Error(`${path}: connection closed by the server`))
+    })
   })
 }
 
@@ -106,14 +145,31 @@ export async function blobLoad({ url, path, size, connections = 1, duration = 10
   const t0 = process.hrtime.bigint()
   const deadline = Date.now() + duration * 1000
   const rand = rng(seed)
-  const results = await Promise.all(Array.from({ length: connections }, () =>
-    connection({ host, port, path, size, range, deadline, rand, onBytes: (n) => { bytes += n } })))
+  const results = await Promise.all(
+    Array.from({ length: connections }, () =>
+      connection({
+        host,
+        port,
+        path,
+        size,
+        range,
+        deadline,
+        rand,
+        onBytes: (n) => {
+          bytes += n
+        },
+      }),
+    ),
+  )
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
   const lat = results.flatMap((r) => r.lat).sort((a, b) => a - b)
   const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN)
   return {
-    mibps: bytes / MiB / wall, requests: results.reduce((t, r) => t + r.requests, 0),
-    p50: pct(0.5), p99: pct(0.99), seconds: wall,
+    mibps: bytes / MiB / wall,
+    requests: results.reduce((t, r) => t + r.requests, 0),
+    p50: pct(0.5),
+    p99: pct(0.99),
+    seconds: wall,
   }
 }
 
@@ -122,7 +178,10 @@ export async function downloadDigest(url) {
   const res = await new Promise((resolve, reject) => http.get(url, resolve).on('error', reject))
   const h = createHash('sha256')
   let n = 0
-  res.on('data', (c) => { h.update(c); n += c.length })
+  res.on('data', (c) => {
+    h.update(c)
+    n += c.length
+  })
   await once(res, 'end')
   return { status: res.statusCode, headers: res.headers, bytes: n, sha256: h.digest('hex') }
 }
@@ -137,13 +196,20 @@ export async function checkRanges(url, file, size, len = MiB) {
       const got = Buffer.from(await res.arrayBuffer())
       const want = Buffer.alloc(len)
       readSync(fd, want, 0, len, start)
-      if (res.status !== 206 || !got.equals(want)) throw new Error(`${url} bytes=${start}-${end}: HTTP ${res.status}, ${got.length} bytes, ${got.equals(want) ? 'same' : 'different'} bytes`)
+      if (res.status !== 206 || !got.equals(want))
+        throw new Error(
+          `${url} bytes=${start}-${end}: HTTP ${res.status}, ${got.length} bytes, ${got.equals(want) ? 'same' : 'different'} bytes`,
+        )
     }
-  } finally { closeSync(fd) }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Reads the file once so both servers start from a warm page cache. */
 export async function warmPageCache(file) {
   const s = createReadStream(file, { highWaterMark: 4 * MiB })
-  for await (const _ of s) { /* read */ }
+  for await (const _ of s) {
+    /* read */
+  }
 }

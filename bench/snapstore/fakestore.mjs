@@ -29,10 +29,15 @@ function prepare(dir, n) {
     rmSync(root, { recursive: true, force: true })
     mkdirSync(join(root, 'meta'), { recursive: true })
     mkdirSync(join(root, 'bin'))
-    writeFileSync(join(root, 'meta', 'snap.yaml'), `name: ${name}\nversion: '1.2'\nsummary: fakestore bench ${i}\ndescription: A snap for the fakestore reference.\narchitectures: [all]\nconfinement: strict\nbase: core22\napps:\n  ${name}:\n    command: bin/hello\n`)
+    writeFileSync(
+      join(root, 'meta', 'snap.yaml'),
+      `name: ${name}\nversion: '1.2'\nsummary: fakestore bench ${i}\ndescription: A snap for the fakestore reference.\narchitectures: [all]\nconfinement: strict\nbase: core22\napps:\n  ${name}:\n    command: bin/hello\n`,
+    )
     writeFileSync(join(root, 'bin', 'hello'), `#!/bin/sh\necho ${name}\n`, { mode: 0o755 })
     const snap = join(dir, `${name}_2.snap`)
-    execFileSync('mksquashfs', [root, snap, '-noappend', '-comp', 'xz', '-no-fragments', '-all-root', '-no-xattrs', '-quiet'], { stdio: 'ignore' })
+    execFileSync('mksquashfs', [root, snap, '-noappend', '-comp', 'xz', '-no-fragments', '-all-root', '-no-xattrs', '-quiet'], {
+      stdio: 'ignore',
+    })
     const decl = join(work, `${name}.decl.json`)
     const rev = join(work, `${name}.rev.json`)
     writeFileSync(decl, JSON.stringify({ 'snap-id': snapIdOf(i), 'snap-name': name }))
@@ -46,13 +51,27 @@ function prepare(dir, n) {
 
 /** One measurement of the fakestore's refresh with a `perDevice`-snap context; undefined when not built. */
 export async function measureFakestore({ out, perDevice, duration, connections, log }) {
-  if (!existsSync(FAKESTORE)) { log(`fakestore: ${FAKESTORE} not built; skipped`); return undefined }
+  if (!existsSync(FAKESTORE)) {
+    log(`fakestore: ${FAKESTORE} not built; skipped`)
+    return undefined
+  }
   const dir = join(out, 'fakestore')
   prepare(dir, perDevice)
   const port = await freePort()
   const server = await startProcess(FAKESTORE, ['run', '--dir', dir, '--addr', `127.0.0.1:${port}`], {
     logFile: join(out, 'fakestore.log'),
-    ready: (() => { let ok = false; return () => { void fetch(`http://127.0.0.1:${port}/`).then(() => { ok = true }, () => {}); return ok ? `http://127.0.0.1:${port}` : undefined } })(),
+    ready: (() => {
+      let ok = false
+      return () => {
+        void fetch(`http://127.0.0.1:${port}/`).then(
+          () => {
+            ok = true
+          },
+          () => {},
+        )
+        return ok ? `http://127.0.0.1:${port}` : undefined
+      }
+    })(),
     timeoutS: 30,
   })
   try {
@@ -61,8 +80,9 @@ export async function measureFakestore({ out, perDevice, duration, connections, 
     const body = refreshBody(ids)
     const check = await fetch(`${server.url}/v2/snaps/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     const text = await check.text()
-    const results = check.status === 200 ? JSON.parse(text).results ?? [] : []
-    if (results.length !== perDevice) throw new Error(`fakestore refresh: HTTP ${check.status}, ${results.length} results: ${text.slice(0, 300)}`)
+    const results = check.status === 200 ? (JSON.parse(text).results ?? []) : []
+    if (results.length !== perDevice)
+      throw new Error(`fakestore refresh: HTTP ${check.status}, ${results.length} results: ${text.slice(0, 300)}`)
     log(`fakestore (${perDevice} snaps, reference): ${Buffer.byteLength(text)} B answer`)
     await refreshLoad({ url: server.url, next: cycle([body]), connections, duration: 2 })
     const meter = cpuMeter(server.pid)
@@ -70,7 +90,11 @@ export async function measureFakestore({ out, perDevice, duration, connections, 
     r.cpu = meter()
     r.snaps = perDevice
     r.answerBytes = Buffer.byteLength(text)
-    log(`    fakestore refresh ${r.rps.toFixed(1)} req/s  p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  CPU: server ${(100 * r.cpu.server).toFixed(0)}%`)
+    log(
+      `    fakestore refresh ${r.rps.toFixed(1)} req/s  p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  CPU: server ${(100 * r.cpu.server).toFixed(0)}%`,
+    )
     return r
-  } finally { await server.stop() }
+  } finally {
+    await server.stop()
+  }
 }

@@ -18,7 +18,10 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
   })
 }
 
@@ -33,7 +36,9 @@ export async function startNginx({ root, dir, workers = 1 }) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const conf = join(dir, 'nginx.conf')
-    writeFileSync(conf, `# Written by bench/snapstore/nginx.mjs for one benchmark run.
+    writeFileSync(
+      conf,
+      `# Written by bench/snapstore/nginx.mjs for one benchmark run.
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes ${workers};
 daemon off;
@@ -61,20 +66,28 @@ http {
     location / { }
   }
 }
-`)
+`,
+    )
     try {
       const ready = async () => {
         try {
           const res = await fetch(`http://127.0.0.1:${port}/nonexistent`)
           await res.arrayBuffer()
           return true
-        } catch { return false }
+        } catch {
+          return false
+        }
       }
       let ok = false
       const server = await startProcess(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], {
         logFile: join(dir, 'nginx.out'),
         // startProcess polls synchronously; kick off an async probe and report its last answer.
-        ready: () => { void ready().then((r) => { ok = r }); return ok ? `http://127.0.0.1:${port}` : undefined },
+        ready: () => {
+          void ready().then((r) => {
+            ok = r
+          })
+          return ok ? `http://127.0.0.1:${port}` : undefined
+        },
         timeoutS: 20,
       })
       return server

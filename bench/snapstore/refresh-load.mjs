@@ -5,9 +5,35 @@ import { httpLoad } from '../lib/http-load.mjs'
 import { shuffled } from '../lib/rng.mjs'
 
 // jsonutil.StructFields(storeSnap) as snapd 2.6x sends them.
-const FIELDS = ['architectures', 'base', 'confinement', 'links', 'contact', 'created-at', 'description', 'download', 'epoch', 'license',
-  'name', 'prices', 'private', 'publisher', 'revision', 'snap-id', 'snap-yaml', 'summary', 'title', 'type', 'version', 'website',
-  'store-url', 'integrity', 'media', 'common-ids', 'categories']
+const FIELDS = [
+  'architectures',
+  'base',
+  'confinement',
+  'links',
+  'contact',
+  'created-at',
+  'description',
+  'download',
+  'epoch',
+  'license',
+  'name',
+  'prices',
+  'private',
+  'publisher',
+  'revision',
+  'snap-id',
+  'snap-yaml',
+  'summary',
+  'title',
+  'type',
+  'version',
+  'website',
+  'store-url',
+  'integrity',
+  'media',
+  'common-ids',
+  'categories',
+]
 
 export const REFRESH_HEADERS = {
   'content-type': 'application/json',
@@ -25,8 +51,12 @@ export const REFRESH_HEADERS = {
 export function refreshBody(ids) {
   return JSON.stringify({
     context: ids.map((id) => ({
-      'snap-id': id, 'instance-key': id, revision: 1, 'tracking-channel': 'latest/stable',
-      epoch: { read: [0], write: [0] }, 'refreshed-date': '2024-04-01T12:00:00Z',
+      'snap-id': id,
+      'instance-key': id,
+      revision: 1,
+      'tracking-channel': 'latest/stable',
+      epoch: { read: [0], write: [0] },
+      'refreshed-date': '2024-04-01T12:00:00Z',
     })),
     actions: ids.map((id) => ({ action: 'refresh', 'instance-key': id, 'snap-id': id })),
     fields: FIELDS,
@@ -51,7 +81,11 @@ export function deviceBodies(ids, { count = 512, perDevice = 30, seed = 42 } = {
 
 export function cycle(list, start = 0) {
   let i = start % list.length
-  return () => { const x = list[i]; i = (i + 1) % list.length; return x }
+  return () => {
+    const x = list[i]
+    i = (i + 1) % list.length
+    return x
+  }
 }
 
 /**
@@ -60,7 +94,11 @@ export function cycle(list, start = 0) {
  */
 export function refreshLoad({ url, next, connections = 32, duration, amount }) {
   return httpLoad({
-    what: 'refresh', url, connections, duration, amount,
+    what: 'refresh',
+    url,
+    connections,
+    duration,
+    amount,
     requests: [{ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, setupRequest: (req) => ({ ...req, body: next() }) }],
   })
 }

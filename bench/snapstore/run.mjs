@@ -81,8 +81,12 @@ const waitQuiet = async () => {
   const first = firstWait
   firstWait = false
   const ok = await waitQuietFor(first ? {} : { processes: false, timeoutS: 600 })
-  if (!ok) log(first ? 'warning: other benchmarks kept running for 20 minutes; measuring anyway (disturbed measurements are repeated, then flagged)'
-    : 'warning: the machine stayed busy for 10 minutes; measuring anyway')
+  if (!ok)
+    log(
+      first
+        ? 'warning: other benchmarks kept running for 20 minutes; measuring anyway (disturbed measurements are repeated, then flagged)'
+        : 'warning: the machine stayed busy for 10 minutes; measuring anyway',
+    )
   return ok
 }
 
@@ -126,8 +130,15 @@ async function catalog() {
   const migrations = migrationsHash()
   if (existsSync(stamp)) {
     const s = JSON.parse(readFileSync(stamp, 'utf8'))
-    if (s.format === SEED_FORMAT && s.snaps === SNAPS && s.blobMib === BLOB_MIB && s.migrations === migrations
-      && existsSync(s.download.path) && statSync(s.download.path).size === s.download.size) return { dir, ...s }
+    if (
+      s.format === SEED_FORMAT &&
+      s.snaps === SNAPS &&
+      s.blobMib === BLOB_MIB &&
+      s.migrations === migrations &&
+      existsSync(s.download.path) &&
+      statSync(s.download.path).size === s.download.size
+    )
+      return { dir, ...s }
   }
   log(`seeding ${SNAPS} snaps × 2 revisions and a ${BLOB_MIB} MiB blob → ${dir}`)
   const info = await seed({ snaps: SNAPS, blobMib: BLOB_MIB, out: dir })
@@ -137,12 +148,21 @@ async function catalog() {
 }
 
 async function startAirlock(dataDir) {
-  const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `airlock-${Date.now()}.cpuprofile`] : []
+  const prof = opt['cpu-prof']
+    ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `airlock-${Date.now()}.cpuprofile`]
+    : []
   // A port of our choosing and the health check: above info, "airlock listening" is not logged.
   const port = await freePort()
-  return startProcess(process.execPath, [...prof, 'bin/airlock.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
-    cwd: opt['airlock-root'] ?? ROOT, logFile: join(OUT, 'airlock.log'), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'), env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
-  })
+  return startProcess(
+    process.execPath,
+    [...prof, 'bin/airlock.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    {
+      cwd: opt['airlock-root'] ?? ROOT,
+      logFile: join(OUT, 'airlock.log'),
+      ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
+      env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
+    },
+  )
 }
 
 /** One 30-snap answer of Airlock's (what the minimal route serves), checked to be a full refresh. */
@@ -152,7 +172,8 @@ async function captureAnswer(url, body) {
   if (res.status !== 200) throw new Error(`refresh: HTTP ${res.status}: ${text.slice(0, 500)}`)
   const { results } = JSON.parse(text)
   const ok = results.filter((r) => r.result === 'refresh' && r.snap?.revision === 2 && r.snap?.['snap-yaml'])
-  if (results.length !== PER_DEVICE || ok.length !== PER_DEVICE) throw new Error(`refresh: ${ok.length}/${results.length} full refresh results: ${text.slice(0, 500)}`)
+  if (results.length !== PER_DEVICE || ok.length !== PER_DEVICE)
+    throw new Error(`refresh: ${ok.length}/${results.length} full refresh results: ${text.slice(0, 500)}`)
   return text
 }
 
@@ -164,15 +185,22 @@ async function steady(pid, what, run, fmt) {
     r = await run()
     r.cpu = meter()
     r.attempt = attempt
-    log(`    ${what.padEnd(62)} ${fmt(r)}  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, client ${(100 * r.cpu.client).toFixed(0)}%, others ${(100 * r.cpu.other).toFixed(0)}%`)
+    log(
+      `    ${what.padEnd(62)} ${fmt(r)}  CPU: server ${(100 * r.cpu.server).toFixed(0)}%, client ${(100 * r.cpu.client).toFixed(0)}%, others ${(100 * r.cpu.other).toFixed(0)}%`,
+    )
     if (!(r.cpu.other > OTHER_CPU_LIMIT)) return r
-    if (attempt === 4) { r.disturbed = true; log('    still disturbed after 4 attempts: kept, flagged'); return r }
+    if (attempt === 4) {
+      r.disturbed = true
+      log('    still disturbed after 4 attempts: kept, flagged')
+      return r
+    }
     log('    disturbed by other processes: measuring again once the machine is quiet')
     await waitQuiet()
   }
 }
 
-const fmtRefresh = (r) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${(r.bytesPerResponse / 1024).toFixed(1)} KiB/response`
+const fmtRefresh = (r) =>
+  `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${(r.bytesPerResponse / 1024).toFixed(1)} KiB/response`
 const fmtBlob = (r) => `${r.mibps.toFixed(0).padStart(6)} MiB/s  ${r.requests} downloads  p50 ${r.p50.toFixed(1)} ms`
 
 /** Warm-up: every device once (every snap's texts cached), then WARMUP_SECONDS of load (JIT). */
@@ -181,23 +209,43 @@ async function warmRefresh(server, bodies) {
   await refreshLoad({ url: server.url, next: cycle(bodies, 7), connections: CONNECTIONS, duration: WARMUP_SECONDS })
 }
 
-const measureRefresh = (server, bodies) => steady(server.pid, `${server.name}: refresh, ${PER_DEVICE} snaps, ${CONNECTIONS} connections`,
-  () => refreshLoad({ url: server.url, next: cycle(bodies, 101), connections: CONNECTIONS, duration: DURATION }), fmtRefresh)
+const measureRefresh = (server, bodies) =>
+  steady(
+    server.pid,
+    `${server.name}: refresh, ${PER_DEVICE} snaps, ${CONNECTIONS} connections`,
+    () => refreshLoad({ url: server.url, next: cycle(bodies, 101), connections: CONNECTIONS, duration: DURATION }),
+    fmtRefresh,
+  )
 
 /** Checks the server sends the blob's bytes (whole and ranges), then warms it up. */
 async function checkDownloads(server, blob, verify) {
   const url = `${server.url}${server.path}`
   if (verify) {
     const d = await downloadDigest(url)
-    if (d.status !== 200 || d.sha256 !== blob.sha256 || d.bytes !== blob.size) throw new Error(`${url}: HTTP ${d.status}, ${d.bytes} bytes, sha256 ${d.sha256}`)
+    if (d.status !== 200 || d.sha256 !== blob.sha256 || d.bytes !== blob.size)
+      throw new Error(`${url}: HTTP ${d.status}, ${d.bytes} bytes, sha256 ${d.sha256}`)
     if (d.headers['content-encoding'] || d.headers['transfer-encoding']) throw new Error(`${url}: encoded: ${JSON.stringify(d.headers)}`)
     await checkRanges(url, blob.path, blob.size, RANGE)
   }
   await blobLoad({ url: server.url, path: server.path, size: blob.size, connections: STREAMS, duration: 2 })
 }
 
-const measureDownload = (server, blob, m) => steady(server.pid, `${server.name}: ${m.label}`,
-  () => blobLoad({ url: server.url, path: server.path, size: blob.size, connections: m.connections, range: m.range, duration: DURATION, seed: 7 }), fmtBlob)
+const measureDownload = (server, blob, m) =>
+  steady(
+    server.pid,
+    `${server.name}: ${m.label}`,
+    () =>
+      blobLoad({
+        url: server.url,
+        path: server.path,
+        size: blob.size,
+        connections: m.connections,
+        range: m.range,
+        duration: DURATION,
+        seed: 7,
+      }),
+    fmtBlob,
+  )
 
 async function main() {
   mkdirSync(OUT, { recursive: true })
@@ -231,15 +279,22 @@ async function main() {
       if (doRefresh && !opt['skip-baseline']) {
         const bodyFile = join(OUT, 'baseline-body.json')
         writeFileSync(bodyFile, answer)
-        b = await startProcess(process.execPath, [join(HERE, 'baseline-server.mjs'), bodyFile, opt['baseline-body']],
-          { cwd: ROOT, logFile: join(OUT, 'baseline.log'), ready: jsonLineUrl('baseline listening') })
+        b = await startProcess(process.execPath, [join(HERE, 'baseline-server.mjs'), bodyFile, opt['baseline-body']], {
+          cwd: ROOT,
+          logFile: join(OUT, 'baseline.log'),
+          ready: jsonLineUrl('baseline listening'),
+        })
         Object.assign(b, { name: `minimal route (${r.answerBytes} B ${opt['baseline-body']})`, key: 'baseline' })
         servers.push(b)
       }
       let n
       if (doDownloads && !opt['skip-nginx']) {
         n = await startNginx({ root: join(cat.dir, 'blobs'), dir: join(OUT, 'nginx'), workers: Number(opt['nginx-workers']) })
-        Object.assign(n, { name: `nginx (${opt['nginx-workers']} worker)`, key: 'nginx', path: `/${blob.path.slice(join(cat.dir, 'blobs').length + 1)}` })
+        Object.assign(n, {
+          name: `nginx (${opt['nginx-workers']} worker)`,
+          key: 'nginx',
+          path: `/${blob.path.slice(join(cat.dir, 'blobs').length + 1)}`,
+        })
         servers.push(n)
       }
       const pair = (ref) => (ref ? (rep % 2 ? [a, ref] : [ref, a]) : [a])
@@ -275,27 +330,41 @@ function report(reps, { requestBytes, fakestore }) {
   const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–')
   const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–')
   const flag = (path) => (disturbed(path) ? ` (${disturbed(path)} disturbed)` : '')
-  const refreshRow = (what, path) => `| ${what}${flag(path)} | ${f0(med(`${path}.rps`))} | ${f2(med(`${path}.p50`))} | ${f2(med(`${path}.p99`))} | ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`
-  const blobRow = (what, path) => `| ${what}${flag(path)} | ${f0(med(`${path}.mibps`))} | ${f0(med(`${path}.requests`))} | ${f2(med(`${path}.p50`))} | ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`
+  const refreshRow = (what, path) =>
+    `| ${what}${flag(path)} | ${f0(med(`${path}.rps`))} | ${f2(med(`${path}.p50`))} | ${f2(med(`${path}.p99`))} | ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`
+  const blobRow = (what, path) =>
+    `| ${what}${flag(path)} | ${f0(med(`${path}.mibps`))} | ${f0(med(`${path}.requests`))} | ${f2(med(`${path}.p50`))} | ${pct(med(`${path}.cpu.server`))} | ${pct(med(`${path}.cpu.client`))} |`
   const verdict = (x, ok) => (Number.isFinite(x) ? (ok(x) ? 'met' : '**missed**') : 'not measured')
   const checks = [
     ['refresh req/s vs minimal route', ratio('airlock.refresh.rps', 'baseline.refresh.rps'), '≥ 0.5', (x) => x >= 0.5],
-    ...Object.entries(DOWNLOAD_MODES).map(([k, m]) => [`download ${m.label}: MiB/s vs nginx`, ratio(`airlock.${k}.mibps`, `nginx.${k}.mibps`), '≥ 0.8', (x) => x >= 0.8]),
+    ...Object.entries(DOWNLOAD_MODES).map(([k, m]) => [
+      `download ${m.label}: MiB/s vs nginx`,
+      ratio(`airlock.${k}.mibps`, `nginx.${k}.mibps`),
+      '≥ 0.8',
+      (x) => x >= 0.8,
+    ]),
   ]
   const lines = [
     `Snap Store${opt['airlock-root'] ? ` (Airlock from ${opt['airlock-root']})` : ''}, ${SNAPS} snaps × 2 revisions, ${DURATION} s per measurement, median of ${reps.length} repetitions, AIRLOCK_LOG_LEVEL=${opt['log-level']}${opt['cpu-prof'] ? ' (CPU-profiled: slower)' : ''}, node ${process.version}`,
-    `Refresh: ${PER_DEVICE}-snap context + ${PER_DEVICE} refresh actions (${requestBytes} B request, ${f0(med('answerBytes'))} B answer), ${CONNECTIONS} connections (autocannon). `
-      + `Downloads: a ${BLOB_MIB} MiB blob, nginx with ${opt['nginx-workers']} worker(s) and sendfile. Airlock start-up (catalog load): ${f2(med('airlockStartSeconds'))} s.`,
+    `Refresh: ${PER_DEVICE}-snap context + ${PER_DEVICE} refresh actions (${requestBytes} B request, ${f0(med('answerBytes'))} B answer), ${CONNECTIONS} connections (autocannon). ` +
+      `Downloads: a ${BLOB_MIB} MiB blob, nginx with ${opt['nginx-workers']} worker(s) and sendfile. Airlock start-up (catalog load): ${f2(med('airlockStartSeconds'))} s.`,
     '',
     '| refresh | requests/s | p50 ms | p99 ms | server CPU | client CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     refreshRow('Airlock', 'airlock.refresh'),
     refreshRow(`minimal Fastify route, precomputed body (${opt['baseline-body']})`, 'baseline.refresh'),
-    ...(fakestore ? [`| snapd fakestore (its directory holds only the ${fakestore.snaps} snaps; 4 connections; reference) | ${f0(fakestore.rps)} | ${f2(fakestore.p50)} | ${f2(fakestore.p99)} | ${pct(fakestore.cpu?.server)} | ${pct(fakestore.cpu?.client)} |`] : []),
+    ...(fakestore
+      ? [
+          `| snapd fakestore (its directory holds only the ${fakestore.snaps} snaps; 4 connections; reference) | ${f0(fakestore.rps)} | ${f2(fakestore.p50)} | ${f2(fakestore.p99)} | ${pct(fakestore.cpu?.server)} | ${pct(fakestore.cpu?.client)} |`,
+        ]
+      : []),
     '',
     '| download | MiB/s | downloads | p50 ms | server CPU | client CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...Object.entries(DOWNLOAD_MODES).flatMap(([k, m]) => [blobRow(`Airlock, ${m.label}`, `airlock.${k}`), blobRow(`nginx, ${m.label}`, `nginx.${k}`)]),
+    ...Object.entries(DOWNLOAD_MODES).flatMap(([k, m]) => [
+      blobRow(`Airlock, ${m.label}`, `airlock.${k}`),
+      blobRow(`nginx, ${m.label}`, `nginx.${k}`),
+    ]),
     '',
     '| target | measured | wanted | |',
     '| --- | ---: | ---: | --- |',

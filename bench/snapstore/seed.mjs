@@ -25,9 +25,38 @@ import { rng } from '../lib/rng.mjs'
 
 export const SEED_FORMAT = 1
 
-const WORDS = ['hello', 'firefox', 'lxd', 'microk8s', 'juju', 'charmcraft', 'multipass', 'code', 'vlc', 'gimp',
-  'inkscape', 'kubectl', 'helm', 'go', 'node', 'postgresql', 'redis', 'nextcloud', 'chromium', 'thunderbird',
-  'blender', 'krita', 'spotify', 'slack', 'zoom', 'docker', 'maas', 'snapcraft', 'core-utils', 'obs-studio']
+const WORDS = [
+  'hello',
+  'firefox',
+  'lxd',
+  'microk8s',
+  'juju',
+  'charmcraft',
+  'multipass',
+  'code',
+  'vlc',
+  'gimp',
+  'inkscape',
+  'kubectl',
+  'helm',
+  'go',
+  'node',
+  'postgresql',
+  'redis',
+  'nextcloud',
+  'chromium',
+  'thunderbird',
+  'blender',
+  'krita',
+  'spotify',
+  'slack',
+  'zoom',
+  'docker',
+  'maas',
+  'snapcraft',
+  'core-utils',
+  'obs-studio',
+]
 
 /** Snap i's name: unique, like the store's (lowercase, digits, dashes). */
 export const snapName = (i) => `${WORDS[i % WORDS.length]}-bench-${i}`
@@ -40,7 +69,9 @@ const hex = (s, bytes) => {
 
 /** A 32-character alphanumeric snap-id (the store's are base62; these are derived from the name). */
 export function snapId(i) {
-  const b = createHash('sha256').update(`snap-id:${snapName(i)}`).digest()
+  const b = createHash('sha256')
+    .update(`snap-id:${snapName(i)}`)
+    .digest()
   const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
   let s = ''
   for (let k = 0; k < 32; k++) s += A[b[k] % A.length]
@@ -87,19 +118,39 @@ function snapRows(i, created) {
   const word = WORDS[i % WORDS.length]
   const id = snapId(i)
   const publisherId = hex(`publisher:${word}`, 16)
-  const pkg = [id, 'snapstore', 'snap', name,
-    JSON.stringify({ id: publisherId, username: `${word}-publisher`, 'display-name': `The ${word} publisher`, validation: i % 3 === 0 ? 'verified' : 'unproven' }),
+  const pkg = [
+    id,
+    'snapstore',
+    'snap',
+    name,
+    JSON.stringify({
+      id: publisherId,
+      username: `${word}-publisher`,
+      'display-name': `The ${word} publisher`,
+      validation: i % 3 === 0 ? 'verified' : 'unproven',
+    }),
     `${word[0].toUpperCase()}${word.slice(1)} for the Airlock benchmark`,
-    `${name} is one of the synthetic snaps of Airlock's Snap Store benchmark. Its description is shaped and sized like `
-      + `a real snap's: a paragraph or two on what ${word} does, how to connect its interfaces, where it keeps its data `
-      + `($SNAP_COMMON) and where to report problems.`,
+    `${name} is one of the synthetic snaps of Airlock's Snap Store benchmark. Its description is shaped and sized like ` +
+      `a real snap's: a paragraph or two on what ${word} does, how to connect its interfaces, where it keeps its data ` +
+      `($SNAP_COMMON) and where to report problems.`,
     `${word[0].toUpperCase()}${word.slice(1)} ${i}`,
     JSON.stringify({
-      license: 'Apache-2.0', contact: `https://github.com/example/${word}/issues`, website: `https://example.com/${word}`,
-      links: { website: [`https://example.com/${word}`], source: [`https://github.com/example/${word}`], issues: [`https://github.com/example/${word}/issues`] },
-      media: [{ type: 'icon', url: `https://dashboard.snapcraft.io/site_media/appmedia/${word}-icon.png`, width: 256, height: 256 },
-        { type: 'screenshot', url: `https://dashboard.snapcraft.io/site_media/appmedia/${word}-1.png`, width: 1280, height: 800 }],
-      categories: [{ featured: false, name: 'development' }, { featured: false, name: 'utilities' }],
+      license: 'Apache-2.0',
+      contact: `https://github.com/example/${word}/issues`,
+      website: `https://example.com/${word}`,
+      links: {
+        website: [`https://example.com/${word}`],
+        source: [`https://github.com/example/${word}`],
+        issues: [`https://github.com/example/${word}/issues`],
+      },
+      media: [
+        { type: 'icon', url: `https://dashboard.snapcraft.io/site_media/appmedia/${word}-icon.png`, width: 256, height: 256 },
+        { type: 'screenshot', url: `https://dashboard.snapcraft.io/site_media/appmedia/${word}-1.png`, width: 1280, height: 800 },
+      ],
+      categories: [
+        { featured: false, name: 'development' },
+        { featured: false, name: 'utilities' },
+      ],
       'common-ids': [`io.example.${word.replace(/-/g, '')}`],
     }),
   ]
@@ -109,11 +160,35 @@ function snapRows(i, created) {
     const sha256 = hex(`blob:${name}:${r}`, 32)
     const version = `${1 + (i % 7)}.${r}.${i % 10}`
     blobs.push([sha256, 4_000_000 + Math.floor(rand() * 200_000_000), hex(`384:${name}:${r}`, 48), hex(`3-384:${name}:${r}`, 48)])
-    revs.push([id, r, version, sha256, JSON.stringify([{ name: '', channel: '', architecture: 'amd64' }]), snapYaml(name, word, version),
-      JSON.stringify({ confinement: 'strict', grade: 'stable', base: 'core22', type: 'app', epoch: { read: [0], write: [0] }, store: 'ubuntu' }),
-      new Date(created - (2 - r) * 86_400_000).toISOString()])
+    revs.push([
+      id,
+      r,
+      version,
+      sha256,
+      JSON.stringify([{ name: '', channel: '', architecture: 'amd64' }]),
+      snapYaml(name, word, version),
+      JSON.stringify({
+        confinement: 'strict',
+        grade: 'stable',
+        base: 'core22',
+        type: 'app',
+        epoch: { read: [0], write: [0] },
+        store: 'ubuntu',
+      }),
+      new Date(created - (2 - r) * 86_400_000).toISOString(),
+    ])
   }
-  const rels = ['stable', 'candidate', 'beta', 'edge'].map((risk) => [id, 'latest', risk, '', '', '', 'amd64', 2, new Date(created + 3_600_000).toISOString()])
+  const rels = ['stable', 'candidate', 'beta', 'edge'].map((risk) => [
+    id,
+    'latest',
+    risk,
+    '',
+    '',
+    '',
+    'amd64',
+    2,
+    new Date(created + 3_600_000).toISOString(),
+  ])
   return { id, name, pkg, blobs, revs, rels }
 }
 
@@ -171,9 +246,24 @@ export async function seed({ snaps, blobMib = 64, out, log = () => {} }) {
         b0.revs[1][3] = blob.sha256
       }
       for (const b of batch) ids.push(b.id)
-      await insert(tx, 'blobs', ['sha256', 'size', 'sha384', 'sha3_384'], batch.flatMap((b) => b.blobs))
-      await insert(tx, 'packages', ['id', 'namespace', 'type', 'name', 'publisher', 'summary', 'description', 'title', 'details'], batch.map((b) => b.pkg))
-      await insert(tx, 'revisions', ['package_id', 'revision', 'version', 'blob_sha256', 'platforms', 'snap_yaml', 'extra', 'created_at'], batch.flatMap((b) => b.revs))
+      await insert(
+        tx,
+        'blobs',
+        ['sha256', 'size', 'sha384', 'sha3_384'],
+        batch.flatMap((b) => b.blobs),
+      )
+      await insert(
+        tx,
+        'packages',
+        ['id', 'namespace', 'type', 'name', 'publisher', 'summary', 'description', 'title', 'details'],
+        batch.map((b) => b.pkg),
+      )
+      await insert(
+        tx,
+        'revisions',
+        ['package_id', 'revision', 'version', 'blob_sha256', 'platforms', 'snap_yaml', 'extra', 'created_at'],
+        batch.flatMap((b) => b.revs),
+      )
       const rels = batch.flatMap((b) => b.rels)
       const relCols = ['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', 'released_at']
       await insert(tx, 'channel_releases', relCols, rels)
@@ -185,7 +275,11 @@ export async function seed({ snaps, blobMib = 64, out, log = () => {} }) {
   await db.destroy()
   if (!pg.closed) await pg.close()
   const info = {
-    format: SEED_FORMAT, snaps, blobMib, seconds: (Date.now() - t0) / 1000, ids,
+    format: SEED_FORMAT,
+    snaps,
+    blobMib,
+    seconds: (Date.now() - t0) / 1000,
+    ids,
     download: { snapId: ids[0], revision: 2, sha256: blob.sha256, size: blob.size, path: blob.path },
   }
   writeFileSync(join(out, 'seed.json'), JSON.stringify(info))
@@ -193,11 +287,15 @@ export async function seed({ snaps, blobMib = 64, out, log = () => {} }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { snaps: { type: 'string' }, 'blob-mib': { type: 'string', default: '64' }, out: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { snaps: { type: 'string' }, 'blob-mib': { type: 'string', default: '64' }, out: { type: 'string' } },
+  })
   if (!values.snaps || !values.out) {
     console.error('usage: node bench/snapstore/seed.mjs --snaps N --out DIR [--blob-mib 64]')
     process.exit(2)
   }
   const info = await seed({ snaps: Number(values.snaps), blobMib: Number(values['blob-mib']), out: values.out, log: (m) => console.log(m) })
-  console.log(`seeded ${info.snaps} snaps × 2 revisions and a ${info.blobMib} MiB blob in ${info.seconds.toFixed(1)} s → ${resolve(values.out)}`)
+  console.log(
+    `seeded ${info.snaps} snaps × 2 revisions and a ${info.blobMib} MiB blob in ${info.seconds.toFixed(1)} s → ${resolve(values.out)}`,
+  )
 }

@@ -52,7 +52,7 @@ const MINUTES = Number(opt.minutes)
 const SECONDS = Math.round(MINUTES * 60)
 const PROBE_SECONDS = Number(opt['probe-seconds'])
 const WARMUP_SECONDS = Math.min(10, Math.max(2, SECONDS / 10))
-const GROWTH_LIMIT = 0.10
+const GROWTH_LIMIT = 0.1
 const LATE_LIMIT = 0.01
 // The mix's client keeps at most 64 sockets (traffic.mjs); the probe uses as many as bench/charmhub.
 const PROBE_CONNECTIONS = 32
@@ -63,7 +63,11 @@ if (!(MINUTES > 0) || !(PROBE_SECONDS > 0) || (opt.rate !== undefined && !(Numbe
 
 function buildIfNeeded() {
   const entry = join(ROOT, 'dist', 'cli', 'main.js')
-  const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((t, e) => Math.max(t, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0)
+  const newest = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (t, e) => Math.max(t, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    )
   if (existsSync(entry) && statSync(entry).mtimeMs >= newest(join(ROOT, 'src'))) return
   log('building (npm run build)')
   if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
@@ -74,7 +78,13 @@ function usage(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const fds = readdirSync(`/proc/${pid}/fd`)
   let sockets = 0
-  for (const fd of fds) { try { if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++ } catch { /* closed meanwhile */ } }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++
+    } catch {
+      /* closed meanwhile */
+    }
+  }
   return { rssKb: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN), fds: fds.length, sockets }
 }
 
@@ -87,16 +97,30 @@ async function idleUsage(pid) {
 /** `airlock push-charms FILE --json` against the server; resolves { code, seconds, report, stderr }. */
 function pushCharms(url, dataDir, file) {
   const t0 = Date.now()
-  const cli = spawn(process.execPath, [join(ROOT, 'bin', 'airlock.js'), 'push-charms', file, '--url', url, '--data-dir', dataDir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const cli = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'airlock.js'), 'push-charms', file, '--url', url, '--data-dir', dataDir, '--json'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let stdout = ''
   let stderr = ''
-  cli.stdout.on('data', (d) => { stdout += d })
-  cli.stderr.on('data', (d) => { stderr += d })
-  return new Promise((resolve) => cli.once('exit', (code) => {
-    let report
-    try { report = JSON.parse(stdout) } catch { report = stdout }
-    resolve({ code, seconds: (Date.now() - t0) / 1000, report, stderr: stderr.trim() })
-  }))
+  cli.stdout.on('data', (d) => {
+    stdout += d
+  })
+  cli.stderr.on('data', (d) => {
+    stderr += d
+  })
+  return new Promise((resolve) =>
+    cli.once('exit', (code) => {
+      let report
+      try {
+        report = JSON.parse(stdout)
+      } catch {
+        report = stdout
+      }
+      resolve({ code, seconds: (Date.now() - t0) / 1000, report, stderr: stderr.trim() })
+    }),
+  )
 }
 
 /** Download paths for each charm and its resources, from the refresh answers Juju would get. */
@@ -104,7 +128,11 @@ async function charmDownloadPaths(url, names) {
   const charms = []
   const resources = []
   for (const name of names) {
-    const res = await fetch(`${url}/v2/charms/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: refreshBody(name) })
+    const res = await fetch(`${url}/v2/charms/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: refreshBody(name),
+    })
     const body = await res.json()
     const charm = body.results?.[0]?.charm
     if (res.status !== 200 || !charm) throw new Error(`refresh ${name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`)
@@ -143,13 +171,18 @@ async function closedLoop(url, kind, seconds, connections = PROBE_CONNECTIONS) {
   let problem
   const t0 = performance.now()
   const end = t0 + seconds * 1000
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < end) {
-      const r = await send(agent, base, kind.make(pick, rand))
-      latencies.push(r.ms)
-      if (!r.ok) { errors++; problem ??= r.problem }
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const r = await send(agent, base, kind.make(pick, rand))
+        latencies.push(r.ms)
+        if (!r.ok) {
+          errors++
+          problem ??= r.problem
+        }
+      }
+    }),
+  )
   const elapsed = (performance.now() - t0) / 1000
   agent.destroy()
   return { rps: latencies.length / elapsed, errors, problem, ...summarise(latencies) }
@@ -168,11 +201,20 @@ const seedExport = join(OUT, 'seed-charms.tar.gz')
 await makeExport({ out: seedExport, size: charmCount * 64 * 1024, charms: charmCount, resources: 1, level: 1, namePrefix: 'soak-charm' })
 // One small export per minute of the run, each a charm new to the store, made before the clock starts.
 const pushes = Array.from({ length: Math.max(1, Math.floor(SECONDS / 60)) }, (_, k) => join(OUT, `push-${k}.tar.gz`))
-for (const [k, file] of pushes.entries()) await makeExport({ out: file, size: 256 * 1024, charms: 1, resources: 1, level: 1, namePrefix: `soak-push${k}-charm` })
+for (const [k, file] of pushes.entries())
+  await makeExport({ out: file, size: 256 * 1024, charms: 1, resources: 1, level: 1, namePrefix: `soak-push${k}-charm` })
 
 const port = await freePort()
-const server = await startProcess(process.execPath, [join(ROOT, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
-  { logFile: join(OUT, 'server.log'), ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'), env: { AIRLOCK_LOG_LEVEL: opt['log-level'] }, cwd: ROOT })
+const server = await startProcess(
+  process.execPath,
+  [join(ROOT, 'bin', 'airlock.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+  {
+    logFile: join(OUT, 'server.log'),
+    ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
+    env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
+    cwd: ROOT,
+  },
+)
 let failed = false
 const result = { options: opt, started: new Date().toISOString() }
 try {
@@ -181,15 +223,18 @@ try {
   const names = Array.from({ length: charmCount }, (_, i) => `soak-charm${i}`)
   const downloads = await charmDownloadPaths(server.url, names)
   const kinds = requestKinds({
-    charms: names, deviceBodies: deviceBodies(snapSeed.ids, { count: 256, perDevice: 20 }),
-    charmDownloads: downloads.charms, resourceDownloads: downloads.resources,
+    charms: names,
+    deviceBodies: deviceBodies(snapSeed.ids, { count: 256, perDevice: 20 }),
+    charmDownloads: downloads.charms,
+    resourceDownloads: downloads.resources,
     snap: { path: `/api/v1/snaps/download/${snapSeed.download.snapId}_${snapSeed.download.revision}.snap`, size: snapSeed.download.size },
   })
 
   let rate = Number(opt.rate)
   if (!opt.rate) {
     // The maxima set the rate for the whole soak: measured while other processes leave the CPUs alone.
-    if (!(await waitQuiet({ maxCores: 0.5, timeoutS: Number(opt['max-wait']), processes: false }))) log(`warning: the machine stayed busy for ${opt['max-wait']} s; probing anyway`)
+    if (!(await waitQuiet({ maxCores: 0.5, timeoutS: Number(opt['max-wait']), processes: false })))
+      log(`warning: the machine stayed busy for ${opt['max-wait']} s; probing anyway`)
     log(`measuring each kind's maximum for ${PROBE_SECONDS} s`)
     const max = await probeMax(server.url, kinds)
     rate = Math.max(1, Math.floor(0.8 * max.mix))
@@ -200,7 +245,9 @@ try {
   log(`warming up for ${WARMUP_SECONDS} s`)
   await runMix({ url: server.url, kinds, rate, seconds: WARMUP_SECONDS, maxInFlight: Number(opt['max-in-flight']) })
   const start = await idleUsage(server.pid)
-  log(`start: RSS ${(start.rssKb / 1024).toFixed(1)} MiB, ${start.fds} open fds (${start.sockets} sockets); soaking for ${MINUTES} min at ${rate} requests/s`)
+  log(
+    `start: RSS ${(start.rssKb / 1024).toFixed(1)} MiB, ${start.fds} open fds (${start.sockets} sockets); soaking for ${MINUTES} min at ${rate} requests/s`,
+  )
 
   const minutes = []
   const pushResults = []
@@ -218,7 +265,11 @@ try {
   })()
   const meter = cpuMeter(server.pid)
   const mix = await runMix({
-    url: server.url, kinds, rate, seconds: SECONDS, maxInFlight: Number(opt['max-in-flight']),
+    url: server.url,
+    kinds,
+    rate,
+    seconds: SECONDS,
+    maxInFlight: Number(opt['max-in-flight']),
     onMinute: (i, s) => {
       minutes.push(s)
       log(`  minute ${i + 1}: ${s.count} requests, ${s.errors} errors, ${s.late} late, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms`)
@@ -228,20 +279,45 @@ try {
   await pushing
   const end = await idleUsage(server.pid)
   const errors = Object.values(mix.totals).reduce((t, k) => t + k.errors, 0)
-  Object.assign(result, { cpu, minutes, totals: mix.totals, problems: mix.problems, sent: mix.sent, late: mix.late, pushes: pushResults, start, end, errors })
+  Object.assign(result, {
+    cpu,
+    minutes,
+    totals: mix.totals,
+    problems: mix.problems,
+    sent: mix.sent,
+    late: mix.late,
+    pushes: pushResults,
+    start,
+    end,
+    errors,
+  })
 
   console.log('\nper kind (whole run):')
-  for (const [k, v] of Object.entries(mix.totals)) console.log(`  ${k.padEnd(18)} ${String(v.count).padStart(8)} requests  ${String(v.errors).padStart(4)} errors  p50 ${fmt(v.p50).padStart(8)} ms  p99 ${fmt(v.p99).padStart(8)} ms`)
+  for (const [k, v] of Object.entries(mix.totals))
+    console.log(
+      `  ${k.padEnd(18)} ${String(v.count).padStart(8)} requests  ${String(v.errors).padStart(4)} errors  p50 ${fmt(v.p50).padStart(8)} ms  p99 ${fmt(v.p99).padStart(8)} ms`,
+    )
   const rss = growth(start.rssKb, end.rssKb)
   const fds = growth(start.fds, end.fds)
-  console.log(`\nserver RSS ${(start.rssKb / 1024).toFixed(1)} → ${(end.rssKb / 1024).toFixed(1)} MiB (${(rss * 100).toFixed(1)}%), open fds ${start.fds} → ${end.fds} (${(fds * 100).toFixed(1)}%; sockets ${start.sockets} → ${end.sockets})`)
+  console.log(
+    `\nserver RSS ${(start.rssKb / 1024).toFixed(1)} → ${(end.rssKb / 1024).toFixed(1)} MiB (${(rss * 100).toFixed(1)}%), open fds ${start.fds} → ${end.fds} (${(fds * 100).toFixed(1)}%; sockets ${start.sockets} → ${end.sockets})`,
+  )
   const answered = mix.sent - mix.late
-  console.log(`requests ${answered} answered of ${mix.sent} due at ${rate}/s (${(answered / mix.seconds).toFixed(0)}/s), ${mix.late} late (not sent: ${opt['max-in-flight']} already in flight), errors ${errors}; pushes ${pushResults.filter((p) => p.code === 0).length}/${pushResults.length} ok`)
-  console.log(`CPU during the soak: server ${(100 * cpu.server).toFixed(0)}%, load generator ${(100 * cpu.client).toFixed(0)}%, other processes ${(100 * cpu.other).toFixed(0)}% (of one core)`)
+  console.log(
+    `requests ${answered} answered of ${mix.sent} due at ${rate}/s (${(answered / mix.seconds).toFixed(0)}/s), ${mix.late} late (not sent: ${opt['max-in-flight']} already in flight), errors ${errors}; pushes ${pushResults.filter((p) => p.code === 0).length}/${pushResults.length} ok`,
+  )
+  console.log(
+    `CPU during the soak: server ${(100 * cpu.server).toFixed(0)}%, load generator ${(100 * cpu.client).toFixed(0)}%, other processes ${(100 * cpu.other).toFixed(0)}% (of one core)`,
+  )
   if (mix.problems.length) console.log(`first problems:\n  ${mix.problems.join('\n  ')}`)
-  const checks = { 'no errors': errors === 0, 'every push ok': pushResults.every((p) => p.code === 0), 'RSS growth < 10%': rss < GROWTH_LIMIT, 'fd growth < 10%': fds < GROWTH_LIMIT,
+  const checks = {
+    'no errors': errors === 0,
+    'every push ok': pushResults.every((p) => p.code === 0),
+    'RSS growth < 10%': rss < GROWTH_LIMIT,
+    'fd growth < 10%': fds < GROWTH_LIMIT,
     // A rate the server could not keep up with is not a soak at that rate.
-    [`rate held (late < ${LATE_LIMIT * 100}%)`]: mix.late <= LATE_LIMIT * mix.sent }
+    [`rate held (late < ${LATE_LIMIT * 100}%)`]: mix.late <= LATE_LIMIT * mix.sent,
+  }
   result.checks = checks
   for (const [what, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`)
   failed = !Object.values(checks).every(Boolean)

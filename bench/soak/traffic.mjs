@@ -13,9 +13,20 @@ const RANGE_BYTES = 1 << 20
 /** One request kind: its share of the mix, and `make(pick)` → { method, path, headers, body, expect }. */
 export function requestKinds({ charms, deviceBodies, charmDownloads, resourceDownloads, snap }) {
   return {
-    'charm-refresh': { weight: 30, make: (pick) => ({ method: 'POST', path: '/v2/charms/refresh', headers: { 'content-type': 'application/json' }, body: refreshBody(pick(charms), randomUUID()) }) },
+    'charm-refresh': {
+      weight: 30,
+      make: (pick) => ({
+        method: 'POST',
+        path: '/v2/charms/refresh',
+        headers: { 'content-type': 'application/json' },
+        body: refreshBody(pick(charms), randomUUID()),
+      }),
+    },
     'charm-info': { weight: 20, make: (pick) => ({ method: 'GET', path: infoPath(pick(charms)) }) },
-    'snap-refresh': { weight: 25, make: (pick) => ({ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, body: pick(deviceBodies) }) },
+    'snap-refresh': {
+      weight: 25,
+      make: (pick) => ({ method: 'POST', path: '/v2/snaps/refresh', headers: REFRESH_HEADERS, body: pick(deviceBodies) }),
+    },
     'charm-download': { weight: 8, make: (pick) => ({ method: 'GET', path: pick(charmDownloads), expectWhole: true }) },
     'resource-download': { weight: 5, make: (pick) => ({ method: 'GET', path: pick(resourceDownloads), expectWhole: true }) },
     'snap-download': { weight: 2, make: () => ({ method: 'GET', path: snap.path, expectWhole: true, size: snap.size }) },
@@ -24,7 +35,13 @@ export function requestKinds({ charms, deviceBodies, charmDownloads, resourceDow
       make: (_pick, rand) => {
         const start = Math.floor(rand() * Math.max(1, snap.size - RANGE_BYTES))
         const end = Math.min(snap.size, start + RANGE_BYTES) - 1
-        return { method: 'GET', path: snap.path, headers: { range: `bytes=${start}-${end}` }, expectBytes: end - start + 1, expectStatus: 206 }
+        return {
+          method: 'GET',
+          path: snap.path,
+          headers: { range: `bytes=${start}-${end}` },
+          expectBytes: end - start + 1,
+          expectStatus: 206,
+        }
       },
     },
   }
@@ -35,19 +52,26 @@ export function send(agent, base, req) {
   const t0 = process.hrtime.bigint()
   const done = (ok, problem) => ({ ok, ms: Number(process.hrtime.bigint() - t0) / 1e6, problem })
   return new Promise((resolve) => {
-    const r = http.request({ agent, host: base.hostname, port: base.port, method: req.method, path: req.path, headers: req.headers, timeout: 30_000 }, (res) => {
-      let bytes = 0
-      res.on('data', (c) => { bytes += c.length })
-      res.on('error', (e) => resolve(done(false, `${req.path}: ${e.message}`)))
-      res.on('end', () => {
-        const want = req.expectStatus ?? 200
-        if (res.statusCode !== want) return resolve(done(false, `${req.method} ${req.path}: HTTP ${res.statusCode}, expected ${want}`))
-        const length = Number(res.headers['content-length'])
-        if (req.expectBytes !== undefined && bytes !== req.expectBytes) return resolve(done(false, `${req.path} ${req.headers?.range}: ${bytes} bytes, expected ${req.expectBytes}`))
-        if (req.expectWhole && Number.isFinite(length) && bytes !== length) return resolve(done(false, `${req.path}: ${bytes} bytes, Content-Length ${length}`))
-        resolve(done(true))
-      })
-    })
+    const r = http.request(
+      { agent, host: base.hostname, port: base.port, method: req.method, path: req.path, headers: req.headers, timeout: 30_000 },
+      (res) => {
+        let bytes = 0
+        res.on('data', (c) => {
+          bytes += c.length
+        })
+        res.on('error', (e) => resolve(done(false, `${req.path}: ${e.message}`)))
+        res.on('end', () => {
+          const want = req.expectStatus ?? 200
+          if (res.statusCode !== want) return resolve(done(false, `${req.method} ${req.path}: HTTP ${res.statusCode}, expected ${want}`))
+          const length = Number(res.headers['content-length'])
+          if (req.expectBytes !== undefined && bytes !== req.expectBytes)
+            return resolve(done(false, `${req.path} ${req.headers?.range}: ${bytes} bytes, expected ${req.expectBytes}`))
+          if (req.expectWhole && Number.isFinite(length) && bytes !== length)
+            return resolve(done(false, `${req.path}: ${bytes} bytes, Content-Length ${length}`))
+          resolve(done(true))
+        })
+      },
+    )
     r.on('timeout', () => r.destroy(new Error('timed out after 30 s')))
     r.on('error', (e) => resolve(done(false, `${req.method} ${req.path}: ${e.message}`)))
     r.end(req.body)
@@ -83,7 +107,10 @@ export async function runMix({ url, kinds, rate, seconds, maxInFlight = 256, see
   const pending = new Set()
   const t0 = Date.now()
   let minuteIndex = 0
-  const closeMinute = () => { onMinute(minuteIndex++, { ...summarise(minute.latencies), errors: minute.errors, late: minute.late }); minute = { latencies: [], errors: 0, late: 0 } }
+  const closeMinute = () => {
+    onMinute(minuteIndex++, { ...summarise(minute.latencies), errors: minute.errors, late: minute.late })
+    minute = { latencies: [], errors: 0, late: 0 }
+  }
 
   for (;;) {
     const elapsed = (Date.now() - t0) / 1000
@@ -92,7 +119,11 @@ export async function runMix({ url, kinds, rate, seconds, maxInFlight = 256, see
     const due = Math.floor(elapsed * rate)
     // Bounded: at most one tick's worth of requests per pass, however far behind the loop is.
     for (let n = 0; sent < due && n < rate; n++, sent++) {
-      if (inFlight >= maxInFlight) { late++; minute.late++; continue }
+      if (inFlight >= maxInFlight) {
+        late++
+        minute.late++
+        continue
+      }
       const kind = table[Math.floor(rand() * table.length)]
       const m = minute
       inFlight++
@@ -101,7 +132,11 @@ export async function runMix({ url, kinds, rate, seconds, maxInFlight = 256, see
         pending.delete(p)
         m.latencies.push(r.ms)
         perKind[kind].latencies.push(r.ms)
-        if (!r.ok) { m.errors++; perKind[kind].errors++; if (problems.length < 20) problems.push(r.problem) }
+        if (!r.ok) {
+          m.errors++
+          perKind[kind].errors++
+          if (problems.length < 20) problems.push(r.problem)
+        }
       })
       pending.add(p)
     }

@@ -3,7 +3,15 @@
 // plugin that registers them.
 import type { RootSummary } from '../assertions/root-summary.js'
 import type { RegistryConfig } from '../catalog/oci-image.js'
-import type { AuditReader, AuditWriter, OperationsStore, PackageDetailReader, PackageListing, StoreCounts, TokenStore } from '../catalog/operations-ports.js'
+import type {
+  AuditReader,
+  AuditWriter,
+  OperationsStore,
+  PackageDetailReader,
+  PackageListing,
+  StoreCounts,
+  TokenStore,
+} from '../catalog/operations-ports.js'
 import type { GcService } from '../gc/service.js'
 import type { ImportService } from '../import/import-service.js'
 import type { SpaceInfo } from '../storage/blobs/free-space.js'

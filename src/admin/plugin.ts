@@ -24,7 +24,9 @@ const LOST = 'the catalog database stopped answering during the request; try aga
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('database timeout')), ms) })
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('database timeout')), ms)
+  })
   return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
 
@@ -33,12 +35,21 @@ const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'n
 export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
-    const v = m ? await verifyToken(deps.signingKey, m[1]!) : { ok: false as const, message: 'a valid admin token is required (Authorization: Bearer <token>)' }
+    const v = m
+      ? await verifyToken(deps.signingKey, m[1]!)
+      : { ok: false as const, message: 'a valid admin token is required (Authorization: Bearer <token>)' }
     // A write with a well-signed token is refused up front while the database is down, before its
     // record is read or an upload streams in.
     if (v.ok && deps.ping && req.method !== 'GET' && req.method !== 'HEAD') {
-      const up = await withTimeout(deps.ping(), 5000).then(() => true, () => false)
-      if (!up) return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: UNAVAILABLE } })
+      const up = await withTimeout(deps.ping(), 5000).then(
+        () => true,
+        () => false,
+      )
+      if (!up)
+        return reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_S))
+          .send({ error: { code: 'unavailable', message: UNAVAILABLE } })
     }
     let a
     try {
@@ -62,7 +73,10 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
     }
     if (deps.isUnavailable?.(err)) {
       req.log.warn({ err }, 'admin request failed: database not answering')
-      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'unavailable', message: req.method === 'GET' || req.method === 'HEAD' ? UNAVAILABLE : LOST } })
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ error: { code: 'unavailable', message: req.method === 'GET' || req.method === 'HEAD' ? UNAVAILABLE : LOST } })
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: { code: err.code ?? 'bad-request', message: err.message } })
@@ -70,7 +84,9 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
     req.log.error({ err }, 'admin request failed')
     return reply.code(500).send({ error: { code: 'internal', message: 'internal error; see the server log' } })
   })
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not-found', message: `no admin route ${req.method} ${req.url}` } }))
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'not-found', message: `no admin route ${req.method} ${req.url}` } }),
+  )
   await pushRoutes(app, deps)
   await listRoutes(app, deps)
   await imageRoutes(app, deps)

@@ -11,24 +11,37 @@ const Target = {
   arch: Type.Optional(Text(32)),
 }
 
-export const ReleaseBody = Type.Object({ ...Target, revision: Type.Integer({ minimum: 1 }), channels: Type.Array(Text(300), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false })
+export const ReleaseBody = Type.Object(
+  { ...Target, revision: Type.Integer({ minimum: 1 }), channels: Type.Array(Text(300), { minItems: 1, maxItems: 100 }) },
+  { additionalProperties: false },
+)
 export type ReleaseBody = Static<typeof ReleaseBody>
 
-export const CloseBody = Type.Object({ ...Target, channels: Type.Array(Text(300), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false })
+export const CloseBody = Type.Object(
+  { ...Target, channels: Type.Array(Text(300), { minItems: 1, maxItems: 100 }) },
+  { additionalProperties: false },
+)
 export type CloseBody = Static<typeof CloseBody>
 
-export const RemoveBody = Type.Object({
-  name: Text(200), type: Type.Optional(PackageTypeT),
-  revisions: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000, default: [] }),
-  force: Type.Boolean({ default: false }),
-}, { additionalProperties: false })
+export const RemoveBody = Type.Object(
+  {
+    name: Text(200),
+    type: Type.Optional(PackageTypeT),
+    revisions: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000, default: [] }),
+    force: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+)
 export type RemoveBody = Static<typeof RemoveBody>
 
-export const TokenBody = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 64 })),
-  /** Seconds; absent: no expiry. */
-  ttl: Type.Optional(Type.Integer({ minimum: 1 })),
-}, { additionalProperties: false })
+export const TokenBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 64 })),
+    /** Seconds; absent: no expiry. */
+    ttl: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
 export type TokenBody = Static<typeof TokenBody>
 
 export const AuditQuery = Type.Object({

@@ -30,15 +30,28 @@ export function loadSigningKey(dataDir: string, create: boolean): Uint8Array {
   return new Uint8Array(key)
 }
 
-export interface SignedToken { readonly id: string; readonly token: string; readonly issuedAt: number; readonly expiresAt: number | undefined }
+export interface SignedToken {
+  readonly id: string
+  readonly token: string
+  readonly issuedAt: number
+  readonly expiresAt: number | undefined
+}
 
 /** Signs a token with a fresh id; `ttlSeconds` undefined means no expiry (the bootstrap token). */
-export async function signToken(key: Uint8Array, opts: { ttlSeconds?: number | undefined; name?: string | undefined } = {}): Promise<SignedToken> {
+export async function signToken(
+  key: Uint8Array,
+  opts: { ttlSeconds?: number | undefined; name?: string | undefined } = {},
+): Promise<SignedToken> {
   const id = randomBytes(12).toString('hex')
   const issuedAt = Math.floor(Date.now() / 1000)
   const expiresAt = opts.ttlSeconds === undefined ? undefined : issuedAt + opts.ttlSeconds
-  const jwt = new SignJWT(opts.name ? { name: opts.name } : {}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(ISSUER).setAudience(AUDIENCE)
-    .setSubject('admin').setIssuedAt(issuedAt).setJti(id)
+  const jwt = new SignJWT(opts.name ? { name: opts.name } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('admin')
+    .setIssuedAt(issuedAt)
+    .setJti(id)
   if (expiresAt !== undefined) jwt.setExpirationTime(expiresAt)
   return { id, token: await jwt.sign(key), issuedAt, expiresAt }
 }
@@ -50,8 +63,12 @@ export async function createToken(key: Uint8Array, opts: { ttlSeconds?: number |
 
 export type Verified = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly message: string }
 
-const claimsOf = (p: { jti?: string | undefined; iat?: number | undefined; exp?: number | undefined; name?: unknown }): TokenClaims =>
-  ({ id: p.jti, issuedAt: p.iat, expiresAt: p.exp, name: typeof p.name === 'string' ? p.name : undefined })
+const claimsOf = (p: { jti?: string | undefined; iat?: number | undefined; exp?: number | undefined; name?: unknown }): TokenClaims => ({
+  id: p.jti,
+  issuedAt: p.iat,
+  expiresAt: p.exp,
+  name: typeof p.name === 'string' ? p.name : undefined,
+})
 
 /** Checks signature, issuer, audience and expiry; says which failed (an expired token is named as such). */
 export async function verifyToken(key: Uint8Array, token: string): Promise<Verified> {
@@ -61,7 +78,14 @@ export async function verifyToken(key: Uint8Array, token: string): Promise<Verif
   } catch (err) {
     if (err instanceof errors.JWTExpired) {
       const c = claimsOf(err.payload)
-      return { ok: false, message: `admin token ${c.id ?? ''} expired at ${c.expiresAt ? new Date(c.expiresAt * 1000).toISOString() : '?'}; mint a new one with \`airlock token create\``.replace('token  ', 'token ') }
+      return {
+        ok: false,
+        message:
+          `admin token ${c.id ?? ''} expired at ${c.expiresAt ? new Date(c.expiresAt * 1000).toISOString() : '?'}; mint a new one with \`airlock token create\``.replace(
+            'token  ',
+            'token ',
+          ),
+      }
     }
     return { ok: false, message: 'a valid admin token is required (Authorization: Bearer <token>)' }
   }
@@ -78,7 +102,11 @@ function writeTokenFile(p: string, token: string): void {
  * Makes sure <data-dir>/admin.token holds a token that works: writes one at first start, replaces a
  * dead one (signed with an older key, or revoked), and records it in the database as "bootstrap".
  */
-export async function prepareAdminToken(dataDir: string, key: Uint8Array, tokens: TokenStore): Promise<{ path: string; outcome: 'created' | 'kept' | 'replaced'; reason?: string }> {
+export async function prepareAdminToken(
+  dataDir: string,
+  key: Uint8Array,
+  tokens: TokenStore,
+): Promise<{ path: string; outcome: 'created' | 'kept' | 'replaced'; reason?: string }> {
   const p = adminTokenPath(dataDir)
   let reason: string | undefined
   if (existsSync(p)) {
@@ -87,21 +115,33 @@ export async function prepareAdminToken(dataDir: string, key: Uint8Array, tokens
     if (v.ok && v.claims.id) {
       const rec = await tokens.get(v.claims.id)
       if (!rec) {
-        await tokens.register({ id: v.claims.id, name: 'bootstrap', createdAt: new Date((v.claims.issuedAt ?? Date.now() / 1000) * 1000), expiresAt: null })
+        await tokens.register({
+          id: v.claims.id,
+          name: 'bootstrap',
+          createdAt: new Date((v.claims.issuedAt ?? Date.now() / 1000) * 1000),
+          expiresAt: null,
+        })
         return { path: p, outcome: 'kept' }
       }
       if (!rec.revokedAt) return { path: p, outcome: 'kept' }
       reason = `its id ${rec.id} was revoked`
     } else {
       let id = ''
-      try { id = decodeJwt(text).jti ?? '' } catch { /* not a JWT at all */ }
+      try {
+        id = decodeJwt(text).jti ?? ''
+      } catch {
+        /* not a JWT at all */
+      }
       reason = v.ok ? 'it has no id' : `it does not verify with the current signing key${id ? ` (id ${id})` : ''}`
     }
   }
   const s = await signToken(key, { name: 'bootstrap' })
   await tokens.transaction(async (w) => {
     await w.insert({ id: s.id, name: 'bootstrap', createdAt: new Date(s.issuedAt * 1000), expiresAt: null })
-    await w.record(SERVER_ACTOR, { action: 'token-create', detail: { id: s.id, name: 'bootstrap', expires: null, ...(reason ? { replaced: reason } : {}) } })
+    await w.record(SERVER_ACTOR, {
+      action: 'token-create',
+      detail: { id: s.id, name: 'bootstrap', expires: null, ...(reason ? { replaced: reason } : {}) },
+    })
   })
   writeTokenFile(p, s.token)
   return reason ? { path: p, outcome: 'replaced', reason } : { path: p, outcome: 'created' }

@@ -10,7 +10,10 @@ export interface HeaderMap {
 
 /** A header problem, with the 0-based line within the header block where it was found. */
 export class HeaderError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -28,7 +31,7 @@ const indent = (base: number, prefix: string) => ' '.repeat(base) + prefix
 export function parseHeaders(head: string): Record<string, HeaderValue> {
   const headers: Record<string, HeaderValue> = Object.create(null)
   const lines = head.split('\n')
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const entry = lines[i]!
     const colon = entry.indexOf(':')
     if (colon < 0) throw new HeaderError(i, `header entry missing ':' separator: ${q(entry)}`)
@@ -70,9 +73,18 @@ function parseMultiline(first: number, lines: string[], base: number): Parsed {
   while (j < lines.length && lines[j]!.startsWith(prefix)) j++
   if (j === first) {
     const cur = first === lines.length ? 'EOF' : q(lines[first]!)
-    throw new HeaderError(first, `expected ${prefix.length} chars nesting prefix after multiline introduction ${q(lines[first - 1]!)}: ${cur}`)
+    throw new HeaderError(
+      first,
+      `expected ${prefix.length} chars nesting prefix after multiline introduction ${q(lines[first - 1]!)}: ${cur}`,
+    )
   }
-  return [lines.slice(first, j).map((l) => l.slice(prefix.length)).join('\n'), j]
+  return [
+    lines
+      .slice(first, j)
+      .map((l) => l.slice(prefix.length))
+      .join('\n'),
+    j,
+  ]
 }
 
 function parseList(first: number, lines: string[], base: number): Parsed {

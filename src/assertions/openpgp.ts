@@ -134,7 +134,10 @@ export function encodeV1(data: Buffer): string {
 }
 
 export function keyIdOf(n: Buffer, e: Buffer): string {
-  return createHash('sha3-384').update(Buffer.from([V1])).update(rsaPublicKeyPacket(n, e)).digest('base64url')
+  return createHash('sha3-384')
+    .update(Buffer.from([V1]))
+    .update(rsaPublicKeyPacket(n, e))
+    .digest('base64url')
 }
 
 /**
@@ -182,7 +185,10 @@ export function decodeSignature(text: Buffer | string): Signature {
   const trailer = Buffer.from([4, 0xff, 0, 0, 0, 0])
   trailer.writeUInt32BE(hashedEnd, 2)
   return {
-    sigType, pubKeyAlgo, hashAlgo, created,
+    sigType,
+    pubKeyAlgo,
+    hashAlgo,
+    created,
     hashSuffix: Buffer.concat([b.subarray(0, hashedEnd), trailer]),
     hashTag: b.subarray(unhashedEnd, unhashedEnd + 2),
     rsaSignature: sig.value,

@@ -161,7 +161,8 @@ function checkHeaders(type: AssertionType, headers: Record<string, HeaderValue>,
 function intHeader(headers: Record<string, HeaderValue>, name: string, what: (p: string) => never): number {
   const v = headers[name]
   if (v === undefined) return 0
-  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) return what(`bad ${name}: ${JSON.stringify(v)} is not a non-negative integer`)
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v))
+    return what(`bad ${name}: ${JSON.stringify(v)} is not a non-negative integer`)
   return Number(v)
 }
 

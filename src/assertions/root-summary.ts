@@ -13,7 +13,10 @@ export function summariseRoots(roots: TrustedRoots): RootSummary[] {
   const out = new Map<string, { accountId: string; username: string; keys: string[] }>()
   const entry = (id: string) => {
     let e = out.get(id)
-    if (!e) { e = { accountId: id, username: '', keys: [] }; out.set(id, e) }
+    if (!e) {
+      e = { accountId: id, username: '', keys: [] }
+      out.set(id, e)
+    }
     return e
   }
   for (const a of roots.assertions) {

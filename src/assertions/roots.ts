@@ -57,7 +57,8 @@ export function trustedRoots(list: readonly Assertion[], where: Location = {}): 
     const signer = findRoot(roots, 'account-key', [keyId])
     if (!signer) continue
     const key = readAccountKey(signer)
-    if (key.accountId !== headerString(a, 'authority-id')) fail(a, `signed with key ${keyId} of account ${JSON.stringify(key.accountId)}, not of its authority`)
+    if (key.accountId !== headerString(a, 'authority-id'))
+      fail(a, `signed with key ${keyId} of account ${JSON.stringify(key.accountId)}, not of its authority`)
     try {
       verifySignature(a.content, decodeSignature(a.signature), key.publicKey)
     } catch (e) {
@@ -96,7 +97,10 @@ export async function loadTrustedRoots(files: readonly string[], opts: { canonic
   const list: Assertion[] = opts.canonical === false ? [] : canonicalRoots()
   for (const file of files) {
     const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new InvalidInput({ file }, `cannot read it (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory' : err.code ?? err.message})`)
+      throw new InvalidInput(
+        { file },
+        `cannot read it (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory' : (err.code ?? err.message)})`,
+      )
     })
     const parsed = parseAssertions(bytes, { file })
     if (parsed.length === 0) throw new InvalidInput({ file }, 'no assertion found')

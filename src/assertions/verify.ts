@@ -21,7 +21,13 @@ export type FailureReason =
 
 /** `chain`: key ids from the signing key up to a trusted root key; empty for a trusted root itself. */
 export type VerifyResult =
-  | { readonly ok: true; readonly assertion: Assertion; readonly name: string; readonly trustedRoot: boolean; readonly chain: readonly string[] }
+  | {
+      readonly ok: true
+      readonly assertion: Assertion
+      readonly name: string
+      readonly trustedRoot: boolean
+      readonly chain: readonly string[]
+    }
   | { readonly ok: false; readonly assertion: Assertion; readonly name: string; readonly reason: FailureReason; readonly message: string }
 
 export interface VerifyOptions {
@@ -31,7 +37,10 @@ export interface VerifyOptions {
 }
 
 class Failure extends Error {
-  constructor(readonly reason: FailureReason, message: string) {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -88,12 +97,19 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
     const authority = headerString(a, 'authority-id')!
     const signatory = headerString(a, 'signatory-id') ?? authority
     if (signatory !== authority) {
-      throw new Failure('unsupported', `signed by ${JSON.stringify(signatory)} on behalf of ${JSON.stringify(authority)}: authority delegation is not supported`)
+      throw new Failure(
+        'unsupported',
+        `signed by ${JSON.stringify(signatory)} on behalf of ${JSON.stringify(authority)}: authority delegation is not supported`,
+      )
     }
 
     const keyId = headerString(a, 'sign-key-sha3-384')!
     const keyAssertion = find('account-key', [keyId])
-    if (!keyAssertion) throw new Failure('unknown-key', `no account-key ${keyId} (for a signature by ${JSON.stringify(signatory)}) in the upload or the trusted roots; ${howToAdd('account-key', keyId)}`)
+    if (!keyAssertion)
+      throw new Failure(
+        'unknown-key',
+        `no account-key ${keyId} (for a signature by ${JSON.stringify(signatory)}) in the upload or the trusted roots; ${howToAdd('account-key', keyId)}`,
+      )
     let key: AccountKey
     try {
       key = readAccountKey(keyAssertion)
@@ -102,7 +118,10 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
       throw new Failure('untrusted-chain', `signing key ${keyId} is not a valid account-key: ${e.message}`)
     }
     if (key.accountId !== signatory) {
-      throw new Failure('authority-mismatch', `signed with key ${keyId} of account ${JSON.stringify(key.accountId)}, but the authority is ${JSON.stringify(signatory)}`)
+      throw new Failure(
+        'authority-mismatch',
+        `signed with key ${keyId} of account ${JSON.stringify(key.accountId)}, but the authority is ${JSON.stringify(signatory)}`,
+      )
     }
     const keyName = `account-key ${keyId} (${key.accountId}${key.name ? '/' + key.name : ''})`
     // newer snapd restricts what such keys may sign (account-key format 1); refuse rather than ignore
@@ -118,7 +137,10 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
     }
 
     if (now !== undefined && !validAt(key, now)) {
-      throw new Failure('expired-key', `signing ${keyName} is expired or not yet valid at the current time ${new Date(now).toISOString()}: ${describeValidity(key)}`)
+      throw new Failure(
+        'expired-key',
+        `signing ${keyName} is expired or not yet valid at the current time ${new Date(now).toISOString()}: ${describeValidity(key)}`,
+      )
     }
     try {
       verifySignature(a.content, decodeSignature(a.signature), key.publicKey)
@@ -129,7 +151,10 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
     if (a.type.timestamped) {
       const ts = requireTime(a, 'timestamp')
       if (!validAt(key, ts)) {
-        throw new Failure('expired-key', `timestamp ${headerString(a, 'timestamp')} is outside the validity of signing ${keyName}: ${describeValidity(key)}`)
+        throw new Failure(
+          'expired-key',
+          `timestamp ${headerString(a, 'timestamp')} is outside the validity of signing ${keyName}: ${describeValidity(key)}`,
+        )
       }
     }
     checkConsistency(a, authority)
@@ -138,7 +163,11 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
 
   const checkConsistency = (a: Assertion, authority: string) => {
     const trusted = isTrustedAccount(opts.roots, authority)
-    const untrusted = () => new Failure('untrusted-chain', `is not signed by a directly trusted authority: ${JSON.stringify(authority)} (to trust it, pass its account assertion account-id=${authority} and its account-key to --trusted-assertions)`)
+    const untrusted = () =>
+      new Failure(
+        'untrusted-chain',
+        `is not signed by a directly trusted authority: ${JSON.stringify(authority)} (to trust it, pass its account assertion account-id=${authority} and its account-key to --trusted-assertions)`,
+      )
     const need = (type: string, key: string[], why: string) => {
       if (find(type, key)) return
       const what = describeAssertion({ type: assertionType(type)!, primaryKey: key })
@@ -154,13 +183,18 @@ export function verifyAssertions(upload: readonly Assertion[], opts: VerifyOptio
         return need('account', [h('publisher-id')], 'the publisher')
       case 'snap-revision':
         if (a.primaryKey[1] !== 'global-upload') {
-          throw new Failure('unsupported', `provenance ${JSON.stringify(a.primaryKey[1])} needs revision-authority checks, which are not implemented`)
+          throw new Failure(
+            'unsupported',
+            `provenance ${JSON.stringify(a.primaryKey[1])} needs revision-authority checks, which are not implemented`,
+          )
         }
-        if (!trusted) throw new Failure('untrusted-chain', `is not signed by a store (a directly trusted authority): ${JSON.stringify(authority)}`)
+        if (!trusted)
+          throw new Failure('untrusted-chain', `is not signed by a store (a directly trusted authority): ${JSON.stringify(authority)}`)
         need('account', [h('developer-id')], 'the developer')
         return need('snap-declaration', ['16', h('snap-id')], 'its snap')
       case 'snap-developer':
-        if (!trusted && h('publisher-id') !== authority) throw new Failure('untrusted-chain', 'must be signed by the publisher or a directly trusted authority')
+        if (!trusted && h('publisher-id') !== authority)
+          throw new Failure('untrusted-chain', 'must be signed by the publisher or a directly trusted authority')
     }
   }
 
@@ -182,8 +216,10 @@ function checkTypeHeaders(a: Assertion): void {
   if (a.type.name === 'snap-revision') {
     // what cross-checks with the snap file rely on (assembleSnapRevision)
     if (!/^[A-Za-z0-9_-]{64}$/.test(a.primaryKey[0]!)) throw new InvalidAssertion('"snap-sha3-384" header is not a SHA3-384 digest')
-    if (!/^(0|[1-9][0-9]{0,15})$/.test(headerString(a, 'snap-size')!)) throw new InvalidAssertion('"snap-size" header is not an unsigned integer')
-    if (!/^[1-9][0-9]{0,15}$/.test(headerString(a, 'snap-revision')!)) throw new InvalidAssertion('"snap-revision" header must be an integer >= 1')
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(headerString(a, 'snap-size')!))
+      throw new InvalidAssertion('"snap-size" header is not an unsigned integer')
+    if (!/^[1-9][0-9]{0,15}$/.test(headerString(a, 'snap-revision')!))
+      throw new InvalidAssertion('"snap-revision" header must be an integer >= 1')
   }
 }
 

@@ -23,7 +23,12 @@ export async function authorize(store: TokenStore, claims: TokenClaims, now = ne
   if (!claims.id) return { ok: false, message: 'this admin token has no id (jti); mint a new one with `airlock token create`' }
   let rec = await store.get(claims.id)
   if (!rec) {
-    await store.register({ id: claims.id, name: claims.name ?? '', createdAt: secondsToDate(claims.issuedAt) ?? now, expiresAt: secondsToDate(claims.expiresAt) })
+    await store.register({
+      id: claims.id,
+      name: claims.name ?? '',
+      createdAt: secondsToDate(claims.issuedAt) ?? now,
+      expiresAt: secondsToDate(claims.expiresAt),
+    })
     rec = await store.get(claims.id)
     if (!rec) return { ok: false, message: `admin token ${claims.id} could not be registered` }
   }
@@ -36,7 +41,11 @@ const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@:+-]{0,63}$/u
 
 export function checkTokenName(name: string | undefined): string {
   if (name === undefined || name === '') return ''
-  if (!NAME.test(name)) throw new InvalidInput({ field: '--name' }, `${JSON.stringify(name)} is not a token name: up to 64 letters, digits, spaces and . _ @ : + -`)
+  if (!NAME.test(name))
+    throw new InvalidInput(
+      { field: '--name' },
+      `${JSON.stringify(name)} is not a token name: up to 64 letters, digits, spaces and . _ @ : + -`,
+    )
   return name
 }
 
@@ -50,12 +59,17 @@ export interface MintedToken {
 
 /** Signs a token and records it with an audit entry; `sign` holds the key (admin/tokens.ts). */
 export async function mintToken(
-  store: TokenStore, actor: Actor,
-  sign: (o: { name: string; ttlSeconds: number | undefined }) => Promise<{ id: string; token: string; issuedAt: number; expiresAt: number | undefined }>,
+  store: TokenStore,
+  actor: Actor,
+  sign: (o: {
+    name: string
+    ttlSeconds: number | undefined
+  }) => Promise<{ id: string; token: string; issuedAt: number; expiresAt: number | undefined }>,
   o: { name?: string | undefined; ttlSeconds?: number | undefined },
 ): Promise<MintedToken> {
   const name = checkTokenName(o.name)
-  if (o.ttlSeconds !== undefined && (!Number.isSafeInteger(o.ttlSeconds) || o.ttlSeconds <= 0)) throw new InvalidInput({ field: '--ttl' }, `${JSON.stringify(o.ttlSeconds)} is not a lifetime in seconds`)
+  if (o.ttlSeconds !== undefined && (!Number.isSafeInteger(o.ttlSeconds) || o.ttlSeconds <= 0))
+    throw new InvalidInput({ field: '--ttl' }, `${JSON.stringify(o.ttlSeconds)} is not a lifetime in seconds`)
   const s = await sign({ name, ttlSeconds: o.ttlSeconds })
   const createdAt = new Date(s.issuedAt * 1000)
   const expiresAt = secondsToDate(s.expiresAt)

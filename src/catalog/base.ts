@@ -13,10 +13,26 @@ export interface Base {
 // Ubuntu series names, for charms that still declare `series:` instead of manifest bases
 // (mirrors Juju's ComputedBases fallback).
 const SERIES: Record<string, string> = {
-  precise: '12.04', trusty: '14.04', xenial: '16.04', bionic: '18.04', cosmic: '18.10', disco: '19.04',
-  eoan: '19.10', focal: '20.04', groovy: '20.10', hirsute: '21.04', impish: '21.10', jammy: '22.04',
-  kinetic: '22.10', lunar: '23.04', mantic: '23.10', noble: '24.04', oracular: '24.10', plucky: '25.04',
-  questing: '25.10', resolute: '26.04',
+  precise: '12.04',
+  trusty: '14.04',
+  xenial: '16.04',
+  bionic: '18.04',
+  cosmic: '18.10',
+  disco: '19.04',
+  eoan: '19.10',
+  focal: '20.04',
+  groovy: '20.10',
+  hirsute: '21.04',
+  impish: '21.10',
+  jammy: '22.04',
+  kinetic: '22.10',
+  lunar: '23.04',
+  mantic: '23.10',
+  noble: '24.04',
+  oracular: '24.10',
+  plucky: '25.04',
+  questing: '25.10',
+  resolute: '26.04',
 }
 
 export function seriesToChannel(series: string): string | undefined {

@@ -13,7 +13,10 @@ export class CacheStats {
   /** The counter for `name`, made on first use; caches made twice under one name share it. */
   counter(name: string): HitCounter {
     let c = this.byName.get(name)
-    if (!c) { c = new HitCounter(); this.byName.set(name, c) }
+    if (!c) {
+      c = new HitCounter()
+      this.byName.set(name, c)
+    }
     return c
   }
 

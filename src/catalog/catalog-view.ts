@@ -39,7 +39,10 @@ export class CatalogView {
    * they are what info and refresh answers need from the database, so the more are kept, the more is
    * served while it is down.
    */
-  constructor(private readonly reader: CatalogReader, maxTextBytes = 64 * 1024 * 1024) {
+  constructor(
+    private readonly reader: CatalogReader,
+    maxTextBytes = 64 * 1024 * 1024,
+  ) {
     this.texts = new RevisionTextCache(reader, maxTextBytes, this.caches.counter('revision_texts'))
   }
 
@@ -56,7 +59,12 @@ export class CatalogView {
   refresh(): Promise<void> {
     if (this.next) return this.next
     if (!this.running) return this.start()
-    this.next = this.running.catch(() => undefined).then(() => { this.next = undefined; return this.start() })
+    this.next = this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined
+        return this.start()
+      })
     return this.next
   }
 
@@ -69,12 +77,28 @@ export class CatalogView {
   startWatching(opts: WatchOptions): void {
     const pruneMs = opts.pruneMs ?? 60_000
     this.timer = setInterval(() => {
-      void this.refresh().then(async () => {
-        if (this.failing) { this.failing = false; opts.onRecovered?.() }
-        if (Date.now() - this.lastPrune >= pruneMs) { this.lastPrune = Date.now(); await this.reader.pruneChanges() }
-      }, (err: unknown) => {
-        if (!this.failing) { this.failing = true; opts.onFailing?.(err) }
-      }).catch(() => { /* a failed prune is retried at the next poll */ })
+      void this.refresh()
+        .then(
+          async () => {
+            if (this.failing) {
+              this.failing = false
+              opts.onRecovered?.()
+            }
+            if (Date.now() - this.lastPrune >= pruneMs) {
+              this.lastPrune = Date.now()
+              await this.reader.pruneChanges()
+            }
+          },
+          (err: unknown) => {
+            if (!this.failing) {
+              this.failing = true
+              opts.onFailing?.(err)
+            }
+          },
+        )
+        .catch(() => {
+          /* a failed prune is retried at the next poll */
+        })
     }, opts.pollMs)
     this.timer.unref()
   }
@@ -92,10 +116,14 @@ export class CatalogView {
   }
 
   /** Bytes the kept revision texts are counted at (tests check the bound). */
-  get cachedTextBytes(): number { return this.texts.bytes }
+  get cachedTextBytes(): number {
+    return this.texts.bytes
+  }
 
   private start(): Promise<void> {
-    const run = this.loadOnce().finally(() => { if (this.running === run) this.running = undefined })
+    const run = this.loadOnce().finally(() => {
+      if (this.running === run) this.running = undefined
+    })
     this.running = run
     return run
   }
@@ -104,8 +132,14 @@ export class CatalogView {
     const r: CatalogLoad = await this.reader.load(this.cursor)
     const fresh = new Map(r.packages.map((p) => [p.id, p]))
     const gone = r.full ? [...this.index.all()].filter((p) => !fresh.has(p.id)).map((p) => p.id) : r.changed.filter((id) => !fresh.has(id))
-    for (const id of gone) { this.texts.forget(this.index.byPackageId(id), undefined); this.index.remove(id) }
-    for (const p of r.packages) { this.texts.forget(this.index.byPackageId(p.id), p); this.index.put(p) }
+    for (const id of gone) {
+      this.texts.forget(this.index.byPackageId(id), undefined)
+      this.index.remove(id)
+    }
+    for (const p of r.packages) {
+      this.texts.forget(this.index.byPackageId(p.id), p)
+      this.index.put(p)
+    }
     this.cursor = r.cursor
   }
 }

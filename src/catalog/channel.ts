@@ -26,10 +26,18 @@ export function parseChannel(text: string, defaultTrack = 'latest'): Channel | u
   if (parts.length === 1) risk = parts[0]
   else if (parts.length === 2) {
     // "edge/fix" (risk/branch) or "14/edge" (track/risk)
-    if (isRisk(parts[0]) && !isRisk(parts[1])) { risk = parts[0]; branch = parts[1]! }
-    else { track = parts[0]!; risk = parts[1] }
-  } else if (parts.length === 3) { track = parts[0]!; risk = parts[1]; branch = parts[2]! }
-  else return undefined
+    if (isRisk(parts[0]) && !isRisk(parts[1])) {
+      risk = parts[0]
+      branch = parts[1]!
+    } else {
+      track = parts[0]!
+      risk = parts[1]
+    }
+  } else if (parts.length === 3) {
+    track = parts[0]!
+    risk = parts[1]
+    branch = parts[2]!
+  } else return undefined
   if (!isRisk(risk) || !TRACK.test(track) || (branch !== '' && !BRANCH.test(branch))) return undefined
   return { track, risk, branch }
 }

@@ -23,7 +23,10 @@ abstract class CatalogError extends Error {
 /** The input is malformed or breaks an import rule. */
 export class InvalidInput extends CatalogError {
   readonly code = 'invalid-input'
-  constructor(readonly location: Location, readonly problem: string) {
+  constructor(
+    readonly location: Location,
+    readonly problem: string,
+  ) {
     const where = describeLocation(location)
     super(where ? `${where}: ${problem}` : problem)
   }
@@ -32,7 +35,10 @@ export class InvalidInput extends CatalogError {
 /** The input would overwrite something already in the store with different content. */
 export class Conflict extends CatalogError {
   readonly code = 'conflict'
-  constructor(readonly location: Location, readonly problem: string) {
+  constructor(
+    readonly location: Location,
+    readonly problem: string,
+  ) {
     const where = describeLocation(location)
     super(where ? `${where}: ${problem}` : problem)
   }
@@ -40,7 +46,9 @@ export class Conflict extends CatalogError {
 
 /** Another import changed the same rows at the same moment; running again sees its result. */
 export class ConcurrentChange extends Conflict {
-  constructor(problem: string) { super({}, problem) }
+  constructor(problem: string) {
+    super({}, problem)
+  }
 }
 
 export class NotFound extends CatalogError {

@@ -12,9 +12,13 @@ export const namespaceOf = (type: RevisionInput['type']): Namespace => (type ===
 async function resolvePackage(w: CatalogWriter, input: RevisionInput): Promise<{ id: string; isNew: boolean }> {
   const existing = await w.findPackage(namespaceOf(input.type), input.name)
   if (existing) {
-    if (existing.type !== input.type) throw new Conflict(input.location, `${input.name} is already in the store as a ${existing.type}, not a ${input.type}`)
+    if (existing.type !== input.type)
+      throw new Conflict(input.location, `${input.name} is already in the store as a ${existing.type}, not a ${input.type}`)
     if (input.storeId && input.storeId !== existing.id) {
-      throw new Conflict(input.location, `${input.name} is already in the store with id ${existing.id}, but the export gives id ${input.storeId}`)
+      throw new Conflict(
+        input.location,
+        `${input.name} is already in the store with id ${existing.id}, but the export gives id ${input.storeId}`,
+      )
     }
     return { id: existing.id, isNew: false }
   }
@@ -24,8 +28,15 @@ async function resolvePackage(w: CatalogWriter, input: RevisionInput): Promise<{
   }
   while (!input.storeId && (await w.packageIdTaken(id))) id = newStoreId()
   await w.insertPackage({
-    id, namespace: namespaceOf(input.type), type: input.type, name: input.name, publisher: input.publisher,
-    summary: input.summary, description: input.description, title: input.title, details: input.details,
+    id,
+    namespace: namespaceOf(input.type),
+    type: input.type,
+    name: input.name,
+    publisher: input.publisher,
+    summary: input.summary,
+    description: input.description,
+    title: input.title,
+    details: input.details,
   })
   return { id, isNew: true }
 }
@@ -37,8 +48,10 @@ async function resolveComponents(w: CatalogWriter, input: RevisionInput): Promis
   for (const c of input.components) {
     const pkg = await w.findPackage('charmhub', c.charm)
     if (!pkg || pkg.type !== 'charm') {
-      throw new InvalidInput({ ...input.location, field: `applications.${c.app}.charm` },
-        `bundle ${input.name}: application ${JSON.stringify(c.app)} needs charm ${JSON.stringify(c.charm)}, which is neither in this export nor in the store`)
+      throw new InvalidInput(
+        { ...input.location, field: `applications.${c.app}.charm` },
+        `bundle ${input.name}: application ${JSON.stringify(c.app)} needs charm ${JSON.stringify(c.charm)}, which is neither in this export nor in the store`,
+      )
     }
     if (!contains.some((x) => x.name === c.charm)) contains.push({ name: c.charm, id: pkg.id })
   }
@@ -55,13 +68,19 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   }
   const existingBlob = await w.findRevisionBlob(pkg.id, input.revision)
   if (existingBlob !== undefined && existingBlob !== input.blob.sha256) {
-    throw new Conflict(input.location, `${input.name} revision ${input.revision} is already in the store with different content (sha256 ${existingBlob}; this export has ${input.blob.sha256})`)
+    throw new Conflict(
+      input.location,
+      `${input.name} revision ${input.revision} is already in the store with different content (sha256 ${existingBlob}; this export has ${input.blob.sha256})`,
+    )
   }
   let changed = pkg.isNew
   const isNewRevision = existingBlob === undefined
   for (const r of input.expectedResources ?? []) {
     if (pkg.isNew || (await w.findResourceRevisionBlob(pkg.id, r.name, r.revision)) === undefined) {
-      throw new InvalidInput(r.location, `names resource ${r.name} revision ${r.revision} of ${input.name}, which is neither in this export nor in the store`)
+      throw new InvalidInput(
+        r.location,
+        `names resource ${r.name} revision ${r.revision} of ${input.name}, which is neither in this export nor in the store`,
+      )
     }
   }
 
@@ -69,17 +88,32 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   for (const r of input.resourceRevisions) {
     const blob = await w.findResourceRevisionBlob(pkg.id, r.name, r.revision)
     if (blob !== undefined && blob !== r.blob.sha256) {
-      throw new Conflict(r.location, `resource ${r.name} revision ${r.revision} of ${input.name} is already in the store with different content`)
+      throw new Conflict(
+        r.location,
+        `resource ${r.name} revision ${r.revision} of ${input.name} is already in the store with different content`,
+      )
     }
   }
   if (isNewRevision) {
     if (!pkg.isNew) {
-      await w.updatePackage(pkg.id, { publisher: input.publisher, summary: input.summary, description: input.description, title: input.title, details: input.details })
+      await w.updatePackage(pkg.id, {
+        publisher: input.publisher,
+        summary: input.summary,
+        description: input.description,
+        title: input.title,
+        details: input.details,
+      })
     }
     await w.ensureBlob(input.blob)
     await w.insertRevision({
-      packageId: pkg.id, revision: input.revision, version: input.version, blobSha256: input.blob.sha256,
-      platforms: input.platforms, texts: input.texts, attributes: input.attributes, extra: input.extra,
+      packageId: pkg.id,
+      revision: input.revision,
+      version: input.version,
+      blobSha256: input.blob.sha256,
+      platforms: input.platforms,
+      texts: input.texts,
+      attributes: input.attributes,
+      extra: input.extra,
     })
     for (const d of input.declaredResources) await w.upsertDeclaredResource(pkg.id, d)
     changed = true
@@ -87,7 +121,13 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
   for (const r of input.resourceRevisions) {
     if ((await w.findResourceRevisionBlob(pkg.id, r.name, r.revision)) === undefined) {
       await w.ensureBlob(r.blob)
-      await w.insertResourceRevision(pkg.id, { name: r.name, type: r.type, revision: r.revision, blobSha256: r.blob.sha256, imageName: r.imageName })
+      await w.insertResourceRevision(pkg.id, {
+        name: r.name,
+        type: r.type,
+        revision: r.revision,
+        blobSha256: r.blob.sha256,
+        imageName: r.imageName,
+      })
       changed = true
     }
     if (isNewRevision) await w.attachResource(pkg.id, input.revision, r.name, r.revision)
@@ -119,9 +159,15 @@ async function importOne(w: CatalogWriter, given: RevisionInput, opts: ImportOpt
     }
   }
   return {
-    type: input.type, name: input.name, id: pkg.id, revision: input.revision,
+    type: input.type,
+    name: input.name,
+    id: pkg.id,
+    revision: input.revision,
     status: pkg.isNew || isNewRevision ? 'imported' : changed ? 'updated' : 'unchanged',
-    version: input.version, bases: input.platforms as Base[], released, held,
+    version: input.version,
+    bases: input.platforms as Base[],
+    released,
+    held,
     resources: input.resourceRevisions.map((r) => ({ name: r.name, type: r.type, revision: r.revision })),
   }
 }
@@ -136,7 +182,12 @@ export interface CommitHooks {
 /** A concurrent import of the same packages is retried this many times before it is a conflict. */
 const RACE_RETRIES = 3
 
-export async function importRevisions(store: CatalogStore, inputs: readonly RevisionInput[], opts: ImportOptions, hooks: CommitHooks = {}): Promise<RevisionOutcome[]> {
+export async function importRevisions(
+  store: CatalogStore,
+  inputs: readonly RevisionInput[],
+  opts: ImportOptions,
+  hooks: CommitHooks = {},
+): Promise<RevisionOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.transaction(async (w) => {

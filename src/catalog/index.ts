@@ -65,7 +65,9 @@ export class CatalogIndex {
   private changes = 0
 
   /** Changes whenever a package is put or removed: what was derived at one generation holds while it lasts. */
-  get generation(): number { return this.changes }
+  get generation(): number {
+    return this.changes
+  }
 
   private static key(type: PackageType, name: string): string {
     return `${type === 'snap' ? 'snap' : 'charmhub'}:${name}`

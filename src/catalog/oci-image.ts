@@ -35,19 +35,25 @@ export function ociServedBody(imageName: string | null, registry: RegistryConfig
   const key = `${imageName}\0${registry.registryDomain}\0${registry.username ?? ''}\0${registry.password ?? ''}`
   let body = cache.get(key)
   if (!body) {
-    const bytes = Buffer.from(JSON.stringify({
-      ImageName: localImageReference(imageName, registry.registryDomain),
-      Username: registry.username ?? '',
-      Password: registry.password ?? '',
-    }))
+    const bytes = Buffer.from(
+      JSON.stringify({
+        ImageName: localImageReference(imageName, registry.registryDomain),
+        Username: registry.username ?? '',
+        Password: registry.password ?? '',
+      }),
+    )
     body = {
-      bytes, size: bytes.length,
+      bytes,
+      size: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       sha384: createHash('sha384').update(bytes).digest('hex'),
       sha3_384: createHash('sha3-384').update(bytes).digest('hex'),
     }
     const weight = key.length + body.size + 400 // three hex digests and the record
-    if (cacheBytes + weight > MAX_CACHE_BYTES) { cache.clear(); cacheBytes = 0 }
+    if (cacheBytes + weight > MAX_CACHE_BYTES) {
+      cache.clear()
+      cacheBytes = 0
+    }
     cache.set(key, body)
     cacheBytes += weight
   }

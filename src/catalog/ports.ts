@@ -47,9 +47,15 @@ export interface CatalogWriter {
   maxRevision(packageId: string): Promise<number>
   ensureBlob(blob: Digests): Promise<void>
   insertRevision(r: NewRevisionRow): Promise<void>
-  upsertDeclaredResource(packageId: string, r: { name: string; type: 'file' | 'oci-image'; filename: string; description: string }): Promise<void>
+  upsertDeclaredResource(
+    packageId: string,
+    r: { name: string; type: 'file' | 'oci-image'; filename: string; description: string },
+  ): Promise<void>
   findResourceRevisionBlob(packageId: string, name: string, revision: number): Promise<string | undefined>
-  insertResourceRevision(packageId: string, r: { name: string; type: 'file' | 'oci-image'; revision: number; blobSha256: string; imageName?: string | undefined }): Promise<void>
+  insertResourceRevision(
+    packageId: string,
+    r: { name: string; type: 'file' | 'oci-image'; revision: number; blobSha256: string; imageName?: string | undefined },
+  ): Promise<void>
   attachResource(packageId: string, revision: number, name: string, resourceRevision: number): Promise<void>
   getRelease(packageId: string, slot: ReleaseSlot): Promise<number | undefined>
   setRelease(packageId: string, slot: ReleaseSlot, revision: number): Promise<void>

@@ -24,12 +24,28 @@ export interface RefreshAction {
 }
 
 export type ActionOutcome =
-  | { readonly kind: 'found'; readonly action: RefreshAction; readonly pkg: IndexedPackage; readonly selection: Extract<Selection, { kind: 'ok' }>;
-      readonly resources: readonly IndexedResourceRevision[]; readonly architecture?: string | undefined }
-  | { readonly kind: 'error'; readonly action: RefreshAction; readonly pkg?: IndexedPackage | undefined; readonly code: string; readonly message: string;
-      readonly extra?: { releases?: readonly SuggestedRelease[]; 'default-bases'?: readonly Base[] } }
+  | {
+      readonly kind: 'found'
+      readonly action: RefreshAction
+      readonly pkg: IndexedPackage
+      readonly selection: Extract<Selection, { kind: 'ok' }>
+      readonly resources: readonly IndexedResourceRevision[]
+      readonly architecture?: string | undefined
+    }
+  | {
+      readonly kind: 'error'
+      readonly action: RefreshAction
+      readonly pkg?: IndexedPackage | undefined
+      readonly code: string
+      readonly message: string
+      readonly extra?: { releases?: readonly SuggestedRelease[]; 'default-bases'?: readonly Base[] }
+    }
 
-function resourcesFor(pkg: IndexedPackage, revision: number, overrides: RefreshAction['resourceRevisions']): IndexedResourceRevision[] | { missing: string } {
+function resourcesFor(
+  pkg: IndexedPackage,
+  revision: number,
+  overrides: RefreshAction['resourceRevisions'],
+): IndexedResourceRevision[] | { missing: string } {
   const rev = pkg.revisions.get(revision)
   const out = new Map<string, IndexedResourceRevision>()
   for (const [name, res] of pkg.resources) {
@@ -70,10 +86,25 @@ export function refreshShape(action: RefreshAction, contexts: readonly RefreshCo
   if (action.action === 'refresh') {
     const ctx = contexts.find((c) => c.instanceKey === action.instanceKey)
     if (!ctx) return undefined
-    return { kind: 'refresh', id: action.id ?? ctx.id, name: undefined, channel: ctx.trackingChannel, revision: undefined, base: ctx.base, resourceRevisions: rr }
+    return {
+      kind: 'refresh',
+      id: action.id ?? ctx.id,
+      name: undefined,
+      channel: ctx.trackingChannel,
+      revision: undefined,
+      base: ctx.base,
+      resourceRevisions: rr,
+    }
   }
-  return { kind: action.action, id: action.id, name: action.id === undefined ? action.name : undefined, channel: action.channel,
-    revision: action.revision ?? undefined, base: action.base, resourceRevisions: rr }
+  return {
+    kind: action.action,
+    id: action.id,
+    name: action.id === undefined ? action.name : undefined,
+    channel: action.channel,
+    revision: action.revision ?? undefined,
+    base: action.base,
+    resourceRevisions: rr,
+  }
 }
 
 const baseKey = (b: Base | null | undefined): string => (b ? `${b.name}/${b.channel}/${b.architecture}` : '-')
@@ -88,7 +119,7 @@ export function refreshShapeKey(s: RefreshShape): { readonly handle: string; rea
 }
 
 /** What resolving a shape gives: an outcome less the action (resolveRefresh pairs them up again). */
-export type ShapeOutcome = ActionOutcome extends infer O ? O extends ActionOutcome ? Omit<O, 'action'> : never : never
+export type ShapeOutcome = ActionOutcome extends infer O ? (O extends ActionOutcome ? Omit<O, 'action'> : never) : never
 
 function packageOf(index: CatalogIndex, s: RefreshShape): IndexedPackage | undefined {
   const pkg = s.id !== undefined ? index.byPackageId(s.id) : s.name !== undefined ? index.charmhubByName(s.name) : undefined
@@ -116,13 +147,20 @@ export function resolveRefreshShape(index: CatalogIndex, s: RefreshShape): Shape
   switch (selection.kind) {
     case 'ok': {
       const resources = resourcesFor(pkg, selection.revision.revision, s.resourceRevisions)
-      if ('missing' in resources) return { kind: 'error', pkg, code: 'resource-not-found', message: `No resource ${resources.missing} for ${pkg.name}.` }
+      if ('missing' in resources)
+        return { kind: 'error', pkg, code: 'resource-not-found', message: `No resource ${resources.missing} for ${pkg.name}.` }
       return { kind: 'found', pkg, selection, resources, architecture }
     }
     case 'revision-not-found':
       return { kind: 'error', pkg, code: 'revision-not-found', message: selection.message, extra: { releases: selection.releases } }
     case 'invalid-charm-base':
-      return { kind: 'error', pkg, code: 'invalid-charm-base', message: selection.message, extra: { 'default-bases': selection.defaultBases } }
+      return {
+        kind: 'error',
+        pkg,
+        code: 'invalid-charm-base',
+        message: selection.message,
+        extra: { 'default-bases': selection.defaultBases },
+      }
     case 'invalid-channel':
       return { kind: 'error', pkg, code: 'invalid-channel', message: selection.message }
   }
@@ -130,11 +168,21 @@ export function resolveRefreshShape(index: CatalogIndex, s: RefreshShape): Shape
 
 /** The outcome of one action; `shape` is refreshShape's for it. */
 export function resolveAction(index: CatalogIndex, action: RefreshAction, shape: RefreshShape | undefined): ActionOutcome {
-  if (!shape) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
+  if (!shape)
+    return {
+      kind: 'error',
+      action,
+      code: 'invalid-request',
+      message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}`,
+    }
   return { ...resolveRefreshShape(index, shape), action } as ActionOutcome
 }
 
 /** One outcome per action, in request order; Juju matches them up by instance-key. */
-export function resolveRefresh(index: CatalogIndex, contexts: readonly RefreshContext[], actions: readonly RefreshAction[]): ActionOutcome[] {
+export function resolveRefresh(
+  index: CatalogIndex,
+  contexts: readonly RefreshContext[],
+  actions: readonly RefreshAction[],
+): ActionOutcome[] {
   return actions.map((a) => resolveAction(index, a, refreshShape(a, contexts)))
 }

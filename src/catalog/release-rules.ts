@@ -35,16 +35,22 @@ export function pickPackage(candidates: readonly PackageRef[], name: string, typ
   const fitting = type ? candidates.filter((p) => p.type === type) : candidates
   if (fitting.length === 1) return fitting[0]!
   if (fitting.length > 1) {
-    throw new Ambiguous(`${JSON.stringify(name)} is both a ${fitting.map((p) => p.type).join(' and a ')}: say which with --type ${fitting.map((p) => p.type).join('|')}`)
+    throw new Ambiguous(
+      `${JSON.stringify(name)} is both a ${fitting.map((p) => p.type).join(' and a ')}: say which with --type ${fitting.map((p) => p.type).join('|')}`,
+    )
   }
-  throw new NotFound(type ? `no ${type} named ${JSON.stringify(name)} in the store` : `no charm, bundle or snap named ${JSON.stringify(name)} in the store`)
+  throw new NotFound(
+    type ? `no ${type} named ${JSON.stringify(name)} in the store` : `no charm, bundle or snap named ${JSON.stringify(name)} in the store`,
+  )
 }
 
 function checkFilter(pkg: PackageRef, f: PlatformFilter): { name: string; channel: string } | undefined {
   if (f.base === undefined) return undefined
-  if (pkg.type === 'snap') throw new InvalidInput({ field: '--base' }, `${pkg.name} is a snap: snaps are released per architecture only (drop --base)`)
+  if (pkg.type === 'snap')
+    throw new InvalidInput({ field: '--base' }, `${pkg.name} is a snap: snaps are released per architecture only (drop --base)`)
   const m = /^([a-z][a-z0-9-]*)@([0-9][0-9.]*|all)$/.exec(f.base)
-  if (!m && f.base !== 'all') throw new InvalidInput({ field: '--base' }, `${JSON.stringify(f.base)} is not a base: expected NAME@CHANNEL, such as ubuntu@22.04`)
+  if (!m && f.base !== 'all')
+    throw new InvalidInput({ field: '--base' }, `${JSON.stringify(f.base)} is not a base: expected NAME@CHANNEL, such as ubuntu@22.04`)
   return m ? { name: m[1]!, channel: m[2]! } : { name: 'all', channel: 'all' }
 }
 
@@ -65,8 +71,10 @@ export function releaseSlots(pkg: PackageRef, revision: { revision: number; plat
   if (out.length === 0) {
     const wanted = [f.base, f.arch].filter((x) => x !== undefined).join(' ')
     const has = revision.platforms.map((p) => (p.name ? formatBase(p) : p.architecture)).join(', ') || 'none'
-    throw new InvalidInput({ field: f.base !== undefined ? '--base' : '--arch' },
-      `${pkg.type} ${pkg.name} revision ${revision.revision} does not support ${wanted} (it supports ${has})`)
+    throw new InvalidInput(
+      { field: f.base !== undefined ? '--base' : '--arch' },
+      `${pkg.type} ${pkg.name} revision ${revision.revision} does not support ${wanted} (it supports ${has})`,
+    )
   }
   return out
 }
@@ -74,16 +82,24 @@ export function releaseSlots(pkg: PackageRef, revision: { revision: number; plat
 /** The current releases a close empties: the channel exactly (not its fall-backs), narrowed by --base and --arch. */
 export function closeSlots(pkg: PackageRef, current: readonly CurrentRelease[], channel: Channel, f: PlatformFilter): CurrentRelease[] {
   const base = checkFilter(pkg, f)
-  return current.filter((r) => sameChannel(r.channel, channel)
-    && (!base || (r.base.name === base.name && r.base.channel === base.channel))
-    && (f.arch === undefined || r.base.architecture === f.arch))
+  return current.filter(
+    (r) =>
+      sameChannel(r.channel, channel) &&
+      (!base || (r.base.name === base.name && r.base.channel === base.channel)) &&
+      (f.arch === undefined || r.base.architecture === f.arch),
+  )
 }
 
 /**
  * A charm whose last revision goes is refused while a bundle in the store names it (the bundle
  * could no longer be deployed), unless forced. Returns the refusal, or undefined.
  */
-export function removalBlocker(pkg: PackageRef, remainingRevisions: number, bundles: readonly string[], force: boolean): string | undefined {
+export function removalBlocker(
+  pkg: PackageRef,
+  remainingRevisions: number,
+  bundles: readonly string[],
+  force: boolean,
+): string | undefined {
   if (force || pkg.type !== 'charm' || remainingRevisions > 0 || bundles.length === 0) return undefined
   return `charm ${pkg.name} is named by bundle${bundles.length > 1 ? 's' : ''} ${bundles.join(', ')}: removing its last revision would break ${bundles.length > 1 ? 'them' : 'it'} (remove the bundle first, or pass --force)`
 }

@@ -8,7 +8,10 @@ import type { HitCounter } from './cache-stats.js'
 import type { IndexedPackage } from './index.js'
 import type { CatalogReader, RevisionTexts } from './ports.js'
 
-interface Entry { readonly p: Promise<RevisionTexts | undefined>; weight: number }
+interface Entry {
+  readonly p: Promise<RevisionTexts | undefined>
+  weight: number
+}
 
 export class RevisionTextCache {
   /** Map order is insertion order: re-inserted on use, so the first entry is the least recently used. */
@@ -16,7 +19,11 @@ export class RevisionTextCache {
   private total = 0
 
   /** `maxBytes` counts two bytes per UTF-16 unit, as V8 may store them. */
-  constructor(private readonly reader: Pick<CatalogReader, 'revisionTexts'>, private readonly maxBytes: number, private readonly counts: HitCounter) {}
+  constructor(
+    private readonly reader: Pick<CatalogReader, 'revisionTexts'>,
+    private readonly maxBytes: number,
+    private readonly counts: HitCounter,
+  ) {}
 
   /** Rejects with Unavailable when the texts are not kept and the database does not answer. */
   get(packageId: string, revision: number): Promise<RevisionTexts | undefined> {
@@ -35,21 +42,31 @@ export class RevisionTextCache {
     const entry: Entry = { p, weight: 0 }
     this.texts.set(key, entry)
     // Only existing revisions are kept: a missing one may be imported later.
-    p.then((v) => {
-      if (this.texts.get(key) !== entry) return
-      if (!v) { this.texts.delete(key); return }
-      entry.weight = 64 + textUnits(v) * 2
-      this.total += entry.weight
-      for (const [k, e] of this.texts) {
-        if (this.total <= this.maxBytes) break
-        this.drop(k, e)
-      }
-    }, () => { if (this.texts.get(key) === entry) this.texts.delete(key) })
+    p.then(
+      (v) => {
+        if (this.texts.get(key) !== entry) return
+        if (!v) {
+          this.texts.delete(key)
+          return
+        }
+        entry.weight = 64 + textUnits(v) * 2
+        this.total += entry.weight
+        for (const [k, e] of this.texts) {
+          if (this.total <= this.maxBytes) break
+          this.drop(k, e)
+        }
+      },
+      () => {
+        if (this.texts.get(key) === entry) this.texts.delete(key)
+      },
+    )
     return p
   }
 
   /** Bytes the kept texts are counted at. */
-  get bytes(): number { return this.total }
+  get bytes(): number {
+    return this.total
+  }
 
   /** Drops the texts of `old`'s revisions that `now` (its reloaded self, undefined if removed) no longer has. */
   forget(old: IndexedPackage | undefined, now: IndexedPackage | undefined): void {

@@ -49,7 +49,10 @@ export function suggestedReleases(pkg: IndexedPackage): SuggestedRelease[] {
   for (const r of sortedReleases(pkg)) {
     const s = { base: r.base, channel: shortChannel(r.channel) }
     const key = `${s.channel}|${s.base.name}|${s.base.channel}|${s.base.architecture}`
-    if (!seen.has(key)) { seen.add(key); out.push(s) }
+    if (!seen.has(key)) {
+      seen.add(key)
+      out.push(s)
+    }
   }
   return out
 }
@@ -83,12 +86,14 @@ const baseKey = (b: Base): string => `${b.name}|${b.channel}|${b.architecture}`
 /** Default track first, then tracks by name, stable → edge, newest base first, amd64 first. */
 export function sortReleases(pkg: IndexedPackage, releases: readonly IndexedRelease[]): IndexedRelease[] {
   const baseIdx = new Map(sortBasesNewestLtsFirst(uniqueBasesOf(releases)).map((b, i) => [baseKey(b), i]))
-  return [...releases].sort((a, b) =>
-    (a.channel.track === pkg.defaultTrack ? 0 : 1) - (b.channel.track === pkg.defaultTrack ? 0 : 1)
-    || NUMERIC.compare(b.channel.track, a.channel.track)
-    || RISKS.indexOf(a.channel.risk) - RISKS.indexOf(b.channel.risk)
-    || PLAIN.compare(a.channel.branch, b.channel.branch)
-    || baseIdx.get(baseKey(a.base))! - baseIdx.get(baseKey(b.base))!)
+  return [...releases].sort(
+    (a, b) =>
+      (a.channel.track === pkg.defaultTrack ? 0 : 1) - (b.channel.track === pkg.defaultTrack ? 0 : 1) ||
+      NUMERIC.compare(b.channel.track, a.channel.track) ||
+      RISKS.indexOf(a.channel.risk) - RISKS.indexOf(b.channel.risk) ||
+      PLAIN.compare(a.channel.branch, b.channel.branch) ||
+      baseIdx.get(baseKey(a.base))! - baseIdx.get(baseKey(b.base))!,
+  )
 }
 
 // Packages in the index are immutable (a change replaces the object), so their sorted releases
@@ -98,7 +103,10 @@ const sortedReleasesOf = new WeakMap<IndexedPackage, readonly IndexedRelease[]>(
 /** sortReleases(pkg, pkg.releases), computed once per package object. */
 export function sortedReleases(pkg: IndexedPackage): readonly IndexedRelease[] {
   let s = sortedReleasesOf.get(pkg)
-  if (!s) { s = sortReleases(pkg, pkg.releases); sortedReleasesOf.set(pkg, s) }
+  if (!s) {
+    s = sortReleases(pkg, pkg.releases)
+    sortedReleasesOf.set(pkg, s)
+  }
   return s
 }
 
@@ -109,7 +117,11 @@ function uniqueBasesOf(releases: readonly IndexedRelease[]): Base[] {
 }
 
 function notFound(pkg: IndexedPackage, what: string): Selection {
-  return { kind: 'revision-not-found', message: `No revision was found in the Store for ${pkg.name} ${what}.`, releases: suggestedReleases(pkg) }
+  return {
+    kind: 'revision-not-found',
+    message: `No revision was found in the Store for ${pkg.name} ${what}.`,
+    releases: suggestedReleases(pkg),
+  }
 }
 
 /** install/download by channel and base (and refresh, with the tracking channel). */
@@ -136,10 +148,11 @@ export function selectByChannel(pkg: IndexedPackage, channelText: string | undef
         candidates.push({ name: r.base.name, channel: r.base.channel, architecture: base.architecture })
       }
     }
-    const unique = sortBasesNewestLtsFirst(uniqueBasesOf(candidates.map((b) => ({ base: b } as IndexedRelease))))
+    const unique = sortBasesNewestLtsFirst(uniqueBasesOf(candidates.map((b) => ({ base: b }) as IndexedRelease)))
     if (unique.length === 0) return notFound(pkg, `in channel ${shortChannel(channel)} for architecture ${base.architecture}`)
     return {
-      kind: 'invalid-charm-base', defaultBases: unique,
+      kind: 'invalid-charm-base',
+      defaultBases: unique,
       message: `invalid 'base' for ${pkg.name}: choose one of ${unique.map((b) => `${b.name}@${b.channel}`).join(', ')}`,
     }
   }

@@ -46,19 +46,29 @@ export interface FetchOutcome {
   readonly errors: readonly FetchError[]
 }
 
-async function resolveRef(reader: AssertionReader, ref: AssertionRef, maxFormats: Readonly<Record<string, number>>): Promise<{ type: string; key: string } | FetchError | undefined> {
+async function resolveRef(
+  reader: AssertionReader,
+  ref: AssertionRef,
+  maxFormats: Readonly<Record<string, number>>,
+): Promise<{ type: string; key: string } | FetchError | undefined> {
   const isUpdate = ref.ifNewerThan !== undefined || ref.ifSequenceEqualOrNewerThan !== undefined || ref.ifSequenceNewerThan !== undefined
-  const missing = (): FetchError | undefined => isUpdate ? undefined : {
-    code: 'not-found', message: `${ref.type} (${(ref.primaryKey ?? ref.sequenceKey ?? []).join('/')}) not found`, type: ref.type,
-    ...(ref.sequenceKey ? { sequenceKey: ref.sequenceKey } : { primaryKey: ref.primaryKey ?? [] }),
-  }
+  const missing = (): FetchError | undefined =>
+    isUpdate
+      ? undefined
+      : {
+          code: 'not-found',
+          message: `${ref.type} (${(ref.primaryKey ?? ref.sequenceKey ?? []).join('/')}) not found`,
+          type: ref.type,
+          ...(ref.sequenceKey ? { sequenceKey: ref.sequenceKey } : { primaryKey: ref.primaryKey ?? [] }),
+        }
   let row: StoredAssertion | undefined
   if (ref.sequenceKey) {
     const seqKey = sequenceKey(ref.type, ref.sequenceKey)
     if (!seqKey) return missing()
-    row = ref.sequence !== undefined && ref.sequence > 0
-      ? await reader.assertion(ref.type, `${seqKey}/${ref.sequence}`)
-      : await reader.latestInSequence(ref.type, seqKey)
+    row =
+      ref.sequence !== undefined && ref.sequence > 0
+        ? await reader.assertion(ref.type, `${seqKey}/${ref.sequence}`)
+        : await reader.latestInSequence(ref.type, seqKey)
   } else {
     const key = storedKey(ref.type, ref.primaryKey ?? [])
     row = key === undefined ? undefined : await findAssertion(reader, ref.type, key)
@@ -83,7 +93,11 @@ async function resolveRef(reader: AssertionReader, ref: AssertionRef, maxFormats
  * that have nothing newer, or are unknown, produce nothing: a `not-found` there would make
  * `snap refresh` fail (§4.5). Items without it that are unknown become `not-found` errors.
  */
-export async function resolveFetchAssertions(reader: AssertionReader, refs: readonly AssertionRef[], maxFormats: Readonly<Record<string, number>> = {}): Promise<FetchOutcome> {
+export async function resolveFetchAssertions(
+  reader: AssertionReader,
+  refs: readonly AssertionRef[],
+  maxFormats: Readonly<Record<string, number>> = {},
+): Promise<FetchOutcome> {
   const found: Array<{ type: string; key: string }> = []
   const errors: FetchError[] = []
   for (const ref of refs) {

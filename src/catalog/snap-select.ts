@@ -9,7 +9,10 @@ import type { CatalogIndex, IndexedPackage, IndexedRelease, IndexedRevision } fr
 /** The only series snaps exist in (docs/protocol/snap-store.md §3: `Snap-Device-Series: 16`). */
 export const SERIES = '16'
 
-export interface Epoch { readonly read: readonly number[]; readonly write: readonly number[] }
+export interface Epoch {
+  readonly read: readonly number[]
+  readonly write: readonly number[]
+}
 export const EPOCH_ZERO: Epoch = { read: [0], write: [0] }
 
 /** A `context` entry: a snap the device has installed. */
@@ -32,16 +35,33 @@ export interface SnapAction {
   readonly epoch?: Epoch | null | undefined
 }
 
-export interface SnapEnv { readonly architecture: string; readonly series: string }
+export interface SnapEnv {
+  readonly architecture: string
+  readonly series: string
+}
 
-export interface SnapReleaseRef { readonly architecture: string; readonly channel: string }
+export interface SnapReleaseRef {
+  readonly architecture: string
+  readonly channel: string
+}
 
 export type SnapOutcome =
-  | { readonly kind: 'found'; readonly action: SnapAction; readonly pkg: IndexedPackage; readonly revision: IndexedRevision
+  | {
+      readonly kind: 'found'
+      readonly action: SnapAction
+      readonly pkg: IndexedPackage
+      readonly revision: IndexedRevision
       /** Where the revision was found (after fall-back); absent for a by-revision pick released nowhere. */
-      readonly channel?: Channel | undefined }
-  | { readonly kind: 'error'; readonly action: SnapAction; readonly pkg?: IndexedPackage | undefined; readonly code: string; readonly message: string
-      readonly releases?: readonly SnapReleaseRef[] | undefined }
+      readonly channel?: Channel | undefined
+    }
+  | {
+      readonly kind: 'error'
+      readonly action: SnapAction
+      readonly pkg?: IndexedPackage | undefined
+      readonly code: string
+      readonly message: string
+      readonly releases?: readonly SnapReleaseRef[] | undefined
+    }
 
 const isRisk = (s: string): boolean => (RISKS as readonly string[]).includes(s)
 
@@ -58,7 +78,8 @@ export function epochOf(value: unknown): Epoch {
     Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0) ? (v as number[]) : undefined
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const o = value as Record<string, unknown>
-    const read = ints(o.read); const write = ints(o.write)
+    const read = ints(o.read)
+    const write = ints(o.write)
     if (read && write) return { read, write }
     if (read) return { read, write: read.slice(-1) }
     if (write) return { read: write, write }
@@ -75,7 +96,10 @@ const revisionEpochs = new WeakMap<IndexedRevision, Epoch>()
 /** A revision's epoch (epochOf its `extra.epoch`), computed once per revision object. */
 export function revisionEpoch(rev: IndexedRevision): Epoch {
   let e = revisionEpochs.get(rev)
-  if (!e) { e = epochOf(rev.extra?.epoch); revisionEpochs.set(rev, e) }
+  if (!e) {
+    e = epochOf(rev.extra?.epoch)
+    revisionEpochs.set(rev, e)
+  }
   return e
 }
 
@@ -100,7 +124,9 @@ function revisionFits(rev: IndexedRevision, architecture: string): boolean {
 /** The release a device of `architecture` gets from `channel`: the branch, then this risk, then more stable ones. */
 export function snapReleaseFor(pkg: IndexedPackage, channel: Channel, architecture: string): IndexedRelease | undefined {
   for (const c of fallbackChannels(channel)) {
-    const rels = pkg.releases.filter((r) => sameChannel(r.channel, c) && archMatches(r.base.architecture, architecture) && pkg.revisions.has(r.revision))
+    const rels = pkg.releases.filter(
+      (r) => sameChannel(r.channel, c) && archMatches(r.base.architecture, architecture) && pkg.revisions.has(r.revision),
+    )
     const rel = rels.find((r) => r.base.architecture === architecture) ?? rels[0]
     if (rel) return rel
   }
@@ -114,7 +140,10 @@ export function snapReleaseRefs(pkg: IndexedPackage, architecture: string): Snap
   for (const r of pkg.releases) {
     const ref = { architecture: r.base.architecture === 'all' ? architecture : r.base.architecture, channel: shortChannel(r.channel) }
     const k = `${ref.architecture} ${ref.channel}`
-    if (!seen.has(k)) { seen.add(k); out.push(ref) }
+    if (!seen.has(k)) {
+      seen.add(k)
+      out.push(ref)
+    }
   }
   return out
 }
@@ -144,18 +173,37 @@ export function snapActionShape(action: SnapAction, contexts: ReadonlyMap<string
     const ctx = contexts.get(action.instanceKey)
     const snapId = action.snapId ?? ctx?.snapId
     if (snapId === undefined) return undefined
-    return { kind: 'refresh', snapId, name: undefined, revision: action.revision, channel: action.channel ?? ctx?.trackingChannel,
-      epoch: ctx?.epoch ?? EPOCH_ZERO, architecture: env.architecture, series: env.series }
+    return {
+      kind: 'refresh',
+      snapId,
+      name: undefined,
+      revision: action.revision,
+      channel: action.channel ?? ctx?.trackingChannel,
+      epoch: ctx?.epoch ?? EPOCH_ZERO,
+      architecture: env.architecture,
+      series: env.series,
+    }
   }
-  return { kind: action.action, snapId: action.snapId, name: action.snapId === undefined ? action.name : undefined, revision: action.revision,
-    channel: action.channel, epoch: action.epoch, architecture: env.architecture, series: env.series }
+  return {
+    kind: action.action,
+    snapId: action.snapId,
+    name: action.snapId === undefined ? action.name : undefined,
+    revision: action.revision,
+    channel: action.channel,
+    epoch: action.epoch,
+    architecture: env.architecture,
+    series: env.series,
+  }
 }
 
 const epochKey = (e: Epoch | null | undefined): string =>
   !e ? '-' : e.read.length === 1 && e.write.length === 1 ? `${e.read[0]}/${e.write[0]}` : `${e.read.join('.')}/${e.write.join('.')}`
 
 /** A shape as the two strings of a cache key: the snap it names, and every other field. */
-export interface ShapeKey { readonly handle: string; readonly rest: string }
+export interface ShapeKey {
+  readonly handle: string
+  readonly rest: string
+}
 
 const restOf = (s: SnapActionShape): string =>
   `${s.snapId !== undefined ? 'id' : 'name'}\0${s.kind}\0${s.architecture}\0${s.series}\0${s.revision ?? '-'}\0${s.channel ?? '-'}\0${epochKey(s.epoch)}`
@@ -166,12 +214,21 @@ export function snapShapeKey(s: SnapActionShape): ShapeKey {
 }
 
 const sameEpoch = (a: Epoch | null | undefined, b: Epoch | null | undefined): boolean =>
-  !a || !b ? !a && !b : a.read.length === b.read.length && a.write.length === b.write.length
-    && a.read.every((x, i) => x === b.read[i]) && a.write.every((x, i) => x === b.write[i])
+  !a || !b
+    ? !a && !b
+    : a.read.length === b.read.length &&
+      a.write.length === b.write.length &&
+      a.read.every((x, i) => x === b.read[i]) &&
+      a.write.every((x, i) => x === b.write[i])
 
 const sameRest = (a: SnapActionShape, b: SnapActionShape): boolean =>
-  (a.snapId !== undefined) === (b.snapId !== undefined) && a.kind === b.kind && a.architecture === b.architecture && a.series === b.series
-  && a.revision === b.revision && a.channel === b.channel && sameEpoch(a.epoch, b.epoch)
+  (a.snapId !== undefined) === (b.snapId !== undefined) &&
+  a.kind === b.kind &&
+  a.architecture === b.architecture &&
+  a.series === b.series &&
+  a.revision === b.revision &&
+  a.channel === b.channel &&
+  sameEpoch(a.epoch, b.epoch)
 
 /**
  * snapShapeKey for the shapes of one request, with `suffix` (what the route's rendering reads
@@ -188,7 +245,7 @@ export function snapShapeKeys(suffix: string): (s: SnapActionShape) => ShapeKey 
 }
 
 /** What resolving a shape gives: an outcome less the action (resolveSnapActions pairs them up again). */
-export type SnapShapeOutcome = SnapOutcome extends infer O ? O extends SnapOutcome ? Omit<O, 'action'> : never : never
+export type SnapShapeOutcome = SnapOutcome extends infer O ? (O extends SnapOutcome ? Omit<O, 'action'> : never) : never
 
 function notAvailable(pkg: IndexedPackage, s: SnapActionShape, message: string): SnapShapeOutcome {
   return { kind: 'error', pkg, code: 'revision-not-found', message, releases: snapReleaseRefs(pkg, s.architecture) }
@@ -209,7 +266,11 @@ function pick(pkg: IndexedPackage, s: SnapActionShape): SnapShapeOutcome {
     if (!wanted) return { kind: 'error', pkg, code: 'invalid-channel', message: `invalid channel ${JSON.stringify(s.channel)}` }
     const rel = snapReleaseFor(pkg, wanted, s.architecture)
     if (!rel) {
-      return notAvailable(pkg, s, `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${s.architecture}`)
+      return notAvailable(
+        pkg,
+        s,
+        `No revision of '${pkg.name}' was found in channel ${shortChannel(wanted)} for architecture ${s.architecture}`,
+      )
     }
     revision = pkg.revisions.get(rel.revision)!
     channel = rel.channel
@@ -217,8 +278,11 @@ function pick(pkg: IndexedPackage, s: SnapActionShape): SnapShapeOutcome {
   if (s.epoch) {
     const epoch = revisionEpoch(revision)
     if (!canRead(epoch, s.epoch)) {
-      return notAvailable(pkg, s,
-        `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(s.epoch)}`)
+      return notAvailable(
+        pkg,
+        s,
+        `Revision ${revision.revision} of '${pkg.name}' (epoch ${formatEpoch(epoch)}) cannot read the data of the installed epoch ${formatEpoch(s.epoch)}`,
+      )
     }
   }
   return { kind: 'found', pkg, revision, channel }
@@ -250,28 +314,44 @@ export function resolveSnapShape(index: CatalogIndex, s: SnapActionShape): SnapS
 
 /** The outcome of one action; `shape` is snapActionShape's for it. */
 export function resolveSnapAction(index: CatalogIndex, action: SnapAction, shape: SnapActionShape | undefined): SnapOutcome {
-  if (!shape) return { kind: 'error', action, code: 'invalid-request', message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}` }
+  if (!shape)
+    return {
+      kind: 'error',
+      action,
+      code: 'invalid-request',
+      message: `no context entry with instance-key ${JSON.stringify(action.instanceKey)}`,
+    }
   return { ...resolveSnapShape(index, shape), action } as SnapOutcome
 }
 
 /** One outcome per action, in request order; snapd matches them up by instance-key. */
 /** `contexts` keyed by instance-key (contextsByKey). */
-export function resolveSnapActions(index: CatalogIndex, contexts: ReadonlyMap<string, SnapContext>, actions: readonly SnapAction[], env: SnapEnv): SnapOutcome[] {
+export function resolveSnapActions(
+  index: CatalogIndex,
+  contexts: ReadonlyMap<string, SnapContext>,
+  actions: readonly SnapAction[],
+  env: SnapEnv,
+): SnapOutcome[] {
   return actions.map((a) => resolveSnapAction(index, a, snapActionShape(a, contexts, env)))
 }
 
 /** info's channel map: default track first, stable → edge, branches last; one entry per channel. */
-export function snapChannelMap(pkg: IndexedPackage, architecture: string | undefined): Array<{ release: IndexedRelease; revision: IndexedRevision; architecture: string }> {
+export function snapChannelMap(
+  pkg: IndexedPackage,
+  architecture: string | undefined,
+): Array<{ release: IndexedRelease; revision: IndexedRevision; architecture: string }> {
   const out = new Map<string, { release: IndexedRelease; revision: IndexedRevision; architecture: string }>()
-  const rels = [...pkg.releases].sort((a, b) =>
-    (a.channel.track === pkg.defaultTrack ? 0 : 1) - (b.channel.track === pkg.defaultTrack ? 0 : 1)
-    || a.channel.track.localeCompare(b.channel.track, undefined, { numeric: true })
-    || (a.channel.branch ? 1 : 0) - (b.channel.branch ? 1 : 0)
-    || RISKS.indexOf(a.channel.risk) - RISKS.indexOf(b.channel.risk)
-    || a.channel.branch.localeCompare(b.channel.branch)
-    // An exact-architecture build wins over an "all" one in the same channel.
-    || (a.base.architecture === 'all' ? 1 : 0) - (b.base.architecture === 'all' ? 1 : 0)
-    || a.base.architecture.localeCompare(b.base.architecture))
+  const rels = [...pkg.releases].sort(
+    (a, b) =>
+      (a.channel.track === pkg.defaultTrack ? 0 : 1) - (b.channel.track === pkg.defaultTrack ? 0 : 1) ||
+      a.channel.track.localeCompare(b.channel.track, undefined, { numeric: true }) ||
+      (a.channel.branch ? 1 : 0) - (b.channel.branch ? 1 : 0) ||
+      RISKS.indexOf(a.channel.risk) - RISKS.indexOf(b.channel.risk) ||
+      a.channel.branch.localeCompare(b.channel.branch) ||
+      // An exact-architecture build wins over an "all" one in the same channel.
+      (a.base.architecture === 'all' ? 1 : 0) - (b.base.architecture === 'all' ? 1 : 0) ||
+      a.base.architecture.localeCompare(b.base.architecture),
+  )
   for (const r of rels) {
     if (architecture && !archMatches(r.base.architecture, architecture)) continue
     const revision = pkg.revisions.get(r.revision)
@@ -284,7 +364,11 @@ export function snapChannelMap(pkg: IndexedPackage, architecture: string | undef
 }
 
 /** The revision find shows: from `channel` (default stable) on the default track, for this architecture. */
-export function snapFindRevision(pkg: IndexedPackage, architecture: string, channelText: string | undefined): { revision: IndexedRevision; channel: Channel } | undefined {
+export function snapFindRevision(
+  pkg: IndexedPackage,
+  architecture: string,
+  channelText: string | undefined,
+): { revision: IndexedRevision; channel: Channel } | undefined {
   const channel = parseSnapChannel(channelText || 'stable', pkg.defaultTrack)
   const rel = channel ? snapReleaseFor(pkg, channel, architecture) : undefined
   if (rel) return { revision: pkg.revisions.get(rel.revision)!, channel: rel.channel }

@@ -17,14 +17,22 @@ export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): 
   plainJsonBodies(app)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     // Texts not cached while the database is down: Juju retries a 503 later.
-    if (err instanceof Unavailable) return reply.code(503).header('retry-after', '5').type('application/json').send(errorList('service-unavailable', err.message))
+    if (err instanceof Unavailable)
+      return reply.code(503).header('retry-after', '5').type('application/json').send(errorList('service-unavailable', err.message))
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'charmhub request failed')
     const message = status === 500 ? 'internal server error' : err.message
-    return reply.code(status).type('application/json').send(errorList(status === 500 ? 'internal-error' : 'invalid-request', message))
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(errorList(status === 500 ? 'internal-error' : 'invalid-request', message))
   })
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).type('application/json').send(errorList('not-found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)))
+    reply
+      .code(404)
+      .type('application/json')
+      .send(errorList('not-found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)),
+  )
   await refreshRoute(app, deps)
   await infoRoute(app, deps)
   await findRoute(app, deps)
@@ -35,6 +43,10 @@ export async function charmhubPlugin(app: FastifyInstance, deps: CharmhubDeps): 
 export async function charmhubDownloadsPlugin(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   app.addHook('onSend', bareJsonContentType)
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).type('application/json').send(errorList('not-found', `no such download: ${req.url.split('?')[0]}`)))
+    reply
+      .code(404)
+      .type('application/json')
+      .send(errorList('not-found', `no such download: ${req.url.split('?')[0]}`)),
+  )
   await downloadRoutes(app, deps)
 }

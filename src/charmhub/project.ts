@@ -8,7 +8,10 @@ function buildTree(paths: readonly string[]): Tree {
     let node = root
     for (const part of p.split('.').filter(Boolean)) {
       let next = node.get(part)
-      if (!next) { next = new Map(); node.set(part, next) }
+      if (!next) {
+        next = new Map()
+        node.set(part, next)
+      }
       node = next
     }
   }
@@ -30,7 +33,11 @@ function apply(value: unknown, tree: Tree): unknown {
 const trees = new Map<string, Tree>()
 
 /** Projects `obj` onto `paths`, always keeping `always` (top-level keys). No paths: everything. */
-export function project<T extends Record<string, unknown>>(obj: T, paths: readonly string[] | undefined, always: readonly string[]): Record<string, unknown> {
+export function project<T extends Record<string, unknown>>(
+  obj: T,
+  paths: readonly string[] | undefined,
+  always: readonly string[],
+): Record<string, unknown> {
   if (!paths || paths.length === 0) return obj
   const key = `${paths.join(',')}|${always.join(',')}`
   let tree = trees.get(key)
@@ -46,6 +53,9 @@ export function project<T extends Record<string, unknown>>(obj: T, paths: readon
 /** `fields` arrives as a comma-separated query value (or repeated); split and trim. */
 export function parseFields(raw: unknown): string[] | undefined {
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []
-  const out = list.flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)
+  const out = list
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
   return out.length ? out : undefined
 }

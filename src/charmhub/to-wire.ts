@@ -18,7 +18,12 @@ const baseWire = (b: Base) => ({ architecture: b.architecture, name: b.name, cha
 export function publisherWire(pkg: IndexedPackage): Record<string, string> {
   const p = pkg.publisher
   if (!p) return { 'display-name': '', id: '', username: '', validation: 'unproven' }
-  return { 'display-name': String(p['display-name'] ?? ''), id: String(p.id ?? ''), username: String(p.username ?? ''), validation: String(p.validation ?? 'unproven') }
+  return {
+    'display-name': String(p['display-name'] ?? ''),
+    id: String(p.id ?? ''),
+    username: String(p.username ?? ''),
+    validation: String(p.validation ?? 'unproven'),
+  }
 }
 
 function downloadWire(url: string, blob: Digests) {
@@ -52,12 +57,19 @@ function charmUrl(urls: PublicUrls, pkg: IndexedPackage, revision: number): stri
 }
 
 /** The `charm` entity of a refresh result. */
-export function refreshEntity(urls: PublicUrls, pkg: IndexedPackage, rev: IndexedRevision, texts: RevisionTexts | undefined,
-  resources: readonly IndexedResourceRevision[], registry: RegistryConfig, architecture?: string) {
+export function refreshEntity(
+  urls: PublicUrls,
+  pkg: IndexedPackage,
+  rev: IndexedRevision,
+  texts: RevisionTexts | undefined,
+  resources: readonly IndexedResourceRevision[],
+  registry: RegistryConfig,
+  architecture?: string,
+) {
   return {
     'actions-yaml': texts?.actionsYaml ?? '',
     bases: revisionBases(pkg, rev, architecture).map(baseWire),
-    'config-yaml': pkg.type === 'bundle' ? '' : texts?.configYaml ?? EMPTY_CONFIG,
+    'config-yaml': pkg.type === 'bundle' ? '' : (texts?.configYaml ?? EMPTY_CONFIG),
     'created-at': rev.createdAt,
     download: downloadWire(charmUrl(urls, pkg, rev.revision), rev.blob),
     id: pkg.id,
@@ -79,15 +91,29 @@ function channelOfRevision(pkg: IndexedPackage, revision: number): IndexedReleas
   return pkg.releases.find((r) => r.revision === revision)
 }
 
-export function refreshResult(urls: PublicUrls, registry: RegistryConfig, o: ActionOutcome, texts: RevisionTexts | undefined, fields: readonly string[] | undefined): Record<string, unknown> {
+export function refreshResult(
+  urls: PublicUrls,
+  registry: RegistryConfig,
+  o: ActionOutcome,
+  texts: RevisionTexts | undefined,
+  fields: readonly string[] | undefined,
+): Record<string, unknown> {
   const key = o.action.instanceKey
   if (o.kind === 'error') {
     return {
       charm: null,
-      error: { code: o.code, message: o.message, ...(o.extra ? { extra: {
-        ...(o.extra.releases ? { releases: o.extra.releases.map((r) => ({ base: baseWire(r.base), channel: r.channel })) } : {}),
-        ...(o.extra['default-bases'] ? { 'default-bases': o.extra['default-bases'].map(baseWire) } : {}),
-      } } : {}) },
+      error: {
+        code: o.code,
+        message: o.message,
+        ...(o.extra
+          ? {
+              extra: {
+                ...(o.extra.releases ? { releases: o.extra.releases.map((r) => ({ base: baseWire(r.base), channel: r.channel })) } : {}),
+                ...(o.extra['default-bases'] ? { 'default-bases': o.extra['default-bases'].map(baseWire) } : {}),
+              },
+            }
+          : {}),
+      },
       id: o.pkg?.id ?? o.action.id ?? '',
       'instance-key': key,
       name: o.pkg?.name ?? o.action.name ?? '',

@@ -50,7 +50,10 @@ function exitWith(err: unknown): never {
   }
   // A bug or a case no message was written for: one line; the trace only when asked for.
   if (process.env.AIRLOCK_DEBUG === '1') process.stderr.write(`airlock: ${(err as Error)?.stack ?? String(err)}\n`)
-  else process.stderr.write(`airlock: unexpected error: ${String((err as Error)?.message ?? err).split('\n')[0]} (AIRLOCK_DEBUG=1 shows where)\n`)
+  else
+    process.stderr.write(
+      `airlock: unexpected error: ${String((err as Error)?.message ?? err).split('\n')[0]} (AIRLOCK_DEBUG=1 shows where)\n`,
+    )
   process.exit(1)
 }
 
@@ -68,6 +71,13 @@ let finished = false
 // A request whose connection is dropped at a bad moment can leave fetch's promise pending with
 // nothing left to wake it: node would then exit 0 having said nothing.
 process.on('beforeExit', () => {
-  if (!finished) exitWith(new CliError('the command stopped before it finished: the server closed the connection without an answer (is that the Airlock server\'s port?)'))
+  if (!finished)
+    exitWith(
+      new CliError(
+        "the command stopped before it finished: the server closed the connection without an answer (is that the Airlock server's port?)",
+      ),
+    )
 })
-program.parseAsync(process.argv).then(() => { finished = true }, exitWith)
+program.parseAsync(process.argv).then(() => {
+  finished = true
+}, exitWith)

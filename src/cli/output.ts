@@ -8,19 +8,29 @@ export function progressBar(label: string): { update: (sent: number, total: numb
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} }
   // Loaded only for a terminal: scripted pushes (--json, pipes) skip it.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule
-  const bar = new cliProgress.SingleBar({
-    stream: process.stderr, hideCursor: true, clearOnComplete: true,
-    format: `${label} [{bar}] {percentage}% {done}/{size} {speed}`,
-  }, cliProgress.Presets.shades_classic)
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+      format: `${label} [{bar}] {percentage}% {done}/{size} {speed}`,
+    },
+    cliProgress.Presets.shades_classic,
+  )
   const started = Date.now()
   let begun = false
   return {
     update(sent, total) {
       const speed = `${formatBytes(sent / Math.max(0.001, (Date.now() - started) / 1000))}/s`
-      if (!begun) { bar.start(total, 0, { done: formatBytes(0), size: formatBytes(total), speed }); begun = true }
+      if (!begun) {
+        bar.start(total, 0, { done: formatBytes(0), size: formatBytes(total), speed })
+        begun = true
+      }
       bar.update(sent, { done: formatBytes(sent), size: formatBytes(total), speed })
     },
-    stop() { if (begun) bar.stop() },
+    stop() {
+      if (begun) bar.stop()
+    },
   }
 }
 

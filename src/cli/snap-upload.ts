@@ -8,12 +8,17 @@ import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { CliError, failure, fileProblem, notAirlock, unreachable, type ClientOptions } from './admin-client.js'
 
-export type SnapInput = { readonly kind: 'file'; readonly file: string } | { readonly kind: 'pair'; readonly snap: string; readonly assert: string }
+export type SnapInput =
+  { readonly kind: 'file'; readonly file: string } | { readonly kind: 'pair'; readonly snap: string; readonly assert: string }
 
 /** What a file holds, by its first bytes (docs/protocol/export-formats.md §7), else its name: the server decides the rest. */
 async function sniff(file: string): Promise<'snap' | 'assert' | 'other'> {
   let fh
-  try { fh = await open(file, 'r') } catch { return 'other' } // uploadFile reports it, per file
+  try {
+    fh = await open(file, 'r')
+  } catch {
+    return 'other'
+  } // uploadFile reports it, per file
   try {
     const head = Buffer.alloc(64)
     const { bytesRead } = await fh.read(head, 0, head.length, 0)
@@ -22,7 +27,9 @@ async function sniff(file: string): Promise<'snap' | 'assert' | 'other'> {
     if (/^\n*type: /.test(text)) return 'assert'
     // Named like a pair member but not one: still send it as one, so the server refuses it by name.
     return file.endsWith('.snap') ? 'snap' : file.endsWith('.assert') ? 'assert' : 'other'
-  } finally { await fh.close() }
+  } finally {
+    await fh.close()
+  }
 }
 
 const stem = (file: string): string => basename(file).replace(/\.[^.]*$/, '')
@@ -44,7 +51,8 @@ export async function groupSnapInputs(files: readonly string[]): Promise<SnapInp
   const lonelySnaps = snaps.filter((s) => !pairOf.has(s))
   const lonelyAsserts = asserts.filter((a) => ![...pairOf.values()].includes(a))
   if (lonelySnaps.length === 1 && lonelyAsserts.length === 1) pairOf.set(lonelySnaps[0]!, lonelyAsserts[0]!)
-  else if (lonelySnaps.length > 0) throw new CliError(`${lonelySnaps[0]}: a snap needs its assertions: give its .assert file too (snap download writes both)`, 2)
+  else if (lonelySnaps.length > 0)
+    throw new CliError(`${lonelySnaps[0]}: a snap needs its assertions: give its .assert file too (snap download writes both)`, 2)
   else if (lonelyAsserts.length > 0) throw new CliError(`${lonelyAsserts[0]}: assertions without their snap: give the .snap file too`, 2)
   const out: SnapInput[] = []
   for (let i = 0; i < files.length; i++) {
@@ -75,12 +83,19 @@ export function explainPairError(p: { snap: string; assert: string }, message: s
 }
 
 /** Streams the pair as a tar inside multipart/form-data (chunked: the tar's size is not computed). */
-export async function uploadPair<T>(client: ClientOptions, path: string, p: { snap: string; assert: string }, onProgress?: (sent: number, total: number) => void): Promise<T> {
+export async function uploadPair<T>(
+  client: ClientOptions,
+  path: string,
+  p: { snap: string; assert: string },
+  onProgress?: (sent: number, total: number) => void,
+): Promise<T> {
   const members = pairMembers(p)
   const files = [p.snap, p.assert]
   const sizes: number[] = []
   for (const f of files) {
-    try { sizes.push((await stat(f)).size) } catch (err) {
+    try {
+      sizes.push((await stat(f)).size)
+    } catch (err) {
       throw new CliError(fileProblem(f, err), 2)
     }
   }
@@ -104,7 +119,9 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
   const boundary = `airlock-${randomBytes(12).toString('hex')}`
   const name = members[0].replace(/["\r\n]/g, '_')
   async function* body(): AsyncGenerator<Uint8Array> {
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/x-tar\r\n\r\n`)
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/x-tar\r\n\r\n`,
+    )
     let sent = 0
     for await (const chunk of pack as AsyncIterable<Buffer>) {
       sent += chunk.length
@@ -127,5 +144,9 @@ export async function uploadPair<T>(client: ClientOptions, path: string, p: { sn
   }
   if (!res.ok) throw await failure(client, res, members[0])
   const text = await res.text()
-  try { return JSON.parse(text) as T } catch { throw notAirlock(client.url, res.status, res.headers.get('content-type')) }
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw notAirlock(client.url, res.status, res.headers.get('content-type'))
+  }
 }

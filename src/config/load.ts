@@ -39,14 +39,19 @@ function fileKeys(file: string, obj: Record<string, unknown>, prefix = ''): stri
     const path = prefix ? `${prefix}.${k}` : k
     if (!KEYS.some((s) => s.key.startsWith(`${path}.`))) return [path]
     if (v === null || v === undefined) return []
-    if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`config file ${file}: "${path}" must be a mapping of its keys, such as ${KEYS.find((s) => s.key.startsWith(`${path}.`))!.key}`)
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw new ConfigError(
+        `config file ${file}: "${path}" must be a mapping of its keys, such as ${KEYS.find((s) => s.key.startsWith(`${path}.`))!.key}`,
+      )
     return fileKeys(file, v as Record<string, unknown>, path)
   })
 }
 
 function readFile(file: string): Record<string, unknown> {
   let text: string
-  try { text = readFileSync(file, 'utf8') } catch (err) {
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
     throw new ConfigError(`config file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
   }
   try {
@@ -73,9 +78,18 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     let raw: unknown = spec.default
     let origin = 'default'
     const inFile = lookup(fromFile, spec.key)
-    if (inFile !== undefined) { raw = inFile; origin = `config file ${file}` }
-    if (env[spec.env] !== undefined && env[spec.env] !== '') { raw = env[spec.env]; origin = `environment variable ${spec.env}` }
-    if (spec.flag && flags[spec.flag] !== undefined) { raw = flags[spec.flag]; origin = `flag --${spec.key.replace(/\./g, '-')}` }
+    if (inFile !== undefined) {
+      raw = inFile
+      origin = `config file ${file}`
+    }
+    if (env[spec.env] !== undefined && env[spec.env] !== '') {
+      raw = env[spec.env]
+      origin = `environment variable ${spec.env}`
+    }
+    if (spec.flag && flags[spec.flag] !== undefined) {
+      raw = flags[spec.flag]
+      origin = `flag --${spec.key.replace(/\./g, '-')}`
+    }
     const value = spec.parse(raw)
     if (value === INVALID) {
       // Secrets are named, never echoed (the line lands in logs and terminals).
@@ -91,7 +105,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 /** With blob-store s3, the bucket and both keys are required (the endpoint defaults to AWS's). */
 function requireS3Settings(c: Config): void {
   if (c.blobStore !== 's3') return
-  for (const [key, env, value] of [['s3.bucket', 'AIRLOCK_S3_BUCKET', c.s3.bucket], ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', c.s3.accessKeyId], ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', c.s3.secretAccessKey]] as const) {
+  for (const [key, env, value] of [
+    ['s3.bucket', 'AIRLOCK_S3_BUCKET', c.s3.bucket],
+    ['s3.access-key-id', 'AIRLOCK_S3_ACCESS_KEY_ID', c.s3.accessKeyId],
+    ['s3.secret-access-key', 'AIRLOCK_S3_SECRET_ACCESS_KEY', c.s3.secretAccessKey],
+  ] as const) {
     if (value === undefined) throw new ConfigError(`blob-store is s3 but ${key} (${env}) is not set`)
   }
 }

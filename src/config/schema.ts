@@ -68,21 +68,27 @@ export interface KeySpec {
 
 const str: Parse = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : INVALID)
 const optStr: Parse = (v) => (v === undefined || v === null || v === '' ? undefined : str(v))
-const int = (min: number, max: number): Parse => (v) => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
-  return Number.isInteger(n) && n >= min && n <= max ? n : INVALID
-}
-const size = (min: number): Parse => (v) => {
-  const n = parseSize(v)
-  return n !== undefined && n >= min ? n : INVALID
-}
+const int =
+  (min: number, max: number): Parse =>
+  (v) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+    return Number.isInteger(n) && n >= min && n <= max ? n : INVALID
+  }
+const size =
+  (min: number): Parse =>
+  (v) => {
+    const n = parseSize(v)
+    return n !== undefined && n >= min ? n : INVALID
+  }
 const url: Parse = (v) => {
   const s = optStr(v)
   if (s === undefined || s === INVALID) return s
   try {
     const u = new URL(s as string)
     return u.protocol === 'http:' || u.protocol === 'https:' ? (s as string).replace(/\/+$/, '') : INVALID
-  } catch { return INVALID }
+  } catch {
+    return INVALID
+  }
 }
 const dbUrl: Parse = (v) => {
   const s = optStr(v)
@@ -95,10 +101,15 @@ const interval: Parse = (v) => {
   const seconds = typeof v === 'string' ? parseDuration(v) : undefined
   return seconds === undefined || seconds > 365 * 86400 ? INVALID : seconds * 1000
 }
-const level: Parse = (v) => (typeof v === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? v : INVALID)
+const level: Parse = (v) =>
+  typeof v === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? v : INVALID
 const list: Parse = (v) => {
   if (v === undefined || v === null || v === '') return []
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean)
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((s: string) => s.trim()).filter(Boolean)
   return INVALID
 }
@@ -133,32 +144,214 @@ const domain: Parse = (v) => {
 
 export const KEYS: readonly KeySpec[] = [
   { key: 'host', env: 'AIRLOCK_HOST', flag: 'host', default: '127.0.0.1', parse: str, target: 'host', expect: 'a host name or address' },
-  { key: 'port', env: 'AIRLOCK_PORT', flag: 'port', default: 8080, parse: int(0, 65535), target: 'port', expect: 'a port number from 0 to 65535' },
-  { key: 'data-dir', env: 'AIRLOCK_DATA_DIR', flag: 'dataDir', default: './data', parse: str, target: 'dataDir', expect: 'a directory path' },
-  { key: 'public-url', env: 'AIRLOCK_PUBLIC_URL', flag: 'publicUrl', default: undefined, parse: url, target: 'publicUrl', expect: 'an http:// or https:// URL' },
-  { key: 'database-url', env: 'DATABASE_URL', flag: 'databaseUrl', default: undefined, parse: dbUrl, target: 'databaseUrl', expect: 'a postgres:// or postgresql:// connection string' },
-  { key: 'log-level', env: 'AIRLOCK_LOG_LEVEL', flag: 'logLevel', default: 'info', parse: level, target: 'logLevel', expect: 'one of fatal, error, warn, info, debug, trace, silent' },
+  {
+    key: 'port',
+    env: 'AIRLOCK_PORT',
+    flag: 'port',
+    default: 8080,
+    parse: int(0, 65535),
+    target: 'port',
+    expect: 'a port number from 0 to 65535',
+  },
+  {
+    key: 'data-dir',
+    env: 'AIRLOCK_DATA_DIR',
+    flag: 'dataDir',
+    default: './data',
+    parse: str,
+    target: 'dataDir',
+    expect: 'a directory path',
+  },
+  {
+    key: 'public-url',
+    env: 'AIRLOCK_PUBLIC_URL',
+    flag: 'publicUrl',
+    default: undefined,
+    parse: url,
+    target: 'publicUrl',
+    expect: 'an http:// or https:// URL',
+  },
+  {
+    key: 'database-url',
+    env: 'DATABASE_URL',
+    flag: 'databaseUrl',
+    default: undefined,
+    parse: dbUrl,
+    target: 'databaseUrl',
+    expect: 'a postgres:// or postgresql:// connection string',
+  },
+  {
+    key: 'log-level',
+    env: 'AIRLOCK_LOG_LEVEL',
+    flag: 'logLevel',
+    default: 'info',
+    parse: level,
+    target: 'logLevel',
+    expect: 'one of fatal, error, warn, info, debug, trace, silent',
+  },
   { key: 'metrics', env: 'AIRLOCK_METRICS', default: 'on', parse: onOff, target: 'metrics', expect: 'on or off' },
-  { key: 'oci-registry.domain', env: 'AIRLOCK_OCI_REGISTRY_DOMAIN', default: undefined, parse: domain, target: 'oci.registryDomain', expect: 'a registry host[:port]' },
-  { key: 'oci-registry.username', env: 'AIRLOCK_OCI_REGISTRY_USERNAME', default: undefined, parse: optStr, target: 'oci.username', expect: 'a string' },
-  { key: 'oci-registry.password', env: 'AIRLOCK_OCI_REGISTRY_PASSWORD', default: undefined, parse: optStr, target: 'oci.password', expect: 'a string' },
-  { key: 'trusted-assertions', env: 'AIRLOCK_TRUSTED_ASSERTIONS', flag: 'trustedAssertions', default: [], parse: list, target: 'trustedAssertions', expect: 'a list of file paths (comma-separated in env and flags)' },
-  { key: 'trusted-proxies', env: 'AIRLOCK_TRUSTED_PROXIES', flag: 'trustedProxies', default: [], parse: proxies, target: 'trustedProxies', expect: 'a list of IP addresses or CIDR blocks (comma-separated in env and flags)' },
-  { key: 'limits.upload-max-bytes', env: 'AIRLOCK_LIMITS_UPLOAD_MAX_BYTES', default: '64GiB', parse: size(1), target: 'limits.uploadMaxBytes', expect: 'a size such as 64GiB' },
-  { key: 'limits.max-member-path-bytes', env: 'AIRLOCK_LIMITS_MAX_MEMBER_PATH_BYTES', default: 1024, parse: int(16, 65536), target: 'limits.maxMemberPathBytes', expect: 'an integer from 16 to 65536' },
-  { key: 'limits.max-nesting-depth', env: 'AIRLOCK_LIMITS_MAX_NESTING_DEPTH', default: 8, parse: int(1, 64), target: 'limits.maxNestingDepth', expect: 'an integer from 1 to 64' },
-  { key: 'limits.max-members', env: 'AIRLOCK_LIMITS_MAX_MEMBERS', default: 20000, parse: int(1, 10_000_000), target: 'limits.maxMembers', expect: 'a positive integer' },
-  { key: 'limits.max-unpacked-bytes', env: 'AIRLOCK_LIMITS_MAX_UNPACKED_BYTES', default: '64GiB', parse: size(1), target: 'limits.maxUnpackedBytes', expect: 'a size such as 64GiB' },
-  { key: 'limits.max-expansion-ratio', env: 'AIRLOCK_LIMITS_MAX_EXPANSION_RATIO', default: 100, parse: int(1, 1_000_000), target: 'limits.maxExpansionRatio', expect: 'a positive integer' },
-  { key: 'limits.ratio-grace-bytes', env: 'AIRLOCK_LIMITS_RATIO_GRACE_BYTES', default: '64MiB', parse: size(0), target: 'limits.ratioGraceBytes', expect: 'a size such as 64MiB' },
-  { key: 'gc.interval', env: 'AIRLOCK_GC_INTERVAL', default: '24h', parse: interval, target: 'gc.intervalMs', expect: 'a duration such as 24h, 30m or 7d, or 0/off' },
+  {
+    key: 'oci-registry.domain',
+    env: 'AIRLOCK_OCI_REGISTRY_DOMAIN',
+    default: undefined,
+    parse: domain,
+    target: 'oci.registryDomain',
+    expect: 'a registry host[:port]',
+  },
+  {
+    key: 'oci-registry.username',
+    env: 'AIRLOCK_OCI_REGISTRY_USERNAME',
+    default: undefined,
+    parse: optStr,
+    target: 'oci.username',
+    expect: 'a string',
+  },
+  {
+    key: 'oci-registry.password',
+    env: 'AIRLOCK_OCI_REGISTRY_PASSWORD',
+    default: undefined,
+    parse: optStr,
+    target: 'oci.password',
+    expect: 'a string',
+  },
+  {
+    key: 'trusted-assertions',
+    env: 'AIRLOCK_TRUSTED_ASSERTIONS',
+    flag: 'trustedAssertions',
+    default: [],
+    parse: list,
+    target: 'trustedAssertions',
+    expect: 'a list of file paths (comma-separated in env and flags)',
+  },
+  {
+    key: 'trusted-proxies',
+    env: 'AIRLOCK_TRUSTED_PROXIES',
+    flag: 'trustedProxies',
+    default: [],
+    parse: proxies,
+    target: 'trustedProxies',
+    expect: 'a list of IP addresses or CIDR blocks (comma-separated in env and flags)',
+  },
+  {
+    key: 'limits.upload-max-bytes',
+    env: 'AIRLOCK_LIMITS_UPLOAD_MAX_BYTES',
+    default: '64GiB',
+    parse: size(1),
+    target: 'limits.uploadMaxBytes',
+    expect: 'a size such as 64GiB',
+  },
+  {
+    key: 'limits.max-member-path-bytes',
+    env: 'AIRLOCK_LIMITS_MAX_MEMBER_PATH_BYTES',
+    default: 1024,
+    parse: int(16, 65536),
+    target: 'limits.maxMemberPathBytes',
+    expect: 'an integer from 16 to 65536',
+  },
+  {
+    key: 'limits.max-nesting-depth',
+    env: 'AIRLOCK_LIMITS_MAX_NESTING_DEPTH',
+    default: 8,
+    parse: int(1, 64),
+    target: 'limits.maxNestingDepth',
+    expect: 'an integer from 1 to 64',
+  },
+  {
+    key: 'limits.max-members',
+    env: 'AIRLOCK_LIMITS_MAX_MEMBERS',
+    default: 20000,
+    parse: int(1, 10_000_000),
+    target: 'limits.maxMembers',
+    expect: 'a positive integer',
+  },
+  {
+    key: 'limits.max-unpacked-bytes',
+    env: 'AIRLOCK_LIMITS_MAX_UNPACKED_BYTES',
+    default: '64GiB',
+    parse: size(1),
+    target: 'limits.maxUnpackedBytes',
+    expect: 'a size such as 64GiB',
+  },
+  {
+    key: 'limits.max-expansion-ratio',
+    env: 'AIRLOCK_LIMITS_MAX_EXPANSION_RATIO',
+    default: 100,
+    parse: int(1, 1_000_000),
+    target: 'limits.maxExpansionRatio',
+    expect: 'a positive integer',
+  },
+  {
+    key: 'limits.ratio-grace-bytes',
+    env: 'AIRLOCK_LIMITS_RATIO_GRACE_BYTES',
+    default: '64MiB',
+    parse: size(0),
+    target: 'limits.ratioGraceBytes',
+    expect: 'a size such as 64MiB',
+  },
+  {
+    key: 'gc.interval',
+    env: 'AIRLOCK_GC_INTERVAL',
+    default: '24h',
+    parse: interval,
+    target: 'gc.intervalMs',
+    expect: 'a duration such as 24h, 30m or 7d, or 0/off',
+  },
   { key: 'blob-store', env: 'AIRLOCK_BLOB_STORE', default: 'fs', parse: storeKind, target: 'blobStore', expect: 'fs or s3' },
-  { key: 's3.endpoint', env: 'AIRLOCK_S3_ENDPOINT', default: undefined, parse: url, target: 's3.endpoint', expect: 'an http:// or https:// URL' },
-  { key: 's3.bucket', env: 'AIRLOCK_S3_BUCKET', default: undefined, parse: bucket, target: 's3.bucket', expect: 'an S3 bucket name (3 to 63 of a-z, 0-9, dots and hyphens, starting and ending with a letter or digit)' },
-  { key: 's3.region', env: 'AIRLOCK_S3_REGION', default: 'us-east-1', parse: region, target: 's3.region', expect: 'a region name such as us-east-1' },
-  { key: 's3.access-key-id', env: 'AIRLOCK_S3_ACCESS_KEY_ID', default: undefined, parse: secret, target: 's3.accessKeyId', expect: 'an access key id (printable characters, no spaces)' },
-  { key: 's3.secret-access-key', env: 'AIRLOCK_S3_SECRET_ACCESS_KEY', default: undefined, parse: secret, target: 's3.secretAccessKey', expect: 'a secret access key (printable characters, no spaces)' },
-  { key: 's3.force-path-style', env: 'AIRLOCK_S3_FORCE_PATH_STYLE', default: 'off', parse: onOff, target: 's3.forcePathStyle', expect: 'on or off (true or false)' },
+  {
+    key: 's3.endpoint',
+    env: 'AIRLOCK_S3_ENDPOINT',
+    default: undefined,
+    parse: url,
+    target: 's3.endpoint',
+    expect: 'an http:// or https:// URL',
+  },
+  {
+    key: 's3.bucket',
+    env: 'AIRLOCK_S3_BUCKET',
+    default: undefined,
+    parse: bucket,
+    target: 's3.bucket',
+    expect: 'an S3 bucket name (3 to 63 of a-z, 0-9, dots and hyphens, starting and ending with a letter or digit)',
+  },
+  {
+    key: 's3.region',
+    env: 'AIRLOCK_S3_REGION',
+    default: 'us-east-1',
+    parse: region,
+    target: 's3.region',
+    expect: 'a region name such as us-east-1',
+  },
+  {
+    key: 's3.access-key-id',
+    env: 'AIRLOCK_S3_ACCESS_KEY_ID',
+    default: undefined,
+    parse: secret,
+    target: 's3.accessKeyId',
+    expect: 'an access key id (printable characters, no spaces)',
+  },
+  {
+    key: 's3.secret-access-key',
+    env: 'AIRLOCK_S3_SECRET_ACCESS_KEY',
+    default: undefined,
+    parse: secret,
+    target: 's3.secretAccessKey',
+    expect: 'a secret access key (printable characters, no spaces)',
+  },
+  {
+    key: 's3.force-path-style',
+    env: 'AIRLOCK_S3_FORCE_PATH_STYLE',
+    default: 'off',
+    parse: onOff,
+    target: 's3.forcePathStyle',
+    expect: 'on or off (true or false)',
+  },
   { key: 's3.redirect', env: 'AIRLOCK_S3_REDIRECT', default: 'off', parse: onOff, target: 's3.redirect', expect: 'on or off' },
-  { key: 'limits.max-metadata-bytes', env: 'AIRLOCK_LIMITS_MAX_METADATA_BYTES', default: '16MiB', parse: size(1024), target: 'limits.maxMetadataBytes', expect: 'a size such as 16MiB' },
+  {
+    key: 'limits.max-metadata-bytes',
+    env: 'AIRLOCK_LIMITS_MAX_METADATA_BYTES',
+    default: '16MiB',
+    parse: size(1024),
+    target: 'limits.maxMetadataBytes',
+    expect: 'a size such as 16MiB',
+  },
 ]

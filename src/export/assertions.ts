@@ -11,12 +11,19 @@ import { verifyAssertions } from '../assertions/verify.js'
 import { ExportError } from './errors.js'
 import { getText, type HttpOptions } from './http.js'
 
-export async function fetchAssertion(base: string, type: string, key: readonly string[], http: HttpOptions): Promise<Assertion | undefined> {
+export async function fetchAssertion(
+  base: string,
+  type: string,
+  key: readonly string[],
+  http: HttpOptions,
+): Promise<Assertion | undefined> {
   const url = `${base}/v2/assertions/${type}/${key.map(encodeURIComponent).join('/')}?max-format=${assertionType(type)?.maxFormat ?? 0}`
   const body = await getText(url, { accept: 'application/x.ubuntu.assertion' }, http)
   if (!body) return undefined
   let list: Assertion[]
-  try { list = parseAssertions(body, { file: url }) } catch (err) {
+  try {
+    list = parseAssertions(body, { file: url })
+  } catch (err) {
     if (err instanceof InvalidInput) throw new ExportError(`the store's ${type} assertion ${key.join('/')} does not parse: ${err.problem}`)
     throw err
   }

@@ -5,9 +5,18 @@
 import { ExportError } from './errors.js'
 import { requestJson, storeErrorText, type HttpOptions } from './http.js'
 
-export interface Base { readonly name: string; readonly channel: string; readonly architecture: string }
+export interface Base {
+  readonly name: string
+  readonly channel: string
+  readonly architecture: string
+}
 
-export interface DownloadInfo { readonly url: string; readonly size: number; readonly sha256?: string | undefined; readonly sha384?: string | undefined }
+export interface DownloadInfo {
+  readonly url: string
+  readonly size: number
+  readonly sha256?: string | undefined
+  readonly sha384?: string | undefined
+}
 
 export interface ResourceInfo {
   readonly name: string
@@ -31,7 +40,22 @@ export interface ResolvedCharm {
 }
 
 // The fields Juju 4.0 asks for; they also cover everything store-admin keeps.
-const FIELDS = ['actions-yaml', 'bases', 'config-yaml', 'download', 'id', 'license', 'metadata-yaml', 'name', 'publisher', 'resources', 'revision', 'summary', 'type', 'version']
+const FIELDS = [
+  'actions-yaml',
+  'bases',
+  'config-yaml',
+  'download',
+  'id',
+  'license',
+  'metadata-yaml',
+  'name',
+  'publisher',
+  'resources',
+  'revision',
+  'summary',
+  'type',
+  'version',
+]
 const INFO_FIELDS = ['channel-map', 'default-release', 'result']
 
 type Obj = Record<string, unknown>
@@ -49,8 +73,10 @@ function downloadOf(d: unknown, field: string, needSha256: boolean): DownloadInf
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) bad(`${field}.size`, 'is not a size')
   const sha256 = d['hash-sha-256']
   const sha384 = d['hash-sha-384']
-  if (sha256 !== undefined && (typeof sha256 !== 'string' || !HEX64.test(sha256))) bad(`${field}.hash-sha-256`, 'is not a sha256 hex digest')
-  if (sha384 !== undefined && (typeof sha384 !== 'string' || !HEX96.test(sha384))) bad(`${field}.hash-sha-384`, 'is not a sha384 hex digest')
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !HEX64.test(sha256)))
+    bad(`${field}.hash-sha-256`, 'is not a sha256 hex digest')
+  if (sha384 !== undefined && (typeof sha384 !== 'string' || !HEX96.test(sha384)))
+    bad(`${field}.hash-sha-384`, 'is not a sha384 hex digest')
   if (needSha256 && sha256 === undefined) bad(`${field}.hash-sha-256`, 'is missing')
   return { url: d.url, size: d.size, sha256: sha256 as string | undefined, sha384: sha384 as string | undefined }
 }
@@ -69,13 +95,17 @@ function resourcesOf(list: unknown): ResourceInfo[] {
 }
 
 export class CharmhubClient {
-  constructor(readonly base: string, readonly http: HttpOptions) {}
+  constructor(
+    readonly base: string,
+    readonly http: HttpOptions,
+  ) {}
 
   private async refresh(action: Obj, what: string): Promise<Obj> {
     const body = { context: [], actions: [{ 'instance-key': 'export-1', ...action }], fields: FIELDS }
     const { status, json } = await requestJson('POST', `${this.base}/v2/charms/refresh`, body, {}, this.http)
     if (status === 404) throw new ExportError(`${what}: not found in ${this.base} (${storeErrorText(json) ?? 'HTTP 404'})`)
-    if (status !== 200) throw new ExportError(`${what}: the store answered HTTP ${status}${storeErrorText(json) ? ` (${storeErrorText(json)})` : ''}`)
+    if (status !== 200)
+      throw new ExportError(`${what}: the store answered HTTP ${status}${storeErrorText(json) ? ` (${storeErrorText(json)})` : ''}`)
     if (!isObj(json)) bad('the answer', 'is not a JSON object')
     const top = storeErrorText(json)
     if (top && (!Array.isArray(json.results) || json.results.length === 0)) throw new ExportError(`${what}: ${top}`)
@@ -89,7 +119,12 @@ export class CharmhubClient {
    * base the store names default bases and the first of the same architecture is tried; with no
    * release for the base, the nearest base released to the same channel is.
    */
-  async resolve(name: string, channel: string, base: Base, resourceRevisions?: ReadonlyArray<{ name: string; revision: number }>): Promise<ResolvedCharm> {
+  async resolve(
+    name: string,
+    channel: string,
+    base: Base,
+    resourceRevisions?: ReadonlyArray<{ name: string; revision: number }>,
+  ): Promise<ResolvedCharm> {
     const what = `charm ${name}`
     let tryBase = base
     for (let round = 0; ; round++) {
@@ -99,16 +134,30 @@ export class CharmhubClient {
         const code = String(err.code ?? '')
         const extra = isObj(err.extra) ? err.extra : {}
         const next = round === 0 ? fallbackBase(code, extra, channel, tryBase) : undefined
-        if (next) { tryBase = next; continue }
-        if (code === 'name-not-found' || code === 'not-found' || code === 'id-not-found') throw new ExportError(`${what}: not found in ${this.base}`)
-        const releases = Array.isArray(extra.releases) ? extra.releases.filter(isObj).map((r) => `${String(r.channel)} on ${baseText(r.base)}`) : []
-        throw new ExportError(`${what}: no revision in channel ${channel} for ${baseText(tryBase)} (${code}${releases.length ? `; released: ${releases.join(', ')}` : `: ${String(err.message ?? '')}`})`)
+        if (next) {
+          tryBase = next
+          continue
+        }
+        if (code === 'name-not-found' || code === 'not-found' || code === 'id-not-found')
+          throw new ExportError(`${what}: not found in ${this.base}`)
+        const releases = Array.isArray(extra.releases)
+          ? extra.releases.filter(isObj).map((r) => `${String(r.channel)} on ${baseText(r.base)}`)
+          : []
+        throw new ExportError(
+          `${what}: no revision in channel ${channel} for ${baseText(tryBase)} (${code}${releases.length ? `; released: ${releases.join(', ')}` : `: ${String(err.message ?? '')}`})`,
+        )
       }
       const resolved = this.entity(result, tryBase)
       if (!resourceRevisions?.length) return resolved
       // Pinned resource revisions (a bundle's `resources: {name: N}`): ask for them by revision, as Juju does.
-      const pinned = await this.refresh({ action: 'download', id: resolved.id, revision: resolved.revision, base: null, 'resource-revisions': resourceRevisions }, what)
-      if (isObj(pinned.error)) throw new ExportError(`${what}: resource revisions ${resourceRevisions.map((r) => `${r.name}=${r.revision}`).join(', ')}: ${String(pinned.error.message ?? pinned.error.code)}`)
+      const pinned = await this.refresh(
+        { action: 'download', id: resolved.id, revision: resolved.revision, base: null, 'resource-revisions': resourceRevisions },
+        what,
+      )
+      if (isObj(pinned.error))
+        throw new ExportError(
+          `${what}: resource revisions ${resourceRevisions.map((r) => `${r.name}=${r.revision}`).join(', ')}: ${String(pinned.error.message ?? pinned.error.code)}`,
+        )
       return { ...resolved, resources: this.entity(pinned, tryBase).resources }
     }
   }
@@ -121,18 +170,35 @@ export class CharmhubClient {
     if (typeof e.revision !== 'number' || !Number.isInteger(e.revision) || e.revision < 1) bad('charm.revision', 'is not a revision')
     const type = e.type === 'bundle' ? 'bundle' : 'charm'
     const publisher = isObj(e.publisher) && typeof e.publisher.id === 'string' ? e.publisher.id : undefined
-    const eff = typeof result['effective-channel'] === 'string' && result['effective-channel'] !== '' ? result['effective-channel'] : 'stable'
+    const eff =
+      typeof result['effective-channel'] === 'string' && result['effective-channel'] !== '' ? result['effective-channel'] : 'stable'
     return {
-      name: e.name, id: e.id, type, revision: e.revision, effectiveChannel: eff, base,
+      name: e.name,
+      id: e.id,
+      type,
+      revision: e.revision,
+      effectiveChannel: eff,
+      base,
       download: downloadOf(e.download, 'charm.download', true),
-      resources: resourcesOf(e.resources), publisherId: publisher, entity: e,
+      resources: resourcesOf(e.resources),
+      publisherId: publisher,
+      entity: e,
     }
   }
 
   /** The info answer (channel map, default release, publisher, links), verbatim for metadata.json. */
   async info(name: string): Promise<Obj> {
-    const { status, json } = await requestJson('GET', `${this.base}/v2/charms/info/${encodeURIComponent(name)}?fields=${INFO_FIELDS.join(',')}`, undefined, {}, this.http)
-    if (status !== 200) throw new ExportError(`charm ${name}: the store's info answered HTTP ${status}${storeErrorText(json) ? ` (${storeErrorText(json)})` : ''}`)
+    const { status, json } = await requestJson(
+      'GET',
+      `${this.base}/v2/charms/info/${encodeURIComponent(name)}?fields=${INFO_FIELDS.join(',')}`,
+      undefined,
+      {},
+      this.http,
+    )
+    if (status !== 200)
+      throw new ExportError(
+        `charm ${name}: the store's info answered HTTP ${status}${storeErrorText(json) ? ` (${storeErrorText(json)})` : ''}`,
+      )
     if (!isObj(json) || json.name !== name) throw new ExportError(`charm ${name}: the store's info answer is malformed (no matching name)`)
     return json
   }
@@ -156,8 +222,15 @@ export function fallbackBase(code: string, extra: Obj, channel: string, base: Ba
     return b ? { name: String(b.name), channel: String(b.channel), architecture: base.architecture } : undefined
   }
   if (code !== 'revision-not-found' || !Array.isArray(extra.releases)) return undefined
-  const candidates = extra.releases.filter(isObj)
-    .filter((r) => typeof r.channel === 'string' && sameChannel(r.channel, channel) && isObj(r.base) && (r.base.architecture === base.architecture || r.base.architecture === 'all'))
+  const candidates = extra.releases
+    .filter(isObj)
+    .filter(
+      (r) =>
+        typeof r.channel === 'string' &&
+        sameChannel(r.channel, channel) &&
+        isObj(r.base) &&
+        (r.base.architecture === base.architecture || r.base.architecture === 'all'),
+    )
     .map((r) => r.base as Obj)
     .filter((b) => b.name === base.name || base.name === 'NA')
   // The nearest Ubuntu release; between two as near, the newer (store-admin's "nearest LTS").

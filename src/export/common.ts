@@ -74,10 +74,18 @@ export interface BlobFetch extends Omit<Fetch, 'dest' | 'target'> {
  * Writes the tarball `members` describe at `path`, each blob downloaded straight into its place
  * and verified; the file is whole only when this resolves.
  */
-export async function writeExportFile(path: string, members: readonly Member[], blobs: readonly BlobFetch[], opts: ExportOptions): Promise<void> {
+export async function writeExportFile(
+  path: string,
+  members: readonly Member[],
+  blobs: readonly BlobFetch[],
+  opts: ExportOptions,
+): Promise<void> {
   const file = ExportFile.create(path, members, opts.now ?? new Date())
   try {
-    await fetchAll(blobs.map((b) => ({ ...b, target: (algorithms: readonly string[]) => file.target(b.blob, algorithms) })), opts)
+    await fetchAll(
+      blobs.map((b) => ({ ...b, target: (algorithms: readonly string[]) => file.target(b.blob, algorithms) })),
+      opts,
+    )
     file.finish()
   } finally {
     file.close()

@@ -20,7 +20,10 @@ export interface Expected {
 const ALGORITHMS = { sha256: 'sha256', sha384: 'sha384', sha3_384: 'sha3-384' } as const
 type HashName = keyof typeof ALGORITHMS
 
-export interface Downloaded { readonly size: number; readonly digests: Partial<Record<HashName, string>> }
+export interface Downloaded {
+  readonly size: number
+  readonly digests: Partial<Record<HashName, string>>
+}
 
 /** Where a download's bytes go. Writes are synchronous, so what was written always agrees with `at`. */
 export interface DownloadTarget {
@@ -43,7 +46,10 @@ export function algorithmsFor(expected: Expected): string[] {
 export function fileTarget(dest: string, algorithms: readonly string[]): DownloadTarget {
   const fd = openSync(dest, 'w')
   let hashes: Array<[string, Hash]> = []
-  const restart = () => { ftruncateSync(fd, 0); hashes = algorithms.map((a) => [a, createHash(a)]) }
+  const restart = () => {
+    ftruncateSync(fd, 0)
+    hashes = algorithms.map((a) => [a, createHash(a)])
+  }
   restart()
   let open = true
   return {
@@ -52,8 +58,16 @@ export function fileTarget(dest: string, algorithms: readonly string[]): Downloa
       for (const [, h] of hashes) h.update(chunk)
     },
     restart,
-    finish() { return Promise.resolve(Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]))) },
-    close() { if (open) { open = false; closeSync(fd) } return Promise.resolve() },
+    finish() {
+      return Promise.resolve(Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])))
+    },
+    close() {
+      if (open) {
+        open = false
+        closeSync(fd)
+      }
+      return Promise.resolve()
+    },
   }
 }
 
@@ -61,7 +75,13 @@ export function fileTarget(dest: string, algorithms: readonly string[]): Downloa
  * GETs `url` into `target` and verifies size and every digest given. Throws ExportError naming the
  * problem ("sha256 mismatch", "truncated"); `onBytes` sees progress.
  */
-export async function download(url: string, target: DownloadTarget, expected: Expected, opts: HttpOptions, onBytes: (n: number) => void = () => {}): Promise<Downloaded> {
+export async function download(
+  url: string,
+  target: DownloadTarget,
+  expected: Expected,
+  opts: HttpOptions,
+  onBytes: (n: number) => void = () => {},
+): Promise<Downloaded> {
   const wanted = (Object.keys(ALGORITHMS) as HashName[]).filter((h) => expected[h] !== undefined)
   let written = 0
   const restart = () => {
@@ -74,9 +94,15 @@ export async function download(url: string, target: DownloadTarget, expected: Ex
       const resume = written > 0 && written < expected.size
       const { res, url: at } = await send('GET', url, resume ? { range: `bytes=${written}-` } : {}, undefined, opts)
       const t = transientStatus(res, at)
-      if (t) { res.resume(); throw t }
+      if (t) {
+        res.resume()
+        throw t
+      }
       const status = res.statusCode ?? 0
-      if (status === 404) { res.resume(); throw new ExportError(`download not found (HTTP 404 from ${at.href})`) }
+      if (status === 404) {
+        res.resume()
+        throw new ExportError(`download not found (HTTP 404 from ${at.href})`)
+      }
       if (status === 206 && resume) {
         const start = /^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]
         if (Number(start) !== written) {
@@ -101,13 +127,18 @@ export async function download(url: string, target: DownloadTarget, expected: Ex
       const sink = new Writable({
         highWaterMark: 1 << 20,
         write(chunk: Buffer, _enc, cb) {
-          if (written + chunk.length > expected.size) { cb(new ExportError(`the download is larger than the ${expected.size} bytes the store said`)); return }
+          if (written + chunk.length > expected.size) {
+            cb(new ExportError(`the download is larger than the ${expected.size} bytes the store said`))
+            return
+          }
           try {
             target.write(chunk, written)
             written += chunk.length
             onBytes(chunk.length)
             cb()
-          } catch (err) { cb(err as Error) }
+          } catch (err) {
+            cb(err as Error)
+          }
         },
       })
       try {
@@ -123,7 +154,8 @@ export async function download(url: string, target: DownloadTarget, expected: Ex
     for (const name of wanted) {
       const got = hex[ALGORITHMS[name]]!
       digests[name] = got
-      if (got !== expected[name]!.toLowerCase()) throw new ExportError(`${ALGORITHMS[name]} mismatch: the store said ${expected[name]}, the download has ${got}`)
+      if (got !== expected[name]!.toLowerCase())
+        throw new ExportError(`${ALGORITHMS[name]} mismatch: the store said ${expected[name]}, the download has ${got}`)
     }
     return { size: written, digests }
   } finally {

@@ -25,7 +25,8 @@ export interface CharmExportOptions extends ExportOptions {
 
 function wantsOf(apps: readonly ExportApplication[], fallback: Base): CharmWant[] {
   return apps.map((a) => ({
-    app: a.app, charm: a.charm,
+    app: a.app,
+    charm: a.charm,
     channel: a.channel ? formatChannel(a.channel) : 'stable',
     base: { name: 'ubuntu', channel: a.baseChannel ?? fallback.channel, architecture: fallback.architecture },
     resources: a.resources,
@@ -43,7 +44,9 @@ function readApplications(text: string, file: string): ExportApplication[] {
 
 export async function exportCharms(yamlFile: string, opts: CharmExportOptions): Promise<ExportResult> {
   let text: string
-  try { text = await readFile(yamlFile, 'utf8') } catch (err) {
+  try {
+    text = await readFile(yamlFile, 'utf8')
+  } catch (err) {
     throw new ExportError(`${yamlFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const apps = readApplications(text, yamlFile)
@@ -67,24 +70,52 @@ export async function exportBundle(name: string, want: { channel: string; base: 
   const client = new CharmhubClient(opts.from, opts.http)
   const staging = await Staging.create(opts.exportDir)
   try {
-    const bundle = await client.resolve(name, want.channel, want.base).catch((err: unknown) => { throw about(`bundle ${name}`, err) })
+    const bundle = await client.resolve(name, want.channel, want.base).catch((err: unknown) => {
+      throw about(`bundle ${name}`, err)
+    })
     if (bundle.type !== 'bundle') throw new ExportError(`${name} is a charm, not a bundle (export it with \`airlock export charms\`)`)
     opts.progress.say(`Downloading ${name} revision ${bundle.revision} (${bundle.effectiveChannel})`)
     // A bundle is a small zip (bundle.yaml, README): it is packed from memory.
-    if (bundle.download.size > opts.http.maxJsonBytes) throw new ExportError(`bundle ${name} revision ${bundle.revision}: ${bundle.download.size} bytes is too large for a bundle`)
+    if (bundle.download.size > opts.http.maxJsonBytes)
+      throw new ExportError(`bundle ${name} revision ${bundle.revision}: ${bundle.download.size} bytes is too large for a bundle`)
     const zipPath = await staging.path(`${name}_${bundle.revision}.bundle`)
-    await fetchAll([{ label: `bundle ${name} revision ${bundle.revision}`, url: bundle.download.url, dest: zipPath, expected: { size: bundle.download.size, sha256: bundle.download.sha256 } }], opts)
-    const yamlText = await readZipText(zipPath, 'bundle.yaml').catch((err: unknown) => { throw about(`bundle ${name} revision ${bundle.revision}`, err) })
-    const doc = (() => { try { return parseYamlMapping(yamlText, { file: `${name}_${bundle.revision}.bundle`, member: ['bundle.yaml'] }) } catch (err) { throw err instanceof InvalidInput ? new ExportError(err.message) : err } })()
+    await fetchAll(
+      [
+        {
+          label: `bundle ${name} revision ${bundle.revision}`,
+          url: bundle.download.url,
+          dest: zipPath,
+          expected: { size: bundle.download.size, sha256: bundle.download.sha256 },
+        },
+      ],
+      opts,
+    )
+    const yamlText = await readZipText(zipPath, 'bundle.yaml').catch((err: unknown) => {
+      throw about(`bundle ${name} revision ${bundle.revision}`, err)
+    })
+    const doc = (() => {
+      try {
+        return parseYamlMapping(yamlText, { file: `${name}_${bundle.revision}.bundle`, member: ['bundle.yaml'] })
+      } catch (err) {
+        throw err instanceof InvalidInput ? new ExportError(err.message) : err
+      }
+    })()
     const zip = await readFile(zipPath)
     await staging.discard([zipPath])
     const apps = readApplications(yamlText, `${name}_${bundle.revision}.bundle: bundle.yaml`)
     if (apps.length === 0) throw new ExportError(`bundle ${name} revision ${bundle.revision}: bundle.yaml names no applications`)
     // An application without its own series or base takes the bundle's, then --base.
-    const bundleSeries = typeof doc.series === 'string' ? seriesToChannel(doc.series) : typeof doc['default-base'] === 'string' ? /^ubuntu@(\d+\.\d+)/.exec(doc['default-base'])?.[1] : undefined
+    const bundleSeries =
+      typeof doc.series === 'string'
+        ? seriesToChannel(doc.series)
+        : typeof doc['default-base'] === 'string'
+          ? /^ubuntu@(\d+\.\d+)/.exec(doc['default-base'])?.[1]
+          : undefined
     const fallback = { ...want.base, channel: bundleSeries ?? want.base.channel }
     const { members, blobs, packages } = await stageCharms(client, wantsOf(apps, fallback), opts.assertionsFrom, staging, opts)
-    const info = await client.info(name).catch((err: unknown) => { throw about(`bundle ${name}`, err) })
+    const info = await client.info(name).catch((err: unknown) => {
+      throw about(`bundle ${name}`, err)
+    })
     const metadata = { ...info, 'effective-channel': bundle.effectiveChannel, entity: bundle.entity }
     const top: Member[] = [
       { name: `${name}_${bundle.revision}.bundle`, bytes: zip },
@@ -94,7 +125,10 @@ export async function exportBundle(name: string, want: { channel: string; base: 
     const file = `${name}-${exportTimestamp(opts.now)}.tar.gz`
     const staged = await staging.path(file)
     await writeExportFile(staged, [...top, ...members], blobs, opts)
-    return { files: await staging.publish([{ staged, name: file }]), packages: [{ type: 'bundle', name, revision: bundle.revision, channel: bundle.effectiveChannel }, ...packages] }
+    return {
+      files: await staging.publish([{ staged, name: file }]),
+      packages: [{ type: 'bundle', name, revision: bundle.revision, channel: bundle.effectiveChannel }, ...packages],
+    }
   } finally {
     opts.progress.stop()
     await staging.close()

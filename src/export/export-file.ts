@@ -13,7 +13,11 @@ export class ExportFile {
   private readonly crcs = new Map<number, Uint32Array>()
   private open = true
 
-  private constructor(readonly path: string, private readonly fd: number, readonly layout: TarGzLayout) {}
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly layout: TarGzLayout,
+  ) {}
 
   /** Creates `path` (which must not exist) at its final size, all but the blobs and trailers written. */
   static create(path: string, members: readonly Member[], mtime: Date): ExportFile {

@@ -30,12 +30,14 @@ function crossCheck(r: ResolvedSnap, chain: readonly Assertion[]): void {
   const h = (a: Assertion | undefined, n: string) => (a ? headerString(a, n) : undefined)
   const problems = [
     h(rev, 'snap-sha3-384') !== digestOf(r.download.sha3_384) && 'its snap-sha3-384 is not the digest of the download',
-    h(rev, 'snap-size') !== String(r.download.size) && `its snap-size ${h(rev, 'snap-size')} is not the download's ${r.download.size} bytes`,
+    h(rev, 'snap-size') !== String(r.download.size) &&
+      `its snap-size ${h(rev, 'snap-size')} is not the download's ${r.download.size} bytes`,
     h(rev, 'snap-id') !== r.snapId && `its snap-id ${h(rev, 'snap-id')} is not the store's ${r.snapId}`,
     h(rev, 'snap-revision') !== String(r.revision) && `its snap-revision ${h(rev, 'snap-revision')} is not ${r.revision}`,
   ].filter(Boolean)
   if (problems.length) throw new ExportError(`snap-revision assertion does not match the download: ${problems.join('; ')}`)
-  if (h(decl, 'snap-name') !== r.name) throw new ExportError(`snap-declaration names ${JSON.stringify(h(decl, 'snap-name'))}, not ${r.name}`)
+  if (h(decl, 'snap-name') !== r.name)
+    throw new ExportError(`snap-declaration names ${JSON.stringify(h(decl, 'snap-name'))}, not ${r.name}`)
 }
 
 export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoots, opts: ExportOptions): Promise<ExportResult> {
@@ -44,14 +46,24 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
   const staging = await Staging.create(opts.exportDir)
   try {
     const resolved = await runLimited(wants, opts.concurrency, (w) =>
-      client.resolve(w.name, w, w.architecture).catch((err: unknown) => { throw about(`snap ${w.name}`, err) }))
+      client.resolve(w.name, w, w.architecture).catch((err: unknown) => {
+        throw about(`snap ${w.name}`, err)
+      }),
+    )
     // One blob per (name, revision), however many channels or architectures resolved to it.
     const unique = new Map<string, ResolvedSnap>()
     resolved.forEach((r) => unique.set(`${r.name}_${r.revision}`, r))
     const fetches: Fetch[] = []
     for (const [stem, r] of unique) {
-      opts.progress.say(`Downloading ${r.name} revision ${r.revision} (${r.effectiveChannel ?? `revision ${r.revision}`} ${r.architecture})`)
-      fetches.push({ label: `snap ${r.name} revision ${r.revision}`, url: r.download.url, dest: await staging.path(r.name, `${stem}.snap`), expected: { size: r.download.size, sha3_384: r.download.sha3_384 } })
+      opts.progress.say(
+        `Downloading ${r.name} revision ${r.revision} (${r.effectiveChannel ?? `revision ${r.revision}`} ${r.architecture})`,
+      )
+      fetches.push({
+        label: `snap ${r.name} revision ${r.revision}`,
+        url: r.download.url,
+        dest: await staging.path(r.name, `${stem}.snap`),
+        expected: { size: r.download.size, sha3_384: r.download.sha3_384 },
+      })
     }
     await fetchAll(fetches, opts)
     await runLimited([...unique.entries()], opts.concurrency, async ([stem, r]) => {
@@ -71,9 +83,11 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
     const packages: ExportedPackage[] = []
     for (const name of names) {
       const mine = resolved.map((r, i) => ({ r, w: wants[i]! })).filter((x) => x.r.name === name)
-      const releases = mine.map(({ r, w }) => (w.pushChannel !== undefined
-        ? { revision: r.revision, push_channel: w.pushChannel }
-        : { revision: r.revision, channel: r.effectiveChannel ?? w.channel ?? 'stable', architecture: r.architecture }))
+      const releases = mine.map(({ r, w }) =>
+        w.pushChannel !== undefined
+          ? { revision: r.revision, push_channel: w.pushChannel }
+          : { revision: r.revision, channel: r.effectiveChannel ?? w.channel ?? 'stable', architecture: r.architecture },
+      )
       const revisions = [...new Map(mine.map(({ r }) => [r.revision, r])).values()]
       const metadata = { name, 'snap-id': revisions[0]!.snapId, store: 'ubuntu', releases, revisions: revisions.map((r) => r.snap) }
       const members: TarMember[] = revisions.flatMap((r) => [
@@ -83,7 +97,14 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
       members.push({ name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
       staged.push({ staged: await staging.writeTarGz(`${name}-${ts}.tar.gz`, members), name: `${name}-${ts}.tar.gz` })
       await staging.discard([`${staging.dir}/${name}`])
-      for (const { r, w } of mine) packages.push({ type: 'snap', name, revision: r.revision, channel: w.pushChannel ?? r.effectiveChannel ?? w.channel, architecture: r.architecture })
+      for (const { r, w } of mine)
+        packages.push({
+          type: 'snap',
+          name,
+          revision: r.revision,
+          channel: w.pushChannel ?? r.effectiveChannel ?? w.channel,
+          architecture: r.architecture,
+        })
     }
     const files = await staging.publish(staged)
     return { files, packages }

@@ -89,7 +89,12 @@ class InlineHasher implements BlobHasher {
   private hashes: Array<[string, Hash]> = []
   private crcs = new Uint32Array(0)
 
-  constructor(private readonly placement: Placement, private readonly algorithms: readonly string[]) { this.restart() }
+  constructor(
+    private readonly placement: Placement,
+    private readonly algorithms: readonly string[],
+  ) {
+    this.restart()
+  }
 
   written(n: number, chunk: Buffer): void {
     for (const [, h] of this.hashes) h.update(chunk)
@@ -111,7 +116,9 @@ class InlineHasher implements BlobHasher {
     return Promise.resolve({ digests: Object.fromEntries(this.hashes.map(([a, h]) => [a, h.digest('hex')])), crcs: this.crcs })
   }
 
-  close(): Promise<void> { return Promise.resolve() }
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
 }
 
 class FollowingHasher implements BlobHasher {
@@ -123,7 +130,8 @@ class FollowingHasher implements BlobHasher {
     this.worker = new Worker(SOURCE, { eval: true, name: 'airlock-export-hash' })
     this.reply = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { error?: string; digests?: Record<string, string>; crcs?: Uint32Array }) =>
-        (m.error !== undefined ? reject(new Error(`hashing ${path}: ${m.error}`)) : resolve({ digests: m.digests!, crcs: m.crcs! })))
+        m.error !== undefined ? reject(new Error(`hashing ${path}: ${m.error}`)) : resolve({ digests: m.digests!, crcs: m.crcs! }),
+      )
       this.worker.once('error', reject)
       this.worker.once('exit', (code) => reject(new Error(`hash thread exited (${code})`)))
     })
@@ -146,7 +154,11 @@ class FollowingHasher implements BlobHasher {
   /** Digests and segment CRCs of the first `n` bytes, once the thread has read them all. */
   async end(n: number): Promise<Hashed> {
     this.worker.postMessage({ op: 'end', n })
-    try { return await this.reply } finally { await this.close() }
+    try {
+      return await this.reply
+    } finally {
+      await this.close()
+    }
   }
 
   async close(): Promise<void> {

@@ -23,14 +23,24 @@ export interface HttpOptions {
 }
 
 export const DEFAULT_HTTP: HttpOptions = {
-  attempts: 5, backoffMs: 1000, maxRetryAfterMs: 60_000, idleTimeoutMs: 30_000, maxRedirects: 10, maxJsonBytes: 64 << 20,
+  attempts: 5,
+  backoffMs: 1000,
+  maxRetryAfterMs: 60_000,
+  idleTimeoutMs: 30_000,
+  maxRedirects: 10,
+  maxJsonBytes: 64 << 20,
 }
 
 export const USER_AGENT = `airlock-export/${VERSION}`
 
 /** A failure worth another attempt; `retryAfterMs` is the server's own Retry-After. */
 export class Transient extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) { super(message) }
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message)
+  }
 }
 
 function retryAfter(res: IncomingMessage): number | undefined {
@@ -48,20 +58,38 @@ export function transientStatus(res: IncomingMessage, url: URL): Transient | und
   return new Transient(`${url.host} answered HTTP ${s}`, retryAfter(res))
 }
 
-function once(method: string, url: URL, headers: OutgoingHttpHeaders, body: Buffer | undefined, opts: HttpOptions): Promise<IncomingMessage> {
+function once(
+  method: string,
+  url: URL,
+  headers: OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  opts: HttpOptions,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
-    const req = send(url, { method, headers: { 'user-agent': USER_AGENT, ...headers, ...(body ? { 'content-length': body.length } : {}) } }, resolve)
+    const req = send(
+      url,
+      { method, headers: { 'user-agent': USER_AGENT, ...headers, ...(body ? { 'content-length': body.length } : {}) } },
+      resolve,
+    )
     // The request's socket timeout also covers the response body as it streams; the agent clears it
     // when the socket goes back to the pool, so kept-alive sockets do not collect listeners.
     req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new Transient(`no data from ${url.host} for ${opts.idleTimeoutMs / 1000} s`)))
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof Transient ? err : new Transient(`cannot reach ${url.host}: ${err.code ?? err.message}`)))
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err instanceof Transient ? err : new Transient(`cannot reach ${url.host}: ${err.code ?? err.message}`)),
+    )
     req.end(body)
   })
 }
 
 /** Sends one request, following GET redirects. The caller consumes or discards the body. */
-export async function send(method: 'GET' | 'POST', target: string, headers: OutgoingHttpHeaders, body: Buffer | undefined, opts: HttpOptions): Promise<{ res: IncomingMessage; url: URL }> {
+export async function send(
+  method: 'GET' | 'POST',
+  target: string,
+  headers: OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  opts: HttpOptions,
+): Promise<{ res: IncomingMessage; url: URL }> {
   let url = parseUrl(target)
   for (let hops = 0; ; hops++) {
     const res = await once(method, url, headers, body, opts)
@@ -79,7 +107,11 @@ export async function send(method: 'GET' | 'POST', target: string, headers: Outg
 
 export function parseUrl(s: string, base?: URL): URL {
   let url: URL
-  try { url = new URL(s, base) } catch { throw new ExportError(`not a URL: ${JSON.stringify(s)}`) }
+  try {
+    url = new URL(s, base)
+  } catch {
+    throw new ExportError(`not a URL: ${JSON.stringify(s)}`)
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ExportError(`not an http(s) URL: ${url.href}`)
   return url
 }
@@ -105,7 +137,10 @@ async function readBody(res: IncomingMessage, limit: number, url: URL): Promise<
   try {
     for await (const c of res as AsyncIterable<Buffer>) {
       size += c.length
-      if (size > limit) { res.destroy(); throw new ExportError(`${url.href}: answer larger than ${limit} bytes`) }
+      if (size > limit) {
+        res.destroy()
+        throw new ExportError(`${url.href}: answer larger than ${limit} bytes`)
+      }
       parts.push(c)
     }
   } catch (err) {
@@ -115,15 +150,34 @@ async function readBody(res: IncomingMessage, limit: number, url: URL): Promise<
   return Buffer.concat(parts)
 }
 
-export interface JsonAnswer { readonly status: number; readonly json: unknown; readonly url: URL }
+export interface JsonAnswer {
+  readonly status: number
+  readonly json: unknown
+  readonly url: URL
+}
 
 /** A JSON request with retries. Any 2xx/4xx answer is returned parsed; JSON that does not parse fails. */
-export async function requestJson(method: 'GET' | 'POST', target: string, body: unknown, headers: OutgoingHttpHeaders, opts: HttpOptions): Promise<JsonAnswer> {
+export async function requestJson(
+  method: 'GET' | 'POST',
+  target: string,
+  body: unknown,
+  headers: OutgoingHttpHeaders,
+  opts: HttpOptions,
+): Promise<JsonAnswer> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body) + '\n')
   return withRetries(opts, async () => {
-    const { res, url } = await send(method, target, { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...headers }, payload, opts)
+    const { res, url } = await send(
+      method,
+      target,
+      { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...headers },
+      payload,
+      opts,
+    )
     const t = transientStatus(res, url)
-    if (t) { res.resume(); throw t }
+    if (t) {
+      res.resume()
+      throw t
+    }
     const text = (await readBody(res, opts.maxJsonBytes, url)).toString('utf8')
     try {
       return { status: res.statusCode ?? 0, json: JSON.parse(text) as unknown, url }
@@ -138,9 +192,18 @@ export async function getText(target: string, headers: OutgoingHttpHeaders, opts
   return withRetries(opts, async () => {
     const { res, url } = await send('GET', target, headers, undefined, opts)
     const t = transientStatus(res, url)
-    if (t) { res.resume(); throw t }
-    if (res.statusCode === 404) { res.resume(); return undefined }
-    if (res.statusCode !== 200) { res.resume(); throw new ExportError(`${url.href} answered HTTP ${res.statusCode}`) }
+    if (t) {
+      res.resume()
+      throw t
+    }
+    if (res.statusCode === 404) {
+      res.resume()
+      return undefined
+    }
+    if (res.statusCode !== 200) {
+      res.resume()
+      throw new ExportError(`${url.href} answered HTTP ${res.statusCode}`)
+    }
     return readBody(res, opts.maxJsonBytes, url)
   })
 }

@@ -7,7 +7,11 @@ export async function runLimited<T, R>(items: readonly T[], limit: number, task:
   const worker = async (): Promise<void> => {
     while (!failure && next < items.length) {
       const i = next++
-      try { out[i] = await task(items[i]!, i) } catch (err) { failure ??= { err } }
+      try {
+        out[i] = await task(items[i]!, i)
+      } catch (err) {
+        failure ??= { err }
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))

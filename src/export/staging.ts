@@ -27,7 +27,10 @@ export function abandonAll(): void {
 export class Staging {
   private readonly published: string[] = []
 
-  private constructor(readonly exportDir: string, readonly dir: string) {}
+  private constructor(
+    readonly exportDir: string,
+    readonly dir: string,
+  ) {}
 
   static async create(exportDir: string): Promise<Staging> {
     const abs = resolve(exportDir)
@@ -40,7 +43,9 @@ export class Staging {
     } catch (err) {
       if (err instanceof ExportError) throw err
       const code = (err as NodeJS.ErrnoException).code
-      throw new ExportError(`--export-dir ${exportDir}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (err as Error).message}`)
+      throw new ExportError(
+        `--export-dir ${exportDir}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (err as Error).message}`,
+      )
     }
   }
 
@@ -66,7 +71,9 @@ export class Staging {
       for (const m of members) {
         const data = m.data
         if (data) {
-          await new Promise<void>((ok, fail) => pack.entry({ name: m.name, mode: 0o644, mtime: new Date() }, data, (err) => (err ? fail(err) : ok())))
+          await new Promise<void>((ok, fail) =>
+            pack.entry({ name: m.name, mode: 0o644, mtime: new Date() }, data, (err) => (err ? fail(err) : ok())),
+          )
           continue
         }
         const size = (await stat(m.path!)).size
@@ -103,7 +110,11 @@ export class Staging {
       await Promise.all(this.published.map((p) => rm(p, { force: true })))
       this.published.length = 0
       const code = (err as NodeJS.ErrnoException).code
-      throw new ExportError(code === 'EEXIST' ? `${final} already exists; nothing was written` : `cannot write the finished tarballs into ${this.exportDir}: ${(err as Error).message}`)
+      throw new ExportError(
+        code === 'EEXIST'
+          ? `${final} already exists; nothing was written`
+          : `cannot write the finished tarballs into ${this.exportDir}: ${(err as Error).message}`,
+      )
     }
   }
 
@@ -120,5 +131,8 @@ export class Staging {
 
 /** "20240426T163115": the UTC second every tarball of one run shares. */
 export function exportTimestamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
 }

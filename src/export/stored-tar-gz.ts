@@ -26,12 +26,24 @@ export type Member =
   | { readonly name: string; readonly members: readonly Member[] }
 
 /** Known bytes, possibly ending in the trailer of a gzip member (known once its CRC is). */
-interface Lit { readonly kind: 'lit'; readonly head: Buffer; readonly trailer?: Gz }
+interface Lit {
+  readonly kind: 'lit'
+  readonly head: Buffer
+  readonly trailer?: Gz
+}
 /** A whole blob, each segment after `depth` block headers. */
-interface Run { readonly kind: 'run'; readonly blob: number; readonly size: number; readonly depth: number }
+interface Run {
+  readonly kind: 'run'
+  readonly blob: number
+  readonly size: number
+  readonly depth: number
+}
 type Atom = Lit | Run
 /** A gzip member: its content (atoms at its own level), and the CRC once computed. */
-interface Gz { readonly atoms: readonly Atom[]; crc?: number }
+interface Gz {
+  readonly atoms: readonly Atom[]
+  crc?: number
+}
 
 export const segments = (size: number) => Math.ceil(size / SEGMENT)
 const segmentLength = (size: number, k: number) => Math.min(SEGMENT, size - k * SEGMENT)
@@ -86,14 +98,22 @@ function gzipFrame(atoms: readonly Atom[]): Atom[] {
     const len = atomLength(a)
     if (len > MAX_BLOCK) throw new Error(`tarballs nested deeper than ${MAX_DEPTH} levels`)
     // The last atom of a tar is its end blocks, never a blob: it carries the final-block bit.
-    out.push({ kind: 'lit', head: Buffer.concat([blockHeader(len, i === atoms.length - 1), a.head]), ...(a.trailer ? { trailer: a.trailer } : {}) })
+    out.push({
+      kind: 'lit',
+      head: Buffer.concat([blockHeader(len, i === atoms.length - 1), a.head]),
+      ...(a.trailer ? { trailer: a.trailer } : {}),
+    })
   })
   out.push({ kind: 'lit', head: Buffer.alloc(0), trailer: gz })
   return out
 }
 
 /** Where a blob's bytes go: segment k starts at offset + k * stride + headers. */
-export interface Placement { readonly offset: number; readonly depth: number; readonly size: number }
+export interface Placement {
+  readonly offset: number
+  readonly depth: number
+  readonly size: number
+}
 
 /** The file offset of byte `at` of a placed blob. */
 export function fileOffset(p: Placement, at: number): number {
@@ -129,13 +149,15 @@ export class TarGzLayout {
       const stride = SEGMENT + BLOCK_HEADER * p.depth
       const n = segments(p.size)
       const full = segmentHeaders(p.depth, SEGMENT)
-      for (let k = 0; k < n; k++) yield { offset: p.offset + k * stride, bytes: k === n - 1 ? segmentHeaders(p.depth, segmentLength(p.size, k)) : full }
+      for (let k = 0; k < n; k++)
+        yield { offset: p.offset + k * stride, bytes: k === n - 1 ? segmentHeaders(p.depth, segmentLength(p.size, k)) : full }
     }
   }
 
   /** The gzip trailers, once every blob's segment CRCs are known. */
   *trailers(crcs: SegmentCrcs): Generator<{ offset: number; bytes: Buffer }> {
-    for (const { offset, lit } of this.lits) if (lit.trailer) yield { offset: offset + lit.head.length, bytes: trailerBytes(lit.trailer, crcs) }
+    for (const { offset, lit } of this.lits)
+      if (lit.trailer) yield { offset: offset + lit.head.length, bytes: trailerBytes(lit.trailer, crcs) }
   }
 }
 
@@ -162,7 +184,10 @@ function gzCrc(gz: Gz, crcs: SegmentCrcs): number {
       const len = segmentLength(a.size, k)
       if (a.depth > 0) {
         let h = headerCrcs.get(len)
-        if (h === undefined) { h = crc32(segmentHeaders(a.depth, len)); headerCrcs.set(len, h) }
+        if (h === undefined) {
+          h = crc32(segmentHeaders(a.depth, len))
+          headerCrcs.set(len, h)
+        }
         crc = crc32Combine(crc, h, BLOCK_HEADER * a.depth)
       }
       crc = crc32Combine(crc, segs[k]!, len)

@@ -19,7 +19,10 @@ function ustar(name: string, size: number, mtime: Date, typeflag: string): Buffe
     // GNU base-256: the pax record carries the size for readers that do not know it.
     h[124] = 0x80
     let v = BigInt(size)
-    for (let i = 135; i > 124; i--) { h[i] = Number(v & 0xffn); v >>= 8n }
+    for (let i = 135; i > 124; i--) {
+      h[i] = Number(v & 0xffn)
+      v >>= 8n
+    }
   }
   h.write(octal(Math.floor(mtime.getTime() / 1000), 12), 136)
   h.write(typeflag, 156)
@@ -51,7 +54,12 @@ export function tarHeader(name: string, size: number, mtime: Date): Buffer {
   if (!longName && !bigSize) return ustar(name, size, mtime, '0')
   const pax = Buffer.from((longName ? paxRecord('path', name) : '') + (bigSize ? paxRecord('size', String(size)) : ''))
   const short = longName ? `PaxHeader/${name.replace(/[^\x20-\x7e]/g, '_')}`.slice(0, 100) : name
-  return Buffer.concat([ustar(short, pax.length, mtime, 'x'), pax, Buffer.alloc(padTo(pax.length)), ustar(longName ? name.replace(/[^\x20-\x7e]/g, '_').slice(-100) : name, size, mtime, '0')])
+  return Buffer.concat([
+    ustar(short, pax.length, mtime, 'x'),
+    pax,
+    Buffer.alloc(padTo(pax.length)),
+    ustar(longName ? name.replace(/[^\x20-\x7e]/g, '_').slice(-100) : name, size, mtime, '0'),
+  ])
 }
 
 /** Zero bytes that bring a member of `size` bytes to a whole block. */

@@ -63,7 +63,10 @@ export async function collectGarbage(deps: GcDeps, opts: { dryRun?: boolean; tem
       }
       const out = await reclaim(d, { session, refs: deps.refs, blobs: deps.blobs })
       if (out === 'held') skipped++
-      else if (out !== 'referenced') { blobs++; bytes += out.freed }
+      else if (out !== 'referenced') {
+        blobs++
+        bytes += out.freed
+      }
     }
   } finally {
     await session.close()

@@ -12,7 +12,10 @@ export type ReclaimOutcome = { readonly freed: number } | 'held' | 'referenced'
  * 'held': an import is writing or about to reference it (a later gc retries). The check comes
  * after the lock, so it sees every import that held the blob and has since committed.
  */
-export async function reclaim(sha256: string, deps: { session: BlobLockSession; refs: BlobRefs; blobs: BlobStore }): Promise<ReclaimOutcome> {
+export async function reclaim(
+  sha256: string,
+  deps: { session: BlobLockSession; refs: BlobRefs; blobs: BlobStore },
+): Promise<ReclaimOutcome> {
   if (!(await deps.session.tryExclusive(sha256))) return 'held'
   try {
     if (await deps.refs.isReferenced(sha256)) return 'referenced'

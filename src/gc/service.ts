@@ -24,13 +24,19 @@ export function createGcService(deps: GcDeps & { readonly log: Logger }): GcServ
     while (running) await running.catch(() => undefined)
     const p = collectGarbage(deps, { dryRun: opts.dryRun, tempOlderThanMs: opts.tempOlderThanMs ?? TEMP_GRACE_MS })
     running = p
-    try { return await p } finally { running = undefined }
+    try {
+      return await p
+    } finally {
+      running = undefined
+    }
   }
   return {
     run,
     schedule(intervalMs) {
       if (intervalMs <= 0) return
-      timer = setInterval(() => { run().catch((err: unknown) => deps.log.error({ module: 'gc', err }, 'scheduled gc failed')) }, intervalMs)
+      timer = setInterval(() => {
+        run().catch((err: unknown) => deps.log.error({ module: 'gc', err }, 'scheduled gc failed'))
+      }, intervalMs)
       timer.unref()
     },
     async stop() {

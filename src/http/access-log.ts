@@ -23,7 +23,10 @@ export class AccessLog extends LogController {
   private readonly infoLevel: number
 
   /** `observe`: called for every answered request, health probes included (the metrics count there). */
-  constructor(private readonly root: Logger, private readonly observe?: (req: FastifyRequest, reply: FastifyReply) => void) {
+  constructor(
+    private readonly root: Logger,
+    private readonly observe?: (req: FastifyRequest, reply: FastifyReply) => void,
+  ) {
     super({ disableRequestLogging: (req: FastifyRequest) => req.url === '/_status/check' })
     this.plain = plainLineWriter(root)
     this.infoLevel = root.levels.values.info!
@@ -44,7 +47,10 @@ export class AccessLog extends LogController {
     }
     if (!this.root.isLevelEnabled('info')) return
     if (this.plain) {
-      this.plain(this.infoLevel, `"reqId":${JSON.stringify(req.id)},"method":${JSON.stringify(req.method)},"url":${JSON.stringify(url)},"status":${reply.statusCode},"ms":${ms},"msg":"request"`)
+      this.plain(
+        this.infoLevel,
+        `"reqId":${JSON.stringify(req.id)},"method":${JSON.stringify(req.method)},"url":${JSON.stringify(url)},"status":${reply.statusCode},"ms":${ms},"msg":"request"`,
+      )
     } else {
       this.root.info({ reqId: req.id, method: req.method, url, status: reply.statusCode, ms }, 'request')
     }
@@ -56,7 +62,12 @@ export class AccessLog extends LogController {
  * request id bound) on first use. pino.child per request showed in a cached answer's profile, and
  * most requests log nothing but their access line.
  */
-export function lazyRequestLogger(this: unknown, parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+export function lazyRequestLogger(
+  this: unknown,
+  parent: FastifyBaseLogger,
+  bindings: Bindings,
+  opts: ChildLoggerOptions,
+): FastifyBaseLogger {
   return new LazyChild(parent, bindings, opts) as unknown as FastifyBaseLogger
 }
 
@@ -64,26 +75,50 @@ type LogFn = (...args: unknown[]) => void
 
 class LazyChild {
   #real: FastifyBaseLogger | undefined
-  constructor(private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly opts: ChildLoggerOptions) {}
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
 
   private get real(): FastifyBaseLogger {
     return (this.#real ??= this.parent.child(this.bindings, this.opts))
   }
 
-  get level(): string { return this.real.level }
-  set level(l: string) { this.real.level = l }
-  isLevelEnabled(l: string): boolean { return (this.real as unknown as Logger).isLevelEnabled(l) }
-  child(b: Bindings, o?: ChildLoggerOptions): FastifyBaseLogger { return this.real.child(b, o) }
-  fatal(...a: unknown[]): void { this.call('fatal', a) }
-  error(...a: unknown[]): void { this.call('error', a) }
-  warn(...a: unknown[]): void { this.call('warn', a) }
-  info(...a: unknown[]): void { this.call('info', a) }
-  debug(...a: unknown[]): void { this.call('debug', a) }
-  trace(...a: unknown[]): void { this.call('trace', a) }
+  get level(): string {
+    return this.real.level
+  }
+  set level(l: string) {
+    this.real.level = l
+  }
+  isLevelEnabled(l: string): boolean {
+    return (this.real as unknown as Logger).isLevelEnabled(l)
+  }
+  child(b: Bindings, o?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real.child(b, o)
+  }
+  fatal(...a: unknown[]): void {
+    this.call('fatal', a)
+  }
+  error(...a: unknown[]): void {
+    this.call('error', a)
+  }
+  warn(...a: unknown[]): void {
+    this.call('warn', a)
+  }
+  info(...a: unknown[]): void {
+    this.call('info', a)
+  }
+  debug(...a: unknown[]): void {
+    this.call('debug', a)
+  }
+  trace(...a: unknown[]): void {
+    this.call('trace', a)
+  }
   silent(): void {}
 
   private call(method: string, args: unknown[]): void {
     // A member call, so pino's methods get their logger as `this`.
-    (this.real as unknown as Record<string, LogFn>)[method]!(...args)
+    ;(this.real as unknown as Record<string, LogFn>)[method]!(...args)
   }
 }

@@ -12,7 +12,13 @@
 // (CLOCK): a hit only sets a flag, where a strict LRU would move the entry on every hit.
 import type { HitCounter } from '../catalog/cache-stats.js'
 
-interface Entry<V> { readonly handle: string; readonly shape: string; readonly value: V; readonly bytes: number; used: boolean }
+interface Entry<V> {
+  readonly handle: string
+  readonly shape: string
+  readonly value: V
+  readonly bytes: number
+  used: boolean
+}
 
 export class AnswerCache<V> {
   private readonly byHandle = new Map<string, Map<string, Entry<V>>>()
@@ -34,7 +40,10 @@ export class AnswerCache<V> {
   get(handle: string, shape: string): V | undefined {
     if (this.catalog.generation !== this.generation) this.clear(this.catalog.generation)
     const e = this.byHandle.get(handle)?.get(shape)
-    if (!e) { this.counts.misses++; return undefined }
+    if (!e) {
+      this.counts.misses++
+      return undefined
+    }
     this.counts.hits++
     e.used = true
     return e.value
@@ -51,16 +60,23 @@ export class AnswerCache<V> {
     if (bytes > this.maxBytes) return
     while (this.total + bytes > this.maxBytes) this.evictOne()
     let mine = this.byHandle.get(handle)
-    if (!mine) { mine = new Map(); this.byHandle.set(handle, mine) }
+    if (!mine) {
+      mine = new Map()
+      this.byHandle.set(handle, mine)
+    }
     const e: Entry<V> = { handle, shape, value, bytes, used: false }
     mine.set(shape, e)
     this.ring.add(e)
     this.total += bytes
   }
 
-  get size(): number { return this.ring.size }
+  get size(): number {
+    return this.ring.size
+  }
   /** Bytes the kept entries are counted at (tests check the bound). */
-  get bytes(): number { return this.total }
+  get bytes(): number {
+    return this.total
+  }
 
   private clear(generation: number): void {
     this.byHandle.clear()
@@ -80,7 +96,10 @@ export class AnswerCache<V> {
   /** The oldest entry not used since it was last passed over; used ones move to the back, unflagged. */
   private evictOne(): void {
     for (const e of this.ring) {
-      if (!e.used) { this.drop(e); return }
+      if (!e.used) {
+        this.drop(e)
+        return
+      }
       e.used = false
       this.ring.delete(e)
       this.ring.add(e)

@@ -42,7 +42,12 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?(?:\.[A-Za-z0-9](?:[A-Za-z0-
  * peer is a trusted proxy; `base`'s path stays. A header that is not a plain scheme or host is
  * ignored rather than echoed into URLs. Undefined when nothing applies (the caller keeps `base`).
  */
-export function forwardedBase(base: string, headers: Readonly<Record<string, string | string[] | undefined>>, remote: string | undefined, trusted: BlockList): string | undefined {
+export function forwardedBase(
+  base: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  remote: string | undefined,
+  trusted: BlockList,
+): string | undefined {
   const protoRaw = first(headers['x-forwarded-proto'])?.toLowerCase()
   const hostRaw = first(headers['x-forwarded-host'])
   if (protoRaw === undefined && hostRaw === undefined) return undefined

@@ -5,7 +5,9 @@
 // inert data. The scans showed in a snap refresh's profile (decision 0006).
 import type { FastifyInstance } from 'fastify'
 
-class BodyError extends Error { readonly statusCode = 400 }
+class BodyError extends Error {
+  readonly statusCode = 400
+}
 
 /** Replaces the JSON parser in `app`'s scope; `emptyAs` is what an empty body reads as (default: a 400, as Fastify answers). */
 export function plainJsonBodies(app: FastifyInstance, opts: { emptyAs?: unknown } = {}): void {
@@ -16,6 +18,10 @@ export function plainJsonBodies(app: FastifyInstance, opts: { emptyAs?: unknown 
       if (opts.emptyAs !== undefined) return done(null, opts.emptyAs)
       return done(new BodyError("Body cannot be empty when content-type is set to 'application/json'"), undefined)
     }
-    try { done(null, JSON.parse(text)) } catch (err) { done(new BodyError((err as Error).message), undefined) }
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      done(new BodyError((err as Error).message), undefined)
+    }
   })
 }

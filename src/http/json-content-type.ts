@@ -4,7 +4,12 @@
 // alone). A callback hook: an async one costs a promise per request.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
-export function bareJsonContentType(_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+export function bareJsonContentType(
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
   const ct = reply.getHeader('content-type')
   if (typeof ct === 'string' && ct.startsWith('application/')) {
     const semi = ct.indexOf(';')

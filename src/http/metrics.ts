@@ -40,9 +40,10 @@ const PING_TIMEOUT_MS = 2000
  */
 let kRouteContext: symbol | null | undefined
 function routeConfig(req: FastifyRequest): object | undefined {
-  if (kRouteContext === undefined) kRouteContext = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null
+  if (kRouteContext === undefined)
+    kRouteContext = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null
   const context = kRouteContext ? (req as unknown as Record<symbol, { config?: object } | undefined>)[kRouteContext] : undefined
-  return context ? context.config : req.routeOptions.config as object | undefined
+  return context ? context.config : (req.routeOptions.config as object | undefined)
 }
 
 export class ServerMetrics {
@@ -61,14 +62,30 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: this.registry })
     this.unmatched = this.newRoute(UNMATCHED_ROUTE)
     for (const m of this.counts.metrics(() => this.routes, {
-      total: 'airlock_http_requests_total', totalHelp: 'HTTP requests answered, by route pattern and status.',
-      duration: 'airlock_http_request_duration_seconds', durationHelp: 'Time from request to the last byte of the answer, by route pattern and status.',
-    })) this.registry.registerMetric(m as unknown as Counter)
-    this.bytes = new Counter({ name: 'airlock_bytes_served_total', help: 'Blob bytes written to clients, by kind.', labelNames: ['kind'], registers })
+      total: 'airlock_http_requests_total',
+      totalHelp: 'HTTP requests answered, by route pattern and status.',
+      duration: 'airlock_http_request_duration_seconds',
+      durationHelp: 'Time from request to the last byte of the answer, by route pattern and status.',
+    }))
+      this.registry.registerMetric(m as unknown as Counter)
+    this.bytes = new Counter({
+      name: 'airlock_bytes_served_total',
+      help: 'Blob bytes written to clients, by kind.',
+      labelNames: ['kind'],
+      registers,
+    })
     for (const k of ['charm', 'resource', 'bundle', 'snap'] as const) this.bytes.inc({ kind: k }, 0)
-    this.imports = new Counter({ name: 'airlock_imports_total', help: 'Imports (push-charms, push-bundle, push-snap, push-assertions) by kind and outcome.', labelNames: ['kind', 'outcome'], registers })
+    this.imports = new Counter({
+      name: 'airlock_imports_total',
+      help: 'Imports (push-charms, push-bundle, push-snap, push-assertions) by kind and outcome.',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    })
     this.importSeconds = new Histogram({
-      name: 'airlock_import_duration_seconds', help: 'Time an import took, upload included, by kind.', labelNames: ['kind'], registers,
+      name: 'airlock_import_duration_seconds',
+      help: 'Time an import took, upload included, by kind.',
+      labelNames: ['kind'],
+      registers,
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
     })
     for (const kind of ['charm', 'bundle', 'snap', 'assertions'] as const) {
@@ -76,7 +93,10 @@ export class ServerMetrics {
     }
     const view = sources.view
     new Gauge({
-      name: 'airlock_catalog_packages', help: 'Packages in the catalog, by type.', labelNames: ['type'], registers,
+      name: 'airlock_catalog_packages',
+      help: 'Packages in the catalog, by type.',
+      labelNames: ['type'],
+      registers,
       collect() {
         const counts = new Map<PackageType, number>(PACKAGE_TYPES.map((t) => [t, 0]))
         for (const p of view.index.all()) counts.set(p.type, (counts.get(p.type) ?? 0) + 1)
@@ -84,7 +104,10 @@ export class ServerMetrics {
       },
     })
     new Gauge({
-      name: 'airlock_catalog_revisions', help: 'Package revisions in the catalog, by type.', labelNames: ['type'], registers,
+      name: 'airlock_catalog_revisions',
+      help: 'Package revisions in the catalog, by type.',
+      labelNames: ['type'],
+      registers,
       collect() {
         const counts = new Map<PackageType, number>(PACKAGE_TYPES.map((t) => [t, 0]))
         for (const p of view.index.all()) counts.set(p.type, (counts.get(p.type) ?? 0) + p.revisions.size)
@@ -93,13 +116,19 @@ export class ServerMetrics {
     })
     const blobBytes = (): number => this.catalogBlobBytes()
     new Gauge({
-      name: 'airlock_blob_store_bytes', help: 'Bytes of the distinct blobs the catalog refers to (packages and resources).', registers,
-      collect() { this.set(blobBytes()) },
+      name: 'airlock_blob_store_bytes',
+      help: 'Bytes of the distinct blobs the catalog refers to (packages and resources).',
+      registers,
+      collect() {
+        this.set(blobBytes())
+      },
     })
     // Each gauge asks the filesystem itself: gauges are collected side by side, not in turn.
     const fsGauge = (name: string, help: string, pick: (s: { blocks: number; bavail: number; bsize: number }) => number): void => {
       new Gauge({
-        name, help, registers,
+        name,
+        help,
+        registers,
         async collect() {
           // Not there yet (nothing stored) or unreadable: the last value stays.
           const s = await statfs(sources.blobDir).catch(() => undefined)
@@ -107,13 +136,21 @@ export class ServerMetrics {
         },
       })
     }
-    fsGauge('airlock_blob_store_free_bytes', 'Bytes free for unprivileged writes on the blob store\'s filesystem.', (s) => s.bavail * s.bsize)
-    fsGauge('airlock_blob_store_size_bytes', 'Total bytes of the blob store\'s filesystem.', (s) => s.blocks * s.bsize)
+    fsGauge(
+      'airlock_blob_store_free_bytes',
+      "Bytes free for unprivileged writes on the blob store's filesystem.",
+      (s) => s.bavail * s.bsize,
+    )
+    fsGauge('airlock_blob_store_size_bytes', "Total bytes of the blob store's filesystem.", (s) => s.blocks * s.bsize)
     new Gauge({
-      name: 'airlock_database_up', help: '1 when the database answered a ping while this scrape ran, else 0.', registers,
+      name: 'airlock_database_up',
+      help: '1 when the database answered a ping while this scrape ran, else 0.',
+      registers,
       async collect() {
         let timer: NodeJS.Timeout | undefined
-        const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('database timeout')), PING_TIMEOUT_MS) })
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('database timeout')), PING_TIMEOUT_MS)
+        })
         try {
           await Promise.race([sources.ping(), timeout])
           this.set(1)
@@ -125,12 +162,25 @@ export class ServerMetrics {
       },
     })
     // Hit counts live as plain numbers next to the caches (catalog/cache-stats.ts): copied here on scrape.
-    const copyCounts = (which: 'hits' | 'misses') => function (this: Counter<'cache'>): void {
-      this.reset()
-      for (const [cache, c] of view.caches.entries()) this.inc({ cache }, c[which])
-    }
-    new Counter({ name: 'airlock_cache_hits_total', help: 'Lookups an answer cache answered, by cache.', labelNames: ['cache'], registers, collect: copyCounts('hits') })
-    new Counter({ name: 'airlock_cache_misses_total', help: 'Lookups an answer cache could not answer, by cache.', labelNames: ['cache'], registers, collect: copyCounts('misses') })
+    const copyCounts = (which: 'hits' | 'misses') =>
+      function (this: Counter<'cache'>): void {
+        this.reset()
+        for (const [cache, c] of view.caches.entries()) this.inc({ cache }, c[which])
+      }
+    new Counter({
+      name: 'airlock_cache_hits_total',
+      help: 'Lookups an answer cache answered, by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect: copyCounts('hits'),
+    })
+    new Counter({
+      name: 'airlock_cache_misses_total',
+      help: 'Lookups an answer cache could not answer, by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect: copyCounts('misses'),
+    })
   }
 
   /** Counts one answered request (AccessLog calls it for every request, hijacked ones included). */
@@ -179,7 +229,12 @@ export class ServerMetrics {
     if (this.blobBytes.generation === index.generation) return this.blobBytes.bytes
     const seen = new Set<string>()
     let bytes = 0
-    const add = (sha256: string, size: number): void => { if (!seen.has(sha256)) { seen.add(sha256); bytes += size } }
+    const add = (sha256: string, size: number): void => {
+      if (!seen.has(sha256)) {
+        seen.add(sha256)
+        bytes += size
+      }
+    }
     for (const p of index.all()) {
       for (const r of p.revisions.values()) add(r.blob.sha256, r.blob.size)
       for (const res of p.resources.values()) for (const rr of res.revisions.values()) add(rr.blob.sha256, rr.blob.size)

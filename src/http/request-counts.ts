@@ -54,11 +54,16 @@ export class RequestCounts {
   }
 
   /** The requests counter and the duration histogram, for prom-client's registry. */
-  metrics(routes: () => Iterable<RouteCounts>, names: { total: string; totalHelp: string; duration: string; durationHelp: string }): [RegistryMetric, RegistryMetric] {
+  metrics(
+    routes: () => Iterable<RouteCounts>,
+    names: { total: string; totalHelp: string; duration: string; durationHelp: string },
+  ): [RegistryMetric, RegistryMetric] {
     const cells = (): Array<[Record<string, string>, Cell]> => {
       const out: Array<[Record<string, string>, Cell]> = []
       for (const r of routes()) {
-        r.byStatus.forEach((c, status) => { if (c) out.push([{ route: r.route, status: String(status) }, c]) })
+        r.byStatus.forEach((c, status) => {
+          if (c) out.push([{ route: r.route, status: String(status) }, c])
+        })
       }
       for (const [key, c] of this.odd) {
         const [route, status] = key.split('\0') as [string, string]
@@ -67,11 +72,16 @@ export class RequestCounts {
       return out
     }
     const metric = (name: string, help: string, type: 'counter' | 'histogram', values: () => Sample[]): RegistryMetric => ({
-      name, help, type, aggregator: 'sum',
+      name,
+      help,
+      type,
+      aggregator: 'sum',
       get: () => ({ name, help, type, aggregator: 'sum', values: values() }),
     })
     const total = metric(names.total, names.totalHelp, 'counter', () => cells().map(([labels, c]) => ({ labels, value: c.count })))
-    const duration = metric(names.duration, names.durationHelp, 'histogram', () => cells().flatMap(([labels, c]) => this.histogramSamples(names.duration, labels, c)))
+    const duration = metric(names.duration, names.durationHelp, 'histogram', () =>
+      cells().flatMap(([labels, c]) => this.histogramSamples(names.duration, labels, c)),
+    )
     return [total, duration]
   }
 

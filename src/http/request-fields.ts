@@ -3,7 +3,9 @@
 import { MAX_LIST_ENTRIES, tooMany } from './limits.js'
 
 /** A malformed request body; Fastify answers it with 400 and its message. */
-export class BadRequest extends Error { readonly statusCode = 400 }
+export class BadRequest extends Error {
+  readonly statusCode = 400
+}
 
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 

@@ -20,8 +20,13 @@ function parseRange(header: string, size: number): { start: number; end: number 
   if (!m || (m[1] === '' && m[2] === '')) return header.includes(',') ? undefined : 'invalid'
   let start: number
   let end: number
-  if (m[1] === '') { const n = Number(m[2]); start = Math.max(0, size - n); end = size - 1 } else {
-    start = Number(m[1]); end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  if (m[1] === '') {
+    const n = Number(m[2])
+    start = Math.max(0, size - n)
+    end = size - 1
+  } else {
+    start = Number(m[1])
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
   }
   if (start > end || start >= size) return 'invalid'
   return { start, end }
@@ -61,7 +66,9 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
   if (req.method === 'HEAD') return reply.send()
   // Opened before the reply is taken over: a missing blob still goes through the error handler.
   let file: BlobFile
-  try { file = await blobs.openFile(o.sha256) } catch (err) {
+  try {
+    file = await blobs.openFile(o.sha256)
+  } catch (err) {
     if (isUnavailable(err)) return unavailable(req, reply, err)
     throw err
   }
@@ -87,8 +94,12 @@ const RETRY_AFTER_S = 5
 
 function unavailable(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   req.log.warn({ err }, 'blob download failed: the blob store is unavailable')
-  for (const h of ['content-length', 'content-range', 'content-disposition', 'etag', 'cache-control', 'accept-ranges']) reply.removeHeader(h)
-  return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).type('application/json')
+  for (const h of ['content-length', 'content-range', 'content-disposition', 'etag', 'cache-control', 'accept-ranges'])
+    reply.removeHeader(h)
+  return reply
+    .code(503)
+    .header('retry-after', String(RETRY_AFTER_S))
+    .type('application/json')
     .send({ error: { code: 'unavailable', message: 'the blob store is not answering; try again in a few seconds' } })
 }
 
@@ -102,17 +113,23 @@ const CHUNK = 512 << 10
 const MAX_SPARE = 16
 const spare: Buffer[] = []
 const take = (): Buffer => spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK)
-const give = (b: Buffer): void => { if (spare.length < MAX_SPARE) spare.push(b) }
+const give = (b: Buffer): void => {
+  if (spare.length < MAX_SPARE) spare.push(b)
+}
 
 /** Writes `chunk` and resolves once the socket is done with it (its buffer may be reused then). */
 function write(res: ServerResponse, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (res.destroyed) { reject(new Error('connection closed')); return }
+    if (res.destroyed) {
+      reject(new Error('connection closed'))
+      return
+    }
     const onClose = () => reject(new Error('connection closed'))
     res.once('close', onClose)
     res.write(chunk, (err) => {
       res.removeListener('close', onClose)
-      if (err) reject(err); else resolve()
+      if (err) reject(err)
+      else resolve()
     })
   })
 }

@@ -37,7 +37,10 @@ export function requestDeadlines(app: FastifyInstance, bodyTimeoutMs = BODY_TIME
   app.addHook('onRequest', (req, _reply, done) => {
     // inject() (tests) gives a socket stand-in without timers: deadlines are for real sockets only.
     const socket = req.raw.socket as Partial<Socket> | undefined
-    if (typeof socket?.setTimeout !== 'function') { done(); return }
+    if (typeof socket?.setTimeout !== 'function') {
+      done()
+      return
+    }
     if (isUpload(req)) socket.setTimeout(0)
     else if (hasBody(req)) {
       const raw = req.raw

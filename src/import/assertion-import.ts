@@ -19,12 +19,23 @@ export interface AssertionOutcome {
   readonly status: 'imported' | 'unchanged'
 }
 
-export async function importAssertionFile(file: string, input: AsyncIterable<Buffer>, deps: { roots: TrustedRoots; catalog: CatalogStore; maxBytes: number }): Promise<AssertionOutcome[]> {
-  const data = await readAllLimited(input, deps.maxBytes, () => new InvalidInput({ file }, `larger than ${deps.maxBytes} bytes (limit limits.max-metadata-bytes)`))
+export async function importAssertionFile(
+  file: string,
+  input: AsyncIterable<Buffer>,
+  deps: { roots: TrustedRoots; catalog: CatalogStore; maxBytes: number },
+): Promise<AssertionOutcome[]> {
+  const data = await readAllLimited(
+    input,
+    deps.maxBytes,
+    () => new InvalidInput({ file }, `larger than ${deps.maxBytes} bytes (limit limits.max-metadata-bytes)`),
+  )
   const list = parseAssertions(data, { file })
   for (const a of list) {
     if (!STANDALONE.has(a.type.name)) {
-      throw new InvalidInput({ file }, `${describeAssertion(a)}: only store, account and account-key assertions can be pushed on their own (snap assertions come with their snaps: push-snap)`)
+      throw new InvalidInput(
+        { file },
+        `${describeAssertion(a)}: only store, account and account-key assertions can be pushed on their own (snap assertions come with their snaps: push-snap)`,
+      )
     }
   }
   const failed = verifyAssertions(list, { roots: deps.roots }).find((r) => !r.ok)

@@ -22,7 +22,10 @@ export class UnpackBudget {
       throw new InvalidInput(where, `unpacks to more than ${formatBytes(l.maxUnpackedBytes)} (limit limits.max-unpacked-bytes)`)
     }
     if (this.unpacked > l.ratioGraceBytes && this.unpacked > this.packed * l.maxExpansionRatio) {
-      throw new InvalidInput(where, `expands more than ${l.maxExpansionRatio}x (${formatBytes(this.unpacked)} from ${formatBytes(this.packed)}): refused as a decompression bomb (limit limits.max-expansion-ratio)`)
+      throw new InvalidInput(
+        where,
+        `expands more than ${l.maxExpansionRatio}x (${formatBytes(this.unpacked)} from ${formatBytes(this.packed)}): refused as a decompression bomb (limit limits.max-expansion-ratio)`,
+      )
     }
   }
 }

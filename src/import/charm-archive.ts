@@ -53,11 +53,17 @@ function parseResources(meta: Record<string, unknown>, loc: Location): DeclaredR
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new InvalidInput({ ...loc, field }, 'expected a mapping')
     const s = spec as Record<string, unknown>
     const type = s.type === undefined ? 'file' : s.type
-    if (type !== 'file' && type !== 'oci-image') throw new InvalidInput({ ...loc, field: `${field}.type` }, `unknown resource type ${JSON.stringify(type)} (expected file or oci-image)`)
+    if (type !== 'file' && type !== 'oci-image')
+      throw new InvalidInput(
+        { ...loc, field: `${field}.type` },
+        `unknown resource type ${JSON.stringify(type)} (expected file or oci-image)`,
+      )
     const filename = str(s.filename, loc, `${field}.filename`)
     // charm v12 ResourceMeta.Validate: a file resource needs a filename.
-    if (type === 'file' && filename === '') throw new InvalidInput({ ...loc, field: `${field}.filename` }, 'file resource without a filename')
-    if (type === 'file' && filename.includes('/')) throw new InvalidInput({ ...loc, field: `${field}.filename` }, `${JSON.stringify(filename)}: a resource filename cannot contain "/"`)
+    if (type === 'file' && filename === '')
+      throw new InvalidInput({ ...loc, field: `${field}.filename` }, 'file resource without a filename')
+    if (type === 'file' && filename.includes('/'))
+      throw new InvalidInput({ ...loc, field: `${field}.filename` }, `${JSON.stringify(filename)}: a resource filename cannot contain "/"`)
     return { name, type, filename, description: str(s.description, loc, `${field}.description`) }
   })
 }
@@ -71,11 +77,15 @@ function parseManifestBases(manifest: Record<string, unknown>, loc: Location): B
     const field = `bases[${i}]`
     if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new InvalidInput({ ...loc, field }, 'expected a mapping')
     const { name, channel, architectures } = b as Record<string, unknown>
-    if (typeof name !== 'string' || !isOsName(name)) throw new InvalidInput({ ...loc, field: `${field}.name` }, `unknown OS ${JSON.stringify(name)}`)
-    if (typeof channel !== 'string' || !/^\d+(\.\d+)*(\/[a-z0-9-]+)?$/.test(channel)) throw new InvalidInput({ ...loc, field: `${field}.channel` }, `invalid base channel ${JSON.stringify(channel)}`)
-    if (!Array.isArray(architectures) || architectures.length === 0) throw new InvalidInput({ ...loc, field: `${field}.architectures` }, 'expected a non-empty list of architectures')
+    if (typeof name !== 'string' || !isOsName(name))
+      throw new InvalidInput({ ...loc, field: `${field}.name` }, `unknown OS ${JSON.stringify(name)}`)
+    if (typeof channel !== 'string' || !/^\d+(\.\d+)*(\/[a-z0-9-]+)?$/.test(channel))
+      throw new InvalidInput({ ...loc, field: `${field}.channel` }, `invalid base channel ${JSON.stringify(channel)}`)
+    if (!Array.isArray(architectures) || architectures.length === 0)
+      throw new InvalidInput({ ...loc, field: `${field}.architectures` }, 'expected a non-empty list of architectures')
     for (const a of architectures) {
-      if (typeof a !== 'string' || !isArchitecture(a)) throw new InvalidInput({ ...loc, field: `${field}.architectures` }, `unknown architecture ${JSON.stringify(a)}`)
+      if (typeof a !== 'string' || !isArchitecture(a))
+        throw new InvalidInput({ ...loc, field: `${field}.architectures` }, `unknown architecture ${JSON.stringify(a)}`)
       out.push({ name, channel: channel.replace(/\/stable$/, ''), architecture: a })
     }
   })
@@ -97,10 +107,12 @@ export async function readCharmContent(zip: ZipIndex, where: Location): Promise<
   const metaLoc = member(where, 'metadata.yaml')
   const meta = parseYamlMapping(metadataYaml, metaLoc)
   const name = meta.name
-  if (typeof name !== 'string' || !CHARM_NAME.test(name)) throw new InvalidInput({ ...metaLoc, field: 'name' }, `invalid charm name ${JSON.stringify(name)}`)
+  if (typeof name !== 'string' || !CHARM_NAME.test(name))
+    throw new InvalidInput({ ...metaLoc, field: 'name' }, `invalid charm name ${JSON.stringify(name)}`)
   const summary = str(meta.summary, metaLoc, 'summary')
   const description = str(meta.description, metaLoc, 'description')
-  if (meta.subordinate !== undefined && typeof meta.subordinate !== 'boolean') throw new InvalidInput({ ...metaLoc, field: 'subordinate' }, 'expected true or false')
+  if (meta.subordinate !== undefined && typeof meta.subordinate !== 'boolean')
+    throw new InvalidInput({ ...metaLoc, field: 'subordinate' }, 'expected true or false')
   const resources = parseResources(meta, metaLoc)
   checkCharmMeta(meta, name, metaLoc)
 
@@ -119,8 +131,18 @@ export async function readCharmContent(zip: ZipIndex, where: Location): Promise<
   const readme = text(await zip.read('README.md'))
 
   return {
-    name, summary, description, subordinate: meta.subordinate === true, resources, bases,
-    metadataYaml, manifestYaml, configYaml, actionsYaml, readme, version,
+    name,
+    summary,
+    description,
+    subordinate: meta.subordinate === true,
+    resources,
+    bases,
+    metadataYaml,
+    manifestYaml,
+    configYaml,
+    actionsYaml,
+    readme,
+    version,
     relations: {
       provides: (meta.provides as Record<string, unknown> | undefined) ?? {},
       requires: (meta.requires as Record<string, unknown> | undefined) ?? {},

@@ -8,7 +8,9 @@ type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
 const isNum = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint'
 const shown = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v)
-const fail = (loc: Location, field: string, problem: string): never => { throw new InvalidInput({ ...loc, field }, problem) }
+const fail = (loc: Location, field: string, problem: string): never => {
+  throw new InvalidInput({ ...loc, field }, problem)
+}
 
 /** Both files are read by Go's yaml.v2: YAML 1.1, and ints kept apart from floats. */
 export const parseJujuYaml = (text: string, loc: Location): Obj => parseYamlMapping(text, loc, { yaml11: true })
@@ -34,7 +36,8 @@ const fitsType: Record<(typeof CONFIG_TYPES)[number], (v: unknown) => boolean> =
 export function checkConfig(text: string, loc: Location): void {
   const cfg = parseJujuYaml(text, loc)
   // ReadConfig: no document, or a mapping without an `options` key, is "invalid config: empty configuration".
-  if (!('options' in cfg)) fail(loc, 'options', 'empty configuration: Juju refuses a config.yaml without an options key (write "options: {}")')
+  if (!('options' in cfg))
+    fail(loc, 'options', 'empty configuration: Juju refuses a config.yaml without an options key (write "options: {}")')
   const options = cfg.options
   if (options === null) return
   if (!isObj(options)) return fail(loc, 'options', 'expected a mapping of option names to options')
@@ -43,7 +46,13 @@ export function checkConfig(text: string, loc: Location): void {
     if (raw === null) continue // yaml.v2 leaves a zero Option: type "", read as string
     if (!isObj(raw)) fail(loc, field, 'expected a mapping (type, default, description)')
     const opt = raw as Obj
-    if (opt.description !== undefined && opt.description !== null && typeof opt.description === 'object' && !(opt.description instanceof Date)) fail(loc, `${field}.description`, 'expected a string')
+    if (
+      opt.description !== undefined &&
+      opt.description !== null &&
+      typeof opt.description === 'object' &&
+      !(opt.description instanceof Date)
+    )
+      fail(loc, `${field}.description`, 'expected a string')
     const type = opt.type === undefined || opt.type === null || opt.type === '' ? 'string' : opt.type
     if (typeof type === 'object' || !(CONFIG_TYPES as readonly unknown[]).includes(String(type))) {
       fail(loc, `${field}.type`, `${shown(type)} is not a type Juju accepts (${CONFIG_TYPES.join(', ')})`)
@@ -75,14 +84,17 @@ function checkSchema(s: unknown, loc: Location, field: string): void {
     const list = Array.isArray(type) ? type : [type]
     if (list.length === 0) fail(loc, `${field}.type`, 'expected a JSON Schema type or a non-empty list of them')
     for (const t of list) {
-      if (typeof t !== 'string' || !JSON_TYPES.has(t)) fail(loc, `${field}.type`, `${shown(t)} is not a JSON Schema type (${[...JSON_TYPES].join(', ')})`)
+      if (typeof t !== 'string' || !JSON_TYPES.has(t))
+        fail(loc, `${field}.type`, `${shown(t)} is not a JSON Schema type (${[...JSON_TYPES].join(', ')})`)
     }
   }
-  if (s.required !== undefined && (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string'))) fail(loc, `${field}.required`, 'expected a list of strings')
+  if (s.required !== undefined && (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string')))
+    fail(loc, `${field}.required`, 'expected a list of strings')
   if (s.enum !== undefined && (!Array.isArray(s.enum) || s.enum.length === 0)) fail(loc, `${field}.enum`, 'expected a non-empty list')
   if (s.properties !== undefined) checkProperties(s.properties, loc, `${field}.properties`)
   if (s.items !== undefined && !Array.isArray(s.items)) checkSchema(s.items, loc, `${field}.items`)
-  if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean') checkSchema(s.additionalProperties, loc, `${field}.additionalProperties`)
+  if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean')
+    checkSchema(s.additionalProperties, loc, `${field}.additionalProperties`)
   for (const k of ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems'] as const) {
     if (s[k] !== undefined && !isNum(s[k])) fail(loc, `${field}.${k}`, 'expected a number')
   }
@@ -109,8 +121,10 @@ export function checkActions(text: string, loc: Location): void {
     }
     if (s.parallel !== undefined && typeof s.parallel !== 'boolean') fail(loc, `${name}.parallel`, 'must be true or false')
     if (s.required !== undefined && !Array.isArray(s.required)) fail(loc, `${name}.required`, 'must be a YAML list')
-    if (s.required !== undefined && !(s.required as unknown[]).every((r) => typeof r === 'string')) fail(loc, `${name}.required`, 'expected a list of parameter names')
+    if (s.required !== undefined && !(s.required as unknown[]).every((r) => typeof r === 'string'))
+      fail(loc, `${name}.required`, 'expected a list of parameter names')
     checkProperties(s.params, loc, `${name}.params`)
-    if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean') checkSchema(s.additionalProperties, loc, `${name}.additionalProperties`)
+    if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean')
+      checkSchema(s.additionalProperties, loc, `${name}.additionalProperties`)
   }
 }

@@ -77,13 +77,25 @@ function splitRevision(stem: string): { name: string; rev: string } | undefined 
 
 function positiveRevision(rev: string, where: Location, min = 1): number {
   if (!/^\d{1,9}$/.test(rev) || Number(rev) < min) {
-    throw new InvalidInput(where, `revision ${JSON.stringify(rev)} in the file name is not a ${min === 1 ? 'positive' : 'non-negative'} integer`)
+    throw new InvalidInput(
+      where,
+      `revision ${JSON.stringify(rev)} in the file name is not a ${min === 1 ? 'positive' : 'non-negative'} integer`,
+    )
   }
   return Number(rev)
 }
 
 export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOptions): Promise<ParsedCharmExport> {
-  const out = { charms: [] as CharmFile[], metadata: [] as ParsedCharmExport['metadata'][number][], assertions: [] as ParsedCharmExport['assertions'][number][], resources: [] as ResourceFile[], applications: [] as ExportApplication[], ignored: [] as string[], bundles: [] as BundleFile[], yamlTexts: [] as ParsedCharmExport['yamlTexts'][number][] }
+  const out = {
+    charms: [] as CharmFile[],
+    metadata: [] as ParsedCharmExport['metadata'][number][],
+    assertions: [] as ParsedCharmExport['assertions'][number][],
+    resources: [] as ResourceFile[],
+    applications: [] as ExportApplication[],
+    ignored: [] as string[],
+    bundles: [] as BundleFile[],
+    yamlTexts: [] as ParsedCharmExport['yamlTexts'][number][],
+  }
 
   async function storeBlob(stream: AsyncIterable<Buffer>, where: Location): Promise<CommittedBlob> {
     const writer = await opts.blobs.create()
@@ -120,23 +132,37 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       await walkTar(stream, m.nested, (inner) => visit(inner, m.nested))
       return
     }
-    const small = () => readAllLimited(stream, opts.limits.maxMetadataBytes,
-      () => new InvalidInput(m.location, `larger than ${opts.limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`))
+    const small = () =>
+      readAllLimited(
+        stream,
+        opts.limits.maxMetadataBytes,
+        () => new InvalidInput(m.location, `larger than ${opts.limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`),
+      )
 
     if (name.endsWith('.charm') && !isZip(head)) throw new InvalidInput(m.location, 'not a charm: a .charm must be a zip archive')
     if (isZip(head) && name.endsWith('.charm')) {
       const parts = splitRevision(name.slice(0, -'.charm'.length))
       if (!parts) throw new InvalidInput(m.location, 'cannot tell the revision: expected <charm>_<revision>.charm')
       const revision = positiveRevision(parts.rev, m.location)
-      if (m.nested.depth > opts.limits.maxNestingDepth) throw new InvalidInput(m.location, `archives nested deeper than ${opts.limits.maxNestingDepth} levels (limit limits.max-nesting-depth)`)
+      if (m.nested.depth > opts.limits.maxNestingDepth)
+        throw new InvalidInput(
+          m.location,
+          `archives nested deeper than ${opts.limits.maxNestingDepth} levels (limit limits.max-nesting-depth)`,
+        )
       const blob = await storeBlob(stream, m.location)
       const zip = await indexZip(await opts.blobs.openFile(blob.sha256), blob.size, m.location, opts.limits, ctx.budget)
       try {
         const content = await readCharmContent(zip, m.location)
         // store-admin names the file after the charm; a different name inside means a mixed-up export.
-        if (parts.name !== content.name) throw new InvalidInput({ ...m.location, member: [...(m.location.member ?? []), 'metadata.yaml'], field: 'name' }, `the charm is named ${JSON.stringify(content.name)}, but the file name says ${JSON.stringify(parts.name)}`)
+        if (parts.name !== content.name)
+          throw new InvalidInput(
+            { ...m.location, member: [...(m.location.member ?? []), 'metadata.yaml'], field: 'name' },
+            `the charm is named ${JSON.stringify(content.name)}, but the file name says ${JSON.stringify(parts.name)}`,
+          )
         out.charms.push({ revision, blob, content, location: m.location, scope })
-      } finally { zip.close() }
+      } finally {
+        zip.close()
+      }
       return
     }
     if (isZip(head) && (name.endsWith('.bundle') || name.endsWith('.zip'))) {
@@ -150,8 +176,17 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
         if (!bundleYaml) throw new InvalidInput(m.location, 'not a bundle: bundle.yaml is missing')
         // Juju refuses a bundle archive without README.md (charm v12 bundlearchive.go).
         if (!readme) throw new InvalidInput(m.location, 'not a bundle: README.md is missing')
-        out.bundles.push({ name: parts?.name, revision, blob, bundleYaml: bundleYaml.toString('utf8'), readme: readme.toString('utf8'), location: m.location })
-      } finally { zip.close() }
+        out.bundles.push({
+          name: parts?.name,
+          revision,
+          blob,
+          bundleYaml: bundleYaml.toString('utf8'),
+          readme: readme.toString('utf8'),
+          location: m.location,
+        })
+      } finally {
+        zip.close()
+      }
       return
     }
     if (name === 'metadata.json') {

@@ -7,11 +7,18 @@ import { InvalidInput, type Location } from '../catalog/errors.js'
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v)
 const shown = (v: unknown): string => JSON.stringify(v) ?? String(v)
-const fail = (loc: Location, field: string, problem: string): never => { throw new InvalidInput({ ...loc, field }, problem) }
+const fail = (loc: Location, field: string, problem: string): never => {
+  throw new InvalidInput({ ...loc, field }, problem)
+}
 
 const ROLES = ['provides', 'requires', 'peers'] as const
 
-interface Relation { readonly name: string; readonly role: (typeof ROLES)[number]; readonly interface: string; readonly scope: string }
+interface Relation {
+  readonly name: string
+  readonly role: (typeof ROLES)[number]
+  readonly interface: string
+  readonly scope: string
+}
 
 /** charm v12 reservedName: "juju" and "juju-*" belong to Juju, unless the charm itself is a juju-* charm. */
 function reserved(charm: string, name: string): boolean {
@@ -25,7 +32,8 @@ function readRelation(role: Relation['role'], name: string, v: unknown, loc: Loc
   if (!isObj(v)) return fail(loc, field, 'expected an interface name or a mapping with "interface"')
   if (typeof v.interface !== 'string' || v.interface === '') fail(loc, `${field}.interface`, 'expected the interface name (a string)')
   const scope = v.scope ?? 'global'
-  if (scope !== 'global' && scope !== 'container') fail(loc, `${field}.scope`, `${shown(scope)} is not a relation scope (global, container)`)
+  if (scope !== 'global' && scope !== 'container')
+    fail(loc, `${field}.scope`, `${shown(scope)} is not a relation scope (global, container)`)
   if (v.limit !== undefined && v.limit !== null && !Number.isInteger(v.limit)) fail(loc, `${field}.limit`, 'expected an integer')
   if (v.optional !== undefined && typeof v.optional !== 'boolean') fail(loc, `${field}.optional`, 'expected true or false')
   return { name, role, interface: v.interface as string, scope: scope as string }
@@ -41,9 +49,16 @@ function checkRelations(meta: Obj, charm: string, subordinate: boolean, loc: Loc
     for (const [name, v] of Object.entries(map as Obj)) {
       const r = readRelation(role, name, v, loc)
       // Container-scoped requirers of subordinates may use the juju-* namespace (juju-info).
-      if ((!subordinate || role !== 'requires' || r.scope !== 'container') && reserved(charm, name)) fail(loc, `${role}.${name}`, `relation name ${JSON.stringify(name)} is reserved for Juju`)
-      if (role !== 'requires' && reserved(charm, r.interface)) fail(loc, `${role}.${name}.interface`, `interface ${JSON.stringify(r.interface)} is reserved for Juju`)
-      if (seen.has(name)) fail(loc, `${role}.${name}`, `relation name ${JSON.stringify(name)} is used twice (provides, requires and peers share one namespace)`)
+      if ((!subordinate || role !== 'requires' || r.scope !== 'container') && reserved(charm, name))
+        fail(loc, `${role}.${name}`, `relation name ${JSON.stringify(name)} is reserved for Juju`)
+      if (role !== 'requires' && reserved(charm, r.interface))
+        fail(loc, `${role}.${name}.interface`, `interface ${JSON.stringify(r.interface)} is reserved for Juju`)
+      if (seen.has(name))
+        fail(
+          loc,
+          `${role}.${name}`,
+          `relation name ${JSON.stringify(name)} is used twice (provides, requires and peers share one namespace)`,
+        )
       seen.add(name)
       relations.push(r)
     }
@@ -73,21 +88,29 @@ function checkStorage(meta: Obj, loc: Location): Set<string> {
     const field = `storage.${name}`
     if (!isObj(v)) fail(loc, field, 'expected a mapping')
     const s = v as Obj
-    if (s.type === undefined || s.type === null || s.type === '') fail(loc, `${field}.type`, 'storage type must be specified (block or filesystem)')
-    if (s.type !== 'block' && s.type !== 'filesystem') fail(loc, `${field}.type`, `${shown(s.type)} is not a storage type (block, filesystem)`)
-    if (s.location !== undefined && s.type !== 'filesystem') fail(loc, `${field}.location`, `location may not be given for type: ${String(s.type)}`)
-    for (const k of ['shared', 'read-only'] as const) if (s[k] !== undefined && typeof s[k] !== 'boolean') fail(loc, `${field}.${k}`, 'expected true or false')
-    for (const k of ['location', 'description'] as const) if (s[k] !== undefined && typeof s[k] !== 'string') fail(loc, `${field}.${k}`, 'expected a string')
-    if (s['minimum-size'] !== undefined && !SIZE.test(String(s['minimum-size']))) fail(loc, `${field}.minimum-size`, `${shown(s['minimum-size'])} is not a size (e.g. 1G)`)
+    if (s.type === undefined || s.type === null || s.type === '')
+      fail(loc, `${field}.type`, 'storage type must be specified (block or filesystem)')
+    if (s.type !== 'block' && s.type !== 'filesystem')
+      fail(loc, `${field}.type`, `${shown(s.type)} is not a storage type (block, filesystem)`)
+    if (s.location !== undefined && s.type !== 'filesystem')
+      fail(loc, `${field}.location`, `location may not be given for type: ${String(s.type)}`)
+    for (const k of ['shared', 'read-only'] as const)
+      if (s[k] !== undefined && typeof s[k] !== 'boolean') fail(loc, `${field}.${k}`, 'expected true or false')
+    for (const k of ['location', 'description'] as const)
+      if (s[k] !== undefined && typeof s[k] !== 'string') fail(loc, `${field}.${k}`, 'expected a string')
+    if (s['minimum-size'] !== undefined && !SIZE.test(String(s['minimum-size'])))
+      fail(loc, `${field}.minimum-size`, `${shown(s['minimum-size'])} is not a size (e.g. 1G)`)
     if (s.multiple !== undefined) {
       const range = isObj(s.multiple) ? s.multiple.range : undefined
       const m = COUNT.exec(String(range ?? ''))
       if (!m) fail(loc, `${field}.multiple.range`, `${shown(range)} is not a count range (m, m-n, m+ or m-)`)
       const max = m?.[3] ?? (m?.[2] !== undefined || m?.[4] !== undefined ? undefined : m?.[1])
       if (max !== undefined && Number(max) === 0) fail(loc, `${field}.multiple.range`, 'a maximum count of 0 is not valid')
-      if (max !== undefined && Number(max) < Number(m![1])) fail(loc, `${field}.multiple.range`, `${shown(range)}: the maximum is below the minimum`)
+      if (max !== undefined && Number(max) < Number(m![1]))
+        fail(loc, `${field}.multiple.range`, `${shown(range)}: the maximum is below the minimum`)
     }
-    if (s.properties !== undefined && (!Array.isArray(s.properties) || s.properties.some((p) => p !== 'transient'))) fail(loc, `${field}.properties`, 'expected a list whose only allowed item is "transient"')
+    if (s.properties !== undefined && (!Array.isArray(s.properties) || s.properties.some((p) => p !== 'transient')))
+      fail(loc, `${field}.properties`, 'expected a list whose only allowed item is "transient"')
     names.add(name)
   }
   return names
@@ -106,11 +129,12 @@ function checkContainers(meta: Obj, storage: ReadonlySet<string>, loc: Location)
       if (typeof c.resource !== 'string') fail(loc, `${field}.resource`, 'expected a resource name')
       const res = resources[c.resource as string]
       if (res === undefined) fail(loc, `${field}.resource`, `refers to resource ${shown(c.resource)}, which metadata.yaml does not declare`)
-      const type = isObj(res) ? res.type ?? 'file' : 'file'
+      const type = isObj(res) ? (res.type ?? 'file') : 'file'
       if (type !== 'oci-image') fail(loc, `${field}.resource`, `refers to resource ${shown(c.resource)}, which is not an oci-image`)
     }
     if (c.bases !== undefined && c.bases !== null && !Array.isArray(c.bases)) fail(loc, `${field}.bases`, 'expected a list')
-    for (const k of ['uid', 'gid'] as const) if (c[k] !== undefined && !Number.isInteger(c[k])) fail(loc, `${field}.${k}`, 'expected an integer')
+    for (const k of ['uid', 'gid'] as const)
+      if (c[k] !== undefined && !Number.isInteger(c[k])) fail(loc, `${field}.${k}`, 'expected an integer')
     if (c.mounts === undefined || c.mounts === null) continue
     if (!Array.isArray(c.mounts)) fail(loc, `${field}.mounts`, 'expected a list')
     ;(c.mounts as unknown[]).forEach((m, i) => {
@@ -128,10 +152,13 @@ function checkStringLists(meta: Obj, loc: Location): void {
     const v = meta[k]
     if (v === undefined || v === null) continue
     if (!Array.isArray(v)) fail(loc, k, 'expected a list of strings')
-    ;(v as unknown[]).forEach((x, i) => { if (typeof x !== 'string') fail(loc, `${k}[${i}]`, 'expected a string') })
+    ;(v as unknown[]).forEach((x, i) => {
+      if (typeof x !== 'string') fail(loc, `${k}[${i}]`, 'expected a string')
+    })
   }
   if (meta.assumes !== undefined && meta.assumes !== null && !Array.isArray(meta.assumes)) fail(loc, 'assumes', 'expected a list')
-  for (const k of ['min-juju-version', 'charm-user'] as const) if (meta[k] !== undefined && typeof meta[k] !== 'string') fail(loc, k, 'expected a string')
+  for (const k of ['min-juju-version', 'charm-user'] as const)
+    if (meta[k] !== undefined && typeof meta[k] !== 'string') fail(loc, k, 'expected a string')
 }
 
 /** Everything Meta.Check refuses beyond name, summary, description and resources (read by the caller). */

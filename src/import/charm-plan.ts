@@ -30,7 +30,10 @@ function metadataFor(parsed: ParsedCharmExport, charm: CharmFile): { value: Expo
   const charmsInScope = parsed.charms.filter((c) => c.scope === charm.scope)
   const only = inScope.length === 1 && charmsInScope.every((c) => c.content.name === charm.content.name) ? inScope[0] : undefined
   if (only?.value.name !== undefined && only.value.name !== charm.content.name) {
-    throw new InvalidInput({ ...only.location, field: 'name' }, `describes charm ${JSON.stringify(only.value.name)}, but the .charm beside it is ${JSON.stringify(charm.content.name)}`)
+    throw new InvalidInput(
+      { ...only.location, field: 'name' },
+      `describes charm ${JSON.stringify(only.value.name)}, but the .charm beside it is ${JSON.stringify(charm.content.name)}`,
+    )
   }
   return only
 }
@@ -40,18 +43,31 @@ function checkDownloads(meta: { value: ExportMetadata; location: Location }, cha
     if (d.revision !== charm.revision) continue
     const member = charm.location.member?.at(-1) ?? 'the .charm'
     if (d.sha256 !== undefined && d.sha256 !== charm.blob.sha256) {
-      throw new InvalidInput({ ...meta.location, field: `${d.field}.hash-sha-256` }, `${d.sha256} does not match ${member} (sha256 ${charm.blob.sha256})`)
+      throw new InvalidInput(
+        { ...meta.location, field: `${d.field}.hash-sha-256` },
+        `${d.sha256} does not match ${member} (sha256 ${charm.blob.sha256})`,
+      )
     }
     if (d.size !== undefined && d.size !== charm.blob.size) {
-      throw new InvalidInput({ ...meta.location, field: `${d.field}.size` }, `${d.size} does not match ${member} (${charm.blob.size} bytes)`)
+      throw new InvalidInput(
+        { ...meta.location, field: `${d.field}.size` },
+        `${d.size} does not match ${member} (${charm.blob.size} bytes)`,
+      )
     }
   }
 }
 
 /** Publisher details from the export's account assertion (verified or not: Juju never checks them); only verified assertions are stored. */
-function publisherOf(parsed: ParsedCharmExport, charm: CharmFile, roots: TrustedRoots): { publisher?: PublisherInfo; assertions: AssertionInput[] } {
-  const files = parsed.assertions.filter((a) => a.scope === charm.scope &&
-    (a.member.startsWith(`${charm.content.name}_`) || parsed.charms.filter((c) => c.scope === charm.scope).length === 1))
+function publisherOf(
+  parsed: ParsedCharmExport,
+  charm: CharmFile,
+  roots: TrustedRoots,
+): { publisher?: PublisherInfo; assertions: AssertionInput[] } {
+  const files = parsed.assertions.filter(
+    (a) =>
+      a.scope === charm.scope &&
+      (a.member.startsWith(`${charm.content.name}_`) || parsed.charms.filter((c) => c.scope === charm.scope).length === 1),
+  )
   const raw = files.flatMap((f) => f.assertions)
   const assertions = verifiedCharmAssertions(raw, roots)
   const account = raw.find((a) => a.type.name === 'account')
@@ -59,16 +75,31 @@ function publisherOf(parsed: ParsedCharmExport, charm: CharmFile, roots: Trusted
   const h = (name: string) => headerString(account, name)
   return {
     assertions,
-    publisher: { id: h('account-id') ?? '', username: h('username') ?? '', 'display-name': h('display-name') ?? h('username') ?? '', validation: h('validation') ?? 'unproven' },
+    publisher: {
+      id: h('account-id') ?? '',
+      username: h('username') ?? '',
+      'display-name': h('display-name') ?? h('username') ?? '',
+      validation: h('validation') ?? 'unproven',
+    },
   }
 }
 
-async function resourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: { value: ExportMetadata; location: Location } | undefined, blobs: BlobStore, maxMeta: number): Promise<ResourceRevisionInput[]> {
+async function resourcesFor(
+  parsed: ParsedCharmExport,
+  charm: CharmFile,
+  meta: { value: ExportMetadata; location: Location } | undefined,
+  blobs: BlobStore,
+  maxMeta: number,
+): Promise<ResourceRevisionInput[]> {
   const mine = parsed.resources.filter((r) => r.charm === charm.content.name)
   const out: ResourceRevisionInput[] = []
   for (const r of mine) {
     const declared = charm.content.resources.find((d) => d.name === r.name)
-    if (!declared) throw new InvalidInput(r.location, `charm ${charm.content.name} declares no resource named ${JSON.stringify(r.name)} in metadata.yaml`)
+    if (!declared)
+      throw new InvalidInput(
+        r.location,
+        `charm ${charm.content.name} declares no resource named ${JSON.stringify(r.name)} in metadata.yaml`,
+      )
     let imageName: string | undefined
     if (declared.type === 'oci-image') {
       if (r.blob.size > maxMeta) throw new InvalidInput(r.location, 'oci-image resource is too large to be image JSON')
@@ -102,8 +133,13 @@ function checkResourceHashes(meta: { value: ExportMetadata; location: Location }
  * not carry; the catalog then requires the store to hold each, or Juju would be sent a revision
  * nobody can download.
  */
-function expectedResourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta: { value: ExportMetadata; location: Location } | undefined): NonNullable<RevisionInput['expectedResources']> {
-  const carried = (name: string, revision: number) => parsed.resources.some((r) => r.charm === charm.content.name && r.name === name && r.revision === revision)
+function expectedResourcesFor(
+  parsed: ParsedCharmExport,
+  charm: CharmFile,
+  meta: { value: ExportMetadata; location: Location } | undefined,
+): NonNullable<RevisionInput['expectedResources']> {
+  const carried = (name: string, revision: number) =>
+    parsed.resources.some((r) => r.charm === charm.content.name && r.name === name && r.revision === revision)
   const out: Array<{ name: string; revision: number; location: Location }> = []
   for (const m of meta?.value.resources ?? []) {
     if (m.charmRevision !== charm.revision || carried(m.name, m.revision)) continue
@@ -122,11 +158,14 @@ function expectedResourcesFor(parsed: ParsedCharmExport, charm: CharmFile, meta:
 function platformsFor(parsed: ParsedCharmExport, charm: CharmFile): Base[] {
   if (charm.content.bases.length > 0) return [...charm.content.bases]
   // No manifest bases and no legacy series: the export YAML's series, if it names one.
-  const fromYaml = parsed.applications.filter((a) => a.charm === charm.content.name && a.baseChannel)
+  const fromYaml = parsed.applications
+    .filter((a) => a.charm === charm.content.name && a.baseChannel)
     .map((a) => ({ name: 'ubuntu', channel: a.baseChannel!, architecture: 'amd64' }))
   if (fromYaml.length > 0) return fromYaml
-  throw new InvalidInput({ ...charm.location, member: [...(charm.location.member ?? []), 'manifest.yaml'], field: 'bases' },
-    'no usable base: manifest.yaml has no bases, metadata.yaml no known series, and the export YAML names none')
+  throw new InvalidInput(
+    { ...charm.location, member: [...(charm.location.member ?? []), 'manifest.yaml'], field: 'bases' },
+    'no usable base: manifest.yaml has no bases, metadata.yaml no known series, and the export YAML names none',
+  )
 }
 
 function channelsFor(parsed: ParsedCharmExport, charm: CharmFile, meta: ExportMetadata | undefined): Channel[] {
@@ -137,7 +176,12 @@ function channelsFor(parsed: ParsedCharmExport, charm: CharmFile, meta: ExportMe
   return [LATEST_STABLE]
 }
 
-export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStore, maxMeta: number, roots: TrustedRoots): Promise<RevisionInput[]> {
+export async function planCharmExport(
+  parsed: ParsedCharmExport,
+  blobs: BlobStore,
+  maxMeta: number,
+  roots: TrustedRoots,
+): Promise<RevisionInput[]> {
   for (const r of parsed.resources) {
     if (!parsed.charms.some((c) => c.content.name === r.charm)) {
       throw new InvalidInput(r.location, `resource for charm ${JSON.stringify(r.charm)}, which is not in this export`)
@@ -150,7 +194,8 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
     const { publisher, assertions } = publisherOf(parsed, charm, roots)
     const c = charm.content
     const input: RevisionInput = {
-      type: 'charm', name: c.name,
+      type: 'charm',
+      name: c.name,
       storeId: isStoreId(meta?.value.id) ? meta.value.id : undefined,
       summary: meta?.value.summary ?? c.summary,
       description: meta?.value.description ?? c.description,
@@ -161,7 +206,13 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
       version: c.version || String(charm.revision),
       blob: charm.blob,
       platforms: platformsFor(parsed, charm),
-      texts: { metadataYaml: c.metadataYaml, configYaml: c.configYaml, actionsYaml: c.actionsYaml, manifestYaml: c.manifestYaml, readmeMd: c.readme },
+      texts: {
+        metadataYaml: c.metadataYaml,
+        configYaml: c.configYaml,
+        actionsYaml: c.actionsYaml,
+        manifestYaml: c.manifestYaml,
+        readmeMd: c.readme,
+      },
       attributes: {},
       extra: { subordinate: c.subordinate, relations: c.relations },
       declaredResources: c.resources,
@@ -173,7 +224,11 @@ export async function planCharmExport(parsed: ParsedCharmExport, blobs: BlobStor
     }
     const twin = out.find((o) => o.name === input.name && o.revision === input.revision)
     if (twin) {
-      if (twin.blob.sha256 !== input.blob.sha256) throw new InvalidInput(charm.location, `${input.name} revision ${input.revision} appears twice in the export with different content`)
+      if (twin.blob.sha256 !== input.blob.sha256)
+        throw new InvalidInput(
+          charm.location,
+          `${input.name} revision ${input.revision} appears twice in the export with different content`,
+        )
       continue
     }
     out.push(input)

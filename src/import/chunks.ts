@@ -9,7 +9,10 @@ export async function peek(source: AsyncIterable<Buffer>, n: number): Promise<{ 
   let ended = false
   while (have < n) {
     const r = await it.next()
-    if (r.done) { ended = true; break }
+    if (r.done) {
+      ended = true
+      break
+    }
     const buf = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)
     seen.push(buf)
     have += buf.length
@@ -26,7 +29,9 @@ export async function peek(source: AsyncIterable<Buffer>, n: number): Promise<{ 
   }
   const stream = Readable.from(rest(), { objectMode: false })
   // If the consumer stops early, let the underlying source clean up.
-  stream.once('close', () => { void it.return?.() })
+  stream.once('close', () => {
+    void it.return?.()
+  })
   return { head, stream }
 }
 
@@ -43,7 +48,9 @@ export async function readAllLimited(source: AsyncIterable<Buffer>, limit: numbe
 }
 
 export async function drain(source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source) { /* discard */ }
+  for await (const _ of source) {
+    /* discard */
+  }
 }
 
 export const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b

@@ -24,9 +24,13 @@ export function readExportApplications(doc: Record<string, unknown>, where: Loca
     const field = `applications.${app}`
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new InvalidInput({ ...where, field }, 'expected a mapping')
     const s = spec as Record<string, unknown>
-    if (typeof s.charm !== 'string' || s.charm === '') throw new InvalidInput({ ...where, field: `${field}.charm` }, 'expected a charm name')
+    if (typeof s.charm !== 'string' || s.charm === '')
+      throw new InvalidInput({ ...where, field: `${field}.charm` }, 'expected a charm name')
     // "ch:postgresql-k8s" and "cs:~user/name-3" spellings name the same charm.
-    const charm = s.charm.replace(/^(ch|cs):/, '').replace(/^~[^/]+\//, '').replace(/-\d+$/, '')
+    const charm = s.charm
+      .replace(/^(ch|cs):/, '')
+      .replace(/^~[^/]+\//, '')
+      .replace(/-\d+$/, '')
     let channel: Channel | undefined
     if (s.channel !== undefined && s.channel !== null) {
       channel = typeof s.channel === 'string' ? parseChannel(s.channel) : undefined
@@ -37,7 +41,8 @@ export function readExportApplications(doc: Record<string, unknown>, where: Loca
     else if (typeof s.series === 'string') baseChannel = seriesToChannel(s.series)
     const resources: Record<string, string | number> = {}
     if (s.resources !== undefined && s.resources !== null) {
-      if (typeof s.resources !== 'object' || Array.isArray(s.resources)) throw new InvalidInput({ ...where, field: `${field}.resources` }, 'expected a mapping')
+      if (typeof s.resources !== 'object' || Array.isArray(s.resources))
+        throw new InvalidInput({ ...where, field: `${field}.resources` }, 'expected a mapping')
       for (const [k, v] of Object.entries(s.resources as Record<string, unknown>)) {
         if (typeof v === 'string' || typeof v === 'number') resources[k] = v
       }

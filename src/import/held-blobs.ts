@@ -17,11 +17,12 @@ export function holdingBlobStore(inner: BlobStore, session: BlobLockSession, hel
     async create(): Promise<BlobWriter> {
       const writer = await inner.create()
       const commit = writer.commit.bind(writer)
-      writer.commit = (expected, beforeVisible) => commit(expected, async (d) => {
-        await session.shared(d)
-        held.add(d)
-        await beforeVisible?.(d)
-      })
+      writer.commit = (expected, beforeVisible) =>
+        commit(expected, async (d) => {
+          await session.shared(d)
+          held.add(d)
+          await beforeVisible?.(d)
+        })
       return writer
     },
   }

@@ -100,7 +100,6 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
     }
   }
 
-
   interface Held {
     readonly blobs: BlobStore
     readonly created: string[]
@@ -130,7 +129,8 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       },
     })
     const h: Held = {
-      blobs, created,
+      blobs,
+      created,
       async commit(plan, opts) {
         opts.signal?.throwIfAborted()
         crashPoint('before-commit')
@@ -150,7 +150,8 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       if (failed) {
         for (const d of created) {
           const out = await reclaim(d, { session, refs: deps.refs, blobs: deps.blobs }).catch(() => 'failed' as const)
-          if (out === 'held' || out === 'failed') deps.log.info({ module: 'import', blob: d, outcome: out }, 'blob of a refused import left for gc')
+          if (out === 'held' || out === 'failed')
+            deps.log.info({ module: 'import', blob: d, outcome: out }, 'blob of a refused import left for gc')
         }
       }
       await session.close()
@@ -159,47 +160,82 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
 
   return {
     importCharmExport(file, input, opts) {
-      return serial(() => measured('charm', () => withRollback(async (h) => {
-        const log = deps.log.child({ module: 'import', file })
-        const parsed = await readCharmExport(input, { file, blobs: h.blobs, limits: deps.limits, log, created: h.created })
-        const plan = await planCharmExport(parsed, h.blobs, deps.limits.maxMetadataBytes, roots)
-        const revisions = await h.commit(plan, opts)
-        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
-        log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
-        return { file, revisions, ignored: parsed.ignored }
-      })))
+      return serial(() =>
+        measured('charm', () =>
+          withRollback(async (h) => {
+            const log = deps.log.child({ module: 'import', file })
+            const parsed = await readCharmExport(input, { file, blobs: h.blobs, limits: deps.limits, log, created: h.created })
+            const plan = await planCharmExport(parsed, h.blobs, deps.limits.maxMetadataBytes, roots)
+            const revisions = await h.commit(plan, opts)
+            await deps
+              .onCommitted?.([...new Set(revisions.map((r) => r.id))])
+              .catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
+            log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'charm export imported')
+            return { file, revisions, ignored: parsed.ignored }
+          }),
+        ),
+      )
     },
     importBundleExport(file, input, opts) {
-      return serial(() => measured('bundle', () => withRollback(async (h) => {
-        const log = deps.log.child({ module: 'import', file })
-        const parsed = await readCharmExport(input, { file, blobs: h.blobs, limits: deps.limits, log, created: h.created, allowNoCharms: true })
-        const plan = await planBundleExport(parsed, file, h.blobs, deps.limits.maxMetadataBytes, h.created, roots)
-        const revisions = await h.commit(plan, opts)
-        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
-        log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
-        return { file, revisions, ignored: parsed.ignored }
-      })))
+      return serial(() =>
+        measured('bundle', () =>
+          withRollback(async (h) => {
+            const log = deps.log.child({ module: 'import', file })
+            const parsed = await readCharmExport(input, {
+              file,
+              blobs: h.blobs,
+              limits: deps.limits,
+              log,
+              created: h.created,
+              allowNoCharms: true,
+            })
+            const plan = await planBundleExport(parsed, file, h.blobs, deps.limits.maxMetadataBytes, h.created, roots)
+            const revisions = await h.commit(plan, opts)
+            await deps
+              .onCommitted?.([...new Set(revisions.map((r) => r.id))])
+              .catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
+            log.info({ revisions: revisions.map((r) => `${r.type}:${r.name}/${r.revision}:${r.status}`) }, 'bundle export imported')
+            return { file, revisions, ignored: parsed.ignored }
+          }),
+        ),
+      )
     },
     importAssertions(file, input, opts) {
-      return serial(() => measured('assertions', async () => {
-        opts.signal?.throwIfAborted()
-        const assertions = await importAssertionFile(file, input, { roots, catalog: deps.catalog, maxBytes: deps.limits.maxMetadataBytes })
-        deps.log.info({ module: 'import', file, assertions: assertions.map((a) => `${a.type}/${a.key}:${a.status}`) }, 'assertions imported')
-        return { file, revisions: [], ignored: [], assertions }
-      }))
+      return serial(() =>
+        measured('assertions', async () => {
+          opts.signal?.throwIfAborted()
+          const assertions = await importAssertionFile(file, input, {
+            roots,
+            catalog: deps.catalog,
+            maxBytes: deps.limits.maxMetadataBytes,
+          })
+          deps.log.info(
+            { module: 'import', file, assertions: assertions.map((a) => `${a.type}/${a.key}:${a.status}`) },
+            'assertions imported',
+          )
+          return { file, revisions: [], ignored: [], assertions }
+        }),
+      )
     },
     importSnapExport(file, input, opts) {
-      return serial(() => measured('snap', () => withRollback(async (h) => {
-        const log = deps.log.child({ module: 'import', file })
-        const channel = parseChannel(opts.channel ?? 'latest/stable')
-        if (!channel) throw new InvalidInput({ file, field: 'channel' }, `${JSON.stringify(opts.channel)} is not a channel ([track/]risk[/branch])`)
-        const parsed = await readSnapExport(input, { file, blobs: h.blobs, limits: deps.limits, log, created: h.created })
-        const plan = planSnapExport(parsed, { roots, channel })
-        const revisions = await h.commit(plan, opts)
-        await deps.onCommitted?.([...new Set(revisions.map((r) => r.id))]).catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
-        log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'snap export imported')
-        return { file, revisions, ignored: parsed.ignored }
-      })))
+      return serial(() =>
+        measured('snap', () =>
+          withRollback(async (h) => {
+            const log = deps.log.child({ module: 'import', file })
+            const channel = parseChannel(opts.channel ?? 'latest/stable')
+            if (!channel)
+              throw new InvalidInput({ file, field: 'channel' }, `${JSON.stringify(opts.channel)} is not a channel ([track/]risk[/branch])`)
+            const parsed = await readSnapExport(input, { file, blobs: h.blobs, limits: deps.limits, log, created: h.created })
+            const plan = planSnapExport(parsed, { roots, channel })
+            const revisions = await h.commit(plan, opts)
+            await deps
+              .onCommitted?.([...new Set(revisions.map((r) => r.id))])
+              .catch((err: unknown) => log.error({ err }, 'refreshing the read model failed'))
+            log.info({ revisions: revisions.map((r) => `${r.name}/${r.revision}:${r.status}`) }, 'snap export imported')
+            return { file, revisions, ignored: parsed.ignored }
+          }),
+        ),
+      )
     },
   }
 }

@@ -60,9 +60,16 @@ function download(d: unknown, revision: number, field: string, where: Location):
   if (!isObj(d)) return undefined
   const sha256 = d['hash-sha-256']
   const size = d.size
-  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))) throw new InvalidInput({ ...where, field: `${field}.hash-sha-256` }, 'expected a sha256 hex digest')
-  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) throw new InvalidInput({ ...where, field: `${field}.size` }, 'expected a size in bytes')
-  return { revision, field, ...(sha256 !== undefined ? { sha256: sha256 as string } : {}), ...(size !== undefined ? { size: size as number } : {}) }
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)))
+    throw new InvalidInput({ ...where, field: `${field}.hash-sha-256` }, 'expected a sha256 hex digest')
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0))
+    throw new InvalidInput({ ...where, field: `${field}.size` }, 'expected a size in bytes')
+  return {
+    revision,
+    field,
+    ...(sha256 !== undefined ? { sha256: sha256 as string } : {}),
+    ...(size !== undefined ? { size: size as number } : {}),
+  }
 }
 
 function channelOf(c: unknown, where: Location, field: string): Channel {
@@ -73,7 +80,11 @@ function channelOf(c: unknown, where: Location, field: string): Channel {
     const name = optStr(c.name)
     const track = optStr(c.track)
     const risk = optStr(c.risk)
-    const ch = name ? parseChannel(name.includes('/') || !track ? name : `${track}/${name}`) : risk ? parseChannel(`${track ?? 'latest'}/${risk}`) : undefined
+    const ch = name
+      ? parseChannel(name.includes('/') || !track ? name : `${track}/${name}`)
+      : risk
+        ? parseChannel(`${track ?? 'latest'}/${risk}`)
+        : undefined
     if (ch) return ch
   }
   throw new InvalidInput({ ...where, field }, `not a channel: ${JSON.stringify(c)}`)
@@ -84,23 +95,39 @@ function resourcesOf(list: unknown, field: string, where: Location, charmRevisio
   return list.flatMap((r, i) => {
     if (!isObj(r) || typeof r.name !== 'string') return []
     const f = `${field}[${i}]`
-    if (typeof r.revision !== 'number' || !Number.isInteger(r.revision) || r.revision < 0) throw new InvalidInput({ ...where, field: `${f}.revision` }, `resource revision must be a non-negative integer, got ${JSON.stringify(r.revision)}`)
+    if (typeof r.revision !== 'number' || !Number.isInteger(r.revision) || r.revision < 0)
+      throw new InvalidInput(
+        { ...where, field: `${f}.revision` },
+        `resource revision must be a non-negative integer, got ${JSON.stringify(r.revision)}`,
+      )
     const d = isObj(r.download) ? r.download : {}
     const sha256 = optStr(d['hash-sha-256'])
     const sha384 = optStr(d['hash-sha-384'])
     const size = typeof d.size === 'number' ? d.size : undefined
-    return [{
-      name: r.name, revision: r.revision, field: f, ...(charmRevision !== undefined ? { charmRevision } : {}),
-      ...(optStr(r.type) ? { type: r.type as string } : {}),
-      ...(optStr(r.description) ? { description: r.description as string } : {}),
-      ...(sha256 ? { sha256 } : {}), ...(sha384 ? { sha384 } : {}), ...(size !== undefined ? { size } : {}),
-    }]
+    return [
+      {
+        name: r.name,
+        revision: r.revision,
+        field: f,
+        ...(charmRevision !== undefined ? { charmRevision } : {}),
+        ...(optStr(r.type) ? { type: r.type as string } : {}),
+        ...(optStr(r.description) ? { description: r.description as string } : {}),
+        ...(sha256 ? { sha256 } : {}),
+        ...(sha384 ? { sha384 } : {}),
+        ...(size !== undefined ? { size } : {}),
+      },
+    ]
   })
 }
 
 function publisherOf(p: unknown): PublisherInfo | undefined {
   if (!isObj(p) || typeof p.id !== 'string') return undefined
-  return { id: p.id, username: optStr(p.username) ?? '', 'display-name': optStr(p['display-name']) ?? '', validation: optStr(p.validation) ?? 'unproven' }
+  return {
+    id: p.id,
+    username: optStr(p.username) ?? '',
+    'display-name': optStr(p['display-name']) ?? '',
+    validation: optStr(p.validation) ?? 'unproven',
+  }
 }
 
 const RESULT_KEYS_KEPT = ['bugs-url', 'categories', 'deployable-on', 'license', 'links', 'media', 'store-url', 'unlisted', 'website']
@@ -131,7 +158,8 @@ export function readExportMetadata(value: unknown, where: Location): ExportMetad
     if (isObj(dr.revision)) {
       const rev = revisionNumber(dr.revision.revision, where, 'default-release.revision.revision')
       drRev = rev
-      if (dr.channel !== undefined) releases.push({ channel: channelOf(dr.channel, where, 'default-release.channel'), revision: rev, field: 'default-release' })
+      if (dr.channel !== undefined)
+        releases.push({ channel: channelOf(dr.channel, where, 'default-release.channel'), revision: rev, field: 'default-release' })
       const d = download(dr.revision.download, rev, 'default-release.revision.download', where)
       if (d) downloads.push(d)
     }
@@ -144,7 +172,8 @@ export function readExportMetadata(value: unknown, where: Location): ExportMetad
     const d = download(entity.download, rev, field ? `${field}.download` : 'download', where)
     if (d) downloads.push(d)
     const eff = root['effective-channel']
-    if (typeof eff === 'string') releases.push({ channel: channelOf(eff, where, 'effective-channel'), revision: rev, field: 'effective-channel' })
+    if (typeof eff === 'string')
+      releases.push({ channel: channelOf(eff, where, 'effective-channel'), revision: rev, field: 'effective-channel' })
     resources.push(...resourcesOf(entity.resources, field ? `${field}.resources` : 'resources', where, rev))
   }
 
@@ -155,11 +184,15 @@ export function readExportMetadata(value: unknown, where: Location): ExportMetad
   const name = optStr(root.name) ?? optStr(entity?.name)
   const publisher = publisherOf(result.publisher)
   return {
-    ...(id ? { id } : {}), ...(name ? { name } : {}),
+    ...(id ? { id } : {}),
+    ...(name ? { name } : {}),
     ...(optStr(result.summary) ? { summary: result.summary as string } : {}),
     ...(optStr(result.description) ? { description: result.description as string } : {}),
     ...(optStr(result.title) ? { title: result.title as string } : {}),
     ...(publisher ? { publisher } : {}),
-    details, releases, downloads, resources,
+    details,
+    releases,
+    downloads,
+    resources,
   }
 }

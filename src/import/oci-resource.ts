@@ -6,7 +6,9 @@ import { parseJson } from './yaml-text.js'
 // docker/distribution reference grammar, simplified: [domain[:port]/]path[:tag][@algo:hex]
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
 const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?'
-const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${COMPONENT}(?:/${COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}))?$`)
+const REFERENCE = new RegExp(
+  `^(?:(${DOMAIN})/)?(${COMPONENT}(?:/${COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}))?$`,
+)
 
 export interface ImageReference {
   readonly domain: string
@@ -38,10 +40,13 @@ export interface OciImageResource {
 
 export function parseOciImageResource(body: Buffer, where: Location): OciImageResource {
   const value = parseJson(body.toString('utf8'), where)
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidInput(where, 'oci-image resource: expected a JSON object')
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidInput(where, 'oci-image resource: expected a JSON object')
   const v = value as Record<string, unknown>
-  if (typeof v.ImageName !== 'string' || v.ImageName === '') throw new InvalidInput({ ...where, field: 'ImageName' }, 'oci-image resource without an ImageName')
-  if (!parseImageReference(v.ImageName)) throw new InvalidInput({ ...where, field: 'ImageName' }, `not a valid image reference: ${JSON.stringify(v.ImageName)}`)
+  if (typeof v.ImageName !== 'string' || v.ImageName === '')
+    throw new InvalidInput({ ...where, field: 'ImageName' }, 'oci-image resource without an ImageName')
+  if (!parseImageReference(v.ImageName))
+    throw new InvalidInput({ ...where, field: 'ImageName' }, `not a valid image reference: ${JSON.stringify(v.ImageName)}`)
   for (const k of ['Username', 'Password'] as const) {
     if (v[k] !== undefined && typeof v[k] !== 'string') throw new InvalidInput({ ...where, field: k }, 'expected a string')
   }

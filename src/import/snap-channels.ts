@@ -67,7 +67,8 @@ export function probeExportJson(files: readonly JsonFile[]): ExportHints {
     const revision = revisionOf(v.revision)
     const found = revision !== undefined ? channelOf(v, where) : undefined
     // An object with a snap-id or a channel map describes one snap; entries without a name inherit it.
-    const own = text(v.name) && (found || 'snap-id' in v || 'channel-map' in v || 'channelmap' in v || 'channels' in v) ? text(v.name) : undefined
+    const own =
+      text(v.name) && (found || 'snap-id' in v || 'channel-map' in v || 'channelmap' in v || 'channels' in v) ? text(v.name) : undefined
     const here = own ?? snap
     if (found && revision !== undefined) {
       releases.push({ snap: here, architecture: found.architecture, channel: found.channel, revision })
@@ -101,15 +102,23 @@ export function releasesFor(hints: ExportHints, revisions: readonly ReleasedRevi
     for (const r of revisions) {
       if (r.revision !== e.revision || (e.snap !== undefined && e.snap !== r.snap)) continue
       mentioned.add(r.snap)
-      const archs = r.architectures.includes('all') ? ['all'] : e.architecture ? r.architectures.filter((a) => a === e.architecture) : r.architectures
-      for (const a of archs) winner.set(`${r.snap}\0${a}\0${formatChannel(e.channel)}`, { key: `${r.snap}/${r.revision}`, channel: e.channel })
+      const archs = r.architectures.includes('all')
+        ? ['all']
+        : e.architecture
+          ? r.architectures.filter((a) => a === e.architecture)
+          : r.architectures
+      for (const a of archs)
+        winner.set(`${r.snap}\0${a}\0${formatChannel(e.channel)}`, { key: `${r.snap}/${r.revision}`, channel: e.channel })
     }
     if (e.snap !== undefined) mentioned.add(e.snap)
   }
   const out = new Map<string, Channel[] | undefined>()
   for (const r of revisions) {
     const key = `${r.snap}/${r.revision}`
-    if (!mentioned.has(r.snap)) { out.set(key, undefined); continue }
+    if (!mentioned.has(r.snap)) {
+      out.set(key, undefined)
+      continue
+    }
     const mine = new Map<string, Channel>()
     for (const w of winner.values()) if (w.key === key) mine.set(formatChannel(w.channel), w.channel)
     out.set(key, [...mine.values()])

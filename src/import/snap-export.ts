@@ -80,8 +80,12 @@ export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapRea
   async function visit(m: TarMember, ctx: WalkContext): Promise<void> {
     const name = baseName(m.path)
     const { head, stream } = await peek(m.stream, 512)
-    const small = () => readAllLimited(stream, opts.limits.maxMetadataBytes,
-      () => new InvalidInput(m.location, `larger than ${opts.limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`))
+    const small = () =>
+      readAllLimited(
+        stream,
+        opts.limits.maxMetadataBytes,
+        () => new InvalidInput(m.location, `larger than ${opts.limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`),
+      )
 
     if (isGzip(head) || isTar(head)) {
       await walkTar(stream, m.nested, (inner) => visit(inner, m.nested))
@@ -94,11 +98,17 @@ export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapRea
       const local = await opts.blobs.localFile(blob.sha256)
       let raw: Buffer
       try {
-        raw = await catSquashfsFile(local.path, 'meta/snap.yaml', m.location,
-          { maxBytes: opts.limits.maxMetadataBytes, timeoutMs: UNSQUASHFS_TIMEOUT_MS })
-      } finally { await local.release() }
+        raw = await catSquashfsFile(local.path, 'meta/snap.yaml', m.location, {
+          maxBytes: opts.limits.maxMetadataBytes,
+          timeoutMs: UNSQUASHFS_TIMEOUT_MS,
+        })
+      } finally {
+        await local.release()
+      }
       let text: string
-      try { text = new TextDecoder('utf-8', { fatal: true }).decode(raw) } catch {
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw)
+      } catch {
         throw new InvalidInput(yamlAt, 'is not UTF-8 text')
       }
       snaps.push({ blob, meta: parseSnapYaml(text, yamlAt), location: m.location })

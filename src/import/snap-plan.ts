@@ -37,7 +37,10 @@ function verifyAll(parsed: ParsedSnapExport, opts: SnapPlanOptions): Indexed {
     for (const a of f.assertions) {
       // `snap download` pairs and exports repeat the same account and key assertions: verify once.
       const k = a.bytes.toString('base64')
-      if (!unique.has(k)) { unique.set(k, a); where.set(a, f.location) }
+      if (!unique.has(k)) {
+        unique.set(k, a)
+        where.set(a, f.location)
+      }
     }
   }
   const list = [...unique.values()]
@@ -81,33 +84,52 @@ function assertionsFor(rev: Assertion, index: Indexed): AssertionInput[] {
 
 function publisherOf(account: Assertion | undefined, id: string): PublisherInfo {
   const h = (n: string) => (account ? headerString(account, n) : undefined)
-  return { id, username: h('username') ?? '', 'display-name': h('display-name') ?? h('username') ?? id, validation: h('validation') ?? 'unproven' }
+  return {
+    id,
+    username: h('username') ?? '',
+    'display-name': h('display-name') ?? h('username') ?? id,
+    validation: h('validation') ?? 'unproven',
+  }
 }
 
-interface Matched { snap: SnapFile; rev: Assertion; decl: Assertion; snapId: string; revision: number }
+interface Matched {
+  snap: SnapFile
+  rev: Assertion
+  decl: Assertion
+  snapId: string
+  revision: number
+}
 
 function match(snap: SnapFile, revisions: Map<string, Assertion>, index: Indexed): Matched {
   const digest = snapDigest(snap.blob.sha3_384)
   const rev = revisions.get(digest)
   if (!rev) {
     const others = [...revisions.values()].map((r) => `${describeAssertion(r)} with snap-size ${headerString(r, 'snap-size')}`)
-    throw new InvalidInput(snap.location, `matches no snap-revision assertion: its SHA3-384 is ${digest} (${snap.blob.size} bytes)` +
-      (others.length ? `; the upload has ${others.join(', ')}` : '; the upload has no snap-revision assertion'))
+    throw new InvalidInput(
+      snap.location,
+      `matches no snap-revision assertion: its SHA3-384 is ${digest} (${snap.blob.size} bytes)` +
+        (others.length ? `; the upload has ${others.join(', ')}` : '; the upload has no snap-revision assertion'),
+    )
   }
   const size = Number(headerString(rev, 'snap-size'))
   if (size !== snap.blob.size) {
     throw new InvalidInput(snap.location, `is ${snap.blob.size} bytes, but its ${describeAssertion(rev)} says snap-size ${size}`)
   }
   const snapId = headerString(rev, 'snap-id')!
-  if (!isStoreId(snapId)) throw new InvalidInput(snap.location, `snap-id ${JSON.stringify(snapId)} in its snap-revision is not a 32-character store id`)
+  if (!isStoreId(snapId))
+    throw new InvalidInput(snap.location, `snap-id ${JSON.stringify(snapId)} in its snap-revision is not a 32-character store id`)
   const decl = index.find('snap-declaration', ['16', snapId])
   // verifyAll refuses a snap-revision without its declaration; this guards the type only
   if (!decl) throw new InvalidInput(snap.location, `no snap-declaration for snap-id ${snapId}`)
   const declared = headerString(decl, 'snap-name') ?? ''
   const yamlAt = { ...snap.location, member: [...(snap.location.member ?? []), 'meta/snap.yaml'], field: 'name' }
-  if (declared === '') throw new InvalidInput(yamlAt, `the snap-declaration for snap-id ${snapId} has an empty snap-name: the snap is revoked`)
+  if (declared === '')
+    throw new InvalidInput(yamlAt, `the snap-declaration for snap-id ${snapId} has an empty snap-name: the snap is revoked`)
   if (declared !== snap.meta.name) {
-    throw new InvalidInput(yamlAt, `is ${JSON.stringify(snap.meta.name)}, but the snap-declaration for snap-id ${snapId} names the snap ${JSON.stringify(declared)}`)
+    throw new InvalidInput(
+      yamlAt,
+      `is ${JSON.stringify(snap.meta.name)}, but the snap-declaration for snap-id ${snapId} names the snap ${JSON.stringify(declared)}`,
+    )
   }
   return { snap, rev, decl, snapId, revision: Number(headerString(rev, 'snap-revision')) }
 }
@@ -116,7 +138,8 @@ export function planSnapExport(parsed: ParsedSnapExport, opts: SnapPlanOptions):
   const index = verifyAll(parsed, opts)
   const revisions = new Map<string, Assertion>()
   for (const f of parsed.assertionFiles) {
-    for (const a of f.assertions) if (a.type.name === 'snap-revision') revisions.set(a.primaryKey[0]!, index.find('snap-revision', a.primaryKey) ?? a)
+    for (const a of f.assertions)
+      if (a.type.name === 'snap-revision') revisions.set(a.primaryKey[0]!, index.find('snap-revision', a.primaryKey) ?? a)
   }
 
   const matched: Matched[] = []
@@ -125,18 +148,26 @@ export function planSnapExport(parsed: ParsedSnapExport, opts: SnapPlanOptions):
     if (matched.some((m) => m.snap.blob.sha256 === snap.blob.sha256)) continue
     const m = match(snap, revisions, index)
     const twin = matched.find((o) => o.snapId === m.snapId && o.revision === m.revision)
-    if (twin) throw new InvalidInput(snap.location, `${m.snap.meta.name} revision ${m.revision} appears twice in the upload with different content`)
+    if (twin)
+      throw new InvalidInput(snap.location, `${m.snap.meta.name} revision ${m.revision} appears twice in the upload with different content`)
     matched.push(m)
   }
 
   const hints = probeExportJson(parsed.json)
-  const channels = releasesFor(hints, matched.map((m) => ({ snap: m.snap.meta.name, revision: m.revision, architectures: m.snap.meta.architectures })))
+  const channels = releasesFor(
+    hints,
+    matched.map((m) => ({ snap: m.snap.meta.name, revision: m.revision, architectures: m.snap.meta.architectures })),
+  )
   return matched.map(({ snap, rev, decl, snapId, revision }): RevisionInput => {
     const meta = snap.meta
     const publisherId = headerString(decl, 'publisher-id')!
     return {
-      type: 'snap', name: meta.name, storeId: snapId,
-      summary: meta.summary, description: meta.description, title: meta.title,
+      type: 'snap',
+      name: meta.name,
+      storeId: snapId,
+      summary: meta.summary,
+      description: meta.description,
+      title: meta.title,
       publisher: publisherOf(index.find('account', [publisherId]), publisherId),
       details: {},
       revision,
@@ -146,8 +177,14 @@ export function planSnapExport(parsed: ParsedSnapExport, opts: SnapPlanOptions):
       texts: { snapYaml: meta.text },
       attributes: {},
       extra: {
-        confinement: meta.confinement, grade: meta.grade, base: meta.base ?? null, type: meta.type, epoch: meta.epoch,
-        'snap-yaml-name': meta.name, 'publisher-id': publisherId, store: storeFor(hints, meta.name),
+        confinement: meta.confinement,
+        grade: meta.grade,
+        base: meta.base ?? null,
+        type: meta.type,
+        epoch: meta.epoch,
+        'snap-yaml-name': meta.name,
+        'publisher-id': publisherId,
+        store: storeFor(hints, meta.name),
       },
       declaredResources: [],
       resourceRevisions: [],

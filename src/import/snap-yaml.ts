@@ -32,8 +32,14 @@ const MAX_EPOCH = 2 ** 32 - 1
 
 /** snapd's naming.ValidateSnap. */
 export function isSnapName(name: string): boolean {
-  return name.length >= 2 && name.length <= 40 && /^[a-z0-9-]*[a-z][a-z0-9-]*$/.test(name) &&
-    !name.startsWith('-') && !name.endsWith('-') && !name.includes('--')
+  return (
+    name.length >= 2 &&
+    name.length <= 40 &&
+    /^[a-z0-9-]*[a-z][a-z0-9-]*$/.test(name) &&
+    !name.startsWith('-') &&
+    !name.endsWith('-') &&
+    !name.includes('--')
+  )
 }
 
 export function parseSnapYaml(text: string, where: Location): SnapMeta {
@@ -57,7 +63,10 @@ export function parseSnapYaml(text: string, where: Location): SnapMeta {
   const type = name === 'snapd' ? 'snapd' : oneOf('type', TYPES, 'app')
   const base = doc.base === undefined || doc.base === null ? undefined : str('base', '')
   return {
-    name, type, base, text,
+    name,
+    type,
+    base,
+    text,
     version: str('version', ''),
     summary: str('summary', ''),
     description: str('description', ''),

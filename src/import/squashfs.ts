@@ -17,9 +17,14 @@ const STDERR_KEEP = 4096
 /** What unsquashfs says on stderr, as the problem to report for `member`. */
 function explain(stderr: string, member: string): string {
   if (/no matches for/i.test(stderr)) return `no ${member} in the squashfs image`
-  if (/is a directory|not a regular file|failed to resolve symbolic link|symbolic link/i.test(stderr)) return `${member} in the squashfs image is not a regular file`
+  if (/is a directory|not a regular file|failed to resolve symbolic link|symbolic link/i.test(stderr))
+    return `${member} in the squashfs image is not a regular file`
   if (/superblock|not a squashfs|bad magic/i.test(stderr)) return 'not a valid squashfs image'
-  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)
+  const line = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1)
   return `unsquashfs cannot read ${member}${line ? `: ${line}` : ''}`
 }
 
@@ -40,10 +45,15 @@ export function catSquashfsFile(path: string, member: string, where: Location, l
       failure ??= err
       child.kill('SIGKILL')
     }
-    const timer = setTimeout(() => stop(new InvalidInput(where, `unsquashfs did not read ${member} within ${limits.timeoutMs / 1000} s: the image may be corrupt`)), limits.timeoutMs)
+    const timer = setTimeout(
+      () =>
+        stop(new InvalidInput(where, `unsquashfs did not read ${member} within ${limits.timeoutMs / 1000} s: the image may be corrupt`)),
+      limits.timeoutMs,
+    )
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limits.maxBytes) stop(new InvalidInput(where, `${member} is larger than ${limits.maxBytes} bytes (limit limits.max-metadata-bytes)`))
+      if (size > limits.maxBytes)
+        stop(new InvalidInput(where, `${member} is larger than ${limits.maxBytes} bytes (limit limits.max-metadata-bytes)`))
       else out.push(chunk)
     })
     child.stderr.on('data', (chunk: Buffer) => {
@@ -51,9 +61,11 @@ export function catSquashfsFile(path: string, member: string, where: Location, l
     })
     child.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer)
-      reject(err.code === 'ENOENT'
-        ? new Unavailable(`${UNSQUASHFS} is not installed (Debian package squashfs-tools); snap imports need it to read meta/snap.yaml`)
-        : err)
+      reject(
+        err.code === 'ENOENT'
+          ? new Unavailable(`${UNSQUASHFS} is not installed (Debian package squashfs-tools); snap imports need it to read meta/snap.yaml`)
+          : err,
+      )
     })
     child.once('close', (code) => {
       clearTimeout(timer)

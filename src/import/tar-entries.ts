@@ -37,7 +37,12 @@ const ALLOWED = new Set(['file', 'contiguous-file', 'directory'])
 function counter(onBytes: (n: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      try { onBytes(chunk.length); cb(null, chunk) } catch (err) { cb(err as Error) }
+      try {
+        onBytes(chunk.length)
+        cb(null, chunk)
+      } catch (err) {
+        cb(err as Error)
+      }
     },
   })
 }
@@ -72,7 +77,10 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
   }
   const extract = tar.extract()
   let streamError: unknown
-  tarBytes.on('error', (e) => { streamError ??= e; extract.destroy(e) })
+  tarBytes.on('error', (e) => {
+    streamError ??= e
+    extract.destroy(e)
+  })
   tarBytes.pipe(extract as unknown as NodeJS.WritableStream)
 
   const seen = new Set<string>()
@@ -91,7 +99,10 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
       if (!ALLOWED.has(header.type ?? 'file')) {
         throw new InvalidInput(loc, `${header.type} member refused: only regular files and directories are allowed`)
       }
-      if (header.type === 'directory' || checked.path === '') { entry.resume(); continue }
+      if (header.type === 'directory' || checked.path === '') {
+        entry.resume()
+        continue
+      }
       if (seen.has(checked.path)) throw new InvalidInput(loc, 'the same member name appears twice')
       seen.add(checked.path)
       const body = Readable.from(entry as AsyncIterable<Buffer>)
@@ -103,7 +114,10 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
         nested: { ...ctx, chain, depth: ctx.depth + 1 },
       })
       // Whatever the visitor left unread is skipped, so the walk can go on.
-      if (!body.readableEnded) for await (const _ of body) { /* drain */ }
+      if (!body.readableEnded)
+        for await (const _ of body) {
+          /* drain */
+        }
     }
   } catch (err) {
     stream.destroy()

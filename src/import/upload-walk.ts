@@ -6,7 +6,9 @@ import { UnpackBudget } from './budget.js'
 import { walkTar, type TarMember, type WalkContext } from './tar-entries.js'
 
 export async function walkUpload(
-  input: AsyncIterable<Buffer>, file: string, limits: ImportLimits,
+  input: AsyncIterable<Buffer>,
+  file: string,
+  limits: ImportLimits,
   visit: (m: TarMember, ctx: WalkContext) => Promise<void>,
 ): Promise<void> {
   const budget = new UnpackBudget(limits)
@@ -14,16 +16,27 @@ export async function walkUpload(
   // the request can neither be drained nor answered cleanly. The rest is drained below instead.
   const source = input[Symbol.asyncIterator]()
   const counted = (async function* () {
-    for (let r = await source.next(); !r.done; r = await source.next()) { budget.addPacked(r.value.length); yield r.value }
+    for (let r = await source.next(); !r.done; r = await source.next()) {
+      budget.addPacked(r.value.length)
+      yield r.value
+    }
   })()
   const root: WalkContext = { file, chain: [], depth: 1, limits, budget }
   try {
     await walkTar(counted, root, (m) => visit(m, root))
     // To the end of the upload, past the tar's own end: an upload cut short (size limit, client
     // gone) fails there, before anything is committed.
-    while (!(await source.next()).done) { /* trailing padding */ }
+    while (!(await source.next()).done) {
+      /* trailing padding */
+    }
   } catch (err) {
-    try { while (!(await source.next()).done) { /* discard */ } } catch { /* the upload itself failed */ }
+    try {
+      while (!(await source.next()).done) {
+        /* discard */
+      }
+    } catch {
+      /* the upload itself failed */
+    }
     throw err
   }
 }

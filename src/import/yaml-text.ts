@@ -6,7 +6,11 @@ import { InvalidInput, type Location } from '../catalog/errors.js'
  * `yaml11`: YAML 1.1 as Go's yaml.v2 reads it (yes/no/on/off are booleans), with integers as bigint
  * so that `1` and `1.0` stay apart, as they do for Juju's int and float checks.
  */
-export function parseYamlMapping(text: string, where: Location, opts: { failsafe?: boolean; yaml11?: boolean } = {}): Record<string, unknown> {
+export function parseYamlMapping(
+  text: string,
+  where: Location,
+  opts: { failsafe?: boolean; yaml11?: boolean } = {},
+): Record<string, unknown> {
   let value: unknown
   try {
     const doc = opts.yaml11
@@ -23,7 +27,9 @@ export function parseYamlMapping(text: string, where: Location, opts: { failsafe
 }
 
 export function parseJson(text: string, where: Location): unknown {
-  try { return JSON.parse(text) } catch (err) {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
     throw new InvalidInput(where, `invalid JSON: ${(err as Error).message}`)
   }
 }

@@ -29,20 +29,31 @@ const READ_BYTES = 64 << 10
 
 /** yauzl's reader over a blob file; closing the zip closes the file. */
 class BlobFileReader extends yauzl.RandomAccessReader {
-  constructor(private readonly file: BlobFile) { super() }
+  constructor(private readonly file: BlobFile) {
+    super()
+  }
 
   override _readStreamForRange(start: number, end: number): Readable {
     const file = this.file
     let at = start
     return new Readable({
       read() {
-        if (at >= end) { this.push(null); return }
+        if (at >= end) {
+          this.push(null)
+          return
+        }
         const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, end - at))
-        file.read(buf, at, buf.length).then((n) => {
-          if (n === 0) { this.destroy(new Error(`blob ends before byte ${at}`)); return }
-          at += n
-          this.push(buf.subarray(0, n))
-        }, (err: Error) => this.destroy(err))
+        file.read(buf, at, buf.length).then(
+          (n) => {
+            if (n === 0) {
+              this.destroy(new Error(`blob ends before byte ${at}`))
+              return
+            }
+            at += n
+            this.push(buf.subarray(0, n))
+          },
+          (err: Error) => this.destroy(err),
+        )
       },
     })
   }
@@ -56,17 +67,27 @@ function openZip(file: BlobFile, size: number): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings off: with it on, yauzl refuses `..` and absolute names itself, as a corrupt zip
     // that names no entry; we decode names below and apply our own rules, naming the entry.
-    yauzl.fromRandomAccessReader(new BlobFileReader(file), size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
-      err ? reject(err) : resolve(zip))
+    yauzl.fromRandomAccessReader(
+      new BlobFileReader(file),
+      size,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
+      (err, zip) => (err ? reject(err) : resolve(zip)),
+    )
   })
 }
 
 /** Indexes the zip in `file` (`packedSize` bytes long); the index's close() closes `file`. */
 export async function indexZip(
-  file: BlobFile, packedSize: number, where: Location, limits: ImportLimits, budget: UnpackBudget,
+  file: BlobFile,
+  packedSize: number,
+  where: Location,
+  limits: ImportLimits,
+  budget: UnpackBudget,
 ): Promise<ZipIndex> {
   let zip: ZipFile
-  try { zip = await openZip(file, packedSize) } catch (err) {
+  try {
+    zip = await openZip(file, packedSize)
+  } catch (err) {
     await file.close()
     throw new InvalidInput(where, `not a valid zip archive (${(err as Error).message})`)
   }
@@ -80,9 +101,15 @@ export async function indexZip(
       zip.on('entry', (entry: Entry) => {
         try {
           // Raw bytes with decodeStrings off: decode as yauzl would (UTF-8 flag, Info-ZIP unicode path, CP437).
-          entry.fileName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false)
+          entry.fileName = yauzl.getFileNameLowLevel(
+            entry.generalPurposeBitFlag,
+            entry.fileName as unknown as Buffer,
+            entry.extraFields,
+            false,
+          )
           const loc: Location = { ...where, member: [...(where.member ?? []), entry.fileName] }
-          if (names.size >= limits.maxMembers) throw new InvalidInput(where, `more than ${limits.maxMembers} zip entries (limit limits.max-members)`)
+          if (names.size >= limits.maxMembers)
+            throw new InvalidInput(where, `more than ${limits.maxMembers} zip entries (limit limits.max-members)`)
           const checked = checkMemberPath(entry.fileName, limits)
           if ('problem' in checked) throw new InvalidInput(loc, checked.problem)
           const isDir = entry.fileName.endsWith('/')
@@ -91,17 +118,26 @@ export async function indexZip(
           names.add(key)
           const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
           if (mode === S_IFLNK) throw new InvalidInput(loc, 'symlink entry refused')
-          if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) throw new InvalidInput(loc, `${SPECIAL[mode] ?? 'special file'} entry refused: only regular files and directories are allowed`)
+          if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR)
+            throw new InvalidInput(loc, `${SPECIAL[mode] ?? 'special file'} entry refused: only regular files and directories are allowed`)
           declared += entry.uncompressedSize
           if (declared > limits.maxUnpackedBytes) {
-            throw new InvalidInput(where, `zip declares more than ${limits.maxUnpackedBytes} unpacked bytes (limit limits.max-unpacked-bytes)`)
+            throw new InvalidInput(
+              where,
+              `zip declares more than ${limits.maxUnpackedBytes} unpacked bytes (limit limits.max-unpacked-bytes)`,
+            )
           }
           if (declared > limits.ratioGraceBytes && declared > packedSize * limits.maxExpansionRatio) {
-            throw new InvalidInput(where, `zip expands more than ${limits.maxExpansionRatio}x: refused as a decompression bomb (limit limits.max-expansion-ratio)`)
+            throw new InvalidInput(
+              where,
+              `zip expands more than ${limits.maxExpansionRatio}x: refused as a decompression bomb (limit limits.max-expansion-ratio)`,
+            )
           }
           if (!isDir && checked.path !== '') files.set(checked.path, entry)
           zip.readEntry()
-        } catch (err) { reject(err) }
+        } catch (err) {
+          reject(err)
+        }
       })
       zip.readEntry()
     })
@@ -122,9 +158,13 @@ export async function indexZip(
       }
       try {
         const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-          zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))))
-        const buf = await readAllLimited(stream as AsyncIterable<Buffer>, limits.maxMetadataBytes,
-          () => new InvalidInput(loc, 'inflates past its declared size'))
+          zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
+        )
+        const buf = await readAllLimited(
+          stream as AsyncIterable<Buffer>,
+          limits.maxMetadataBytes,
+          () => new InvalidInput(loc, 'inflates past its declared size'),
+        )
         budget.addUnpacked(buf.length, loc)
         return buf
       } catch (err) {

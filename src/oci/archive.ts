@@ -27,9 +27,11 @@ export async function openImageArchive(path: string): Promise<ImageArchive> {
   // Docker 25+ writes both; the OCI layout keeps the real manifests, so it wins.
   if (index.members.has('oci-layout') && index.members.has('index.json')) return readOciLayout(path, index)
   if (index.members.has('manifest.json')) return readDockerSave(path, index)
-  throw new ArchiveError(index.problem
-    ? `damaged archive: ${index.problem}`
-    : 'neither an OCI image layout (oci-layout, index.json) nor a docker save archive (manifest.json)')
+  throw new ArchiveError(
+    index.problem
+      ? `damaged archive: ${index.problem}`
+      : 'neither an OCI image layout (oci-layout, index.json) nor a docker save archive (manifest.json)',
+  )
 }
 
 export { ArchiveError }

@@ -11,7 +11,11 @@ import { posix } from 'node:path'
 import { ArchiveError, readMember, type TarIndex, type TarMember } from './tar-index.js'
 import { MediaType, type ArchiveManifest, type BlobLocation, type BrokenImage, type Descriptor, type ImageArchive } from './types.js'
 
-interface SaveEntry { Config?: unknown; RepoTags?: unknown; Layers?: unknown }
+interface SaveEntry {
+  Config?: unknown
+  RepoTags?: unknown
+  Layers?: unknown
+}
 
 function layerMediaType(head: Buffer): string {
   if (head[0] === 0x1f && head[1] === 0x8b) return MediaType.dockerLayerGzip
@@ -62,7 +66,11 @@ export async function readDockerSave(path: string, index: TarIndex): Promise<Ima
       if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new ArchiveError(`manifest.json[${i}]: no Config or Layers`)
       const cm = resolve(e.Config)
       const configBytes = await readMember(path, cm, 16 << 20)
-      const config: Descriptor = { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}` }
+      const config: Descriptor = {
+        mediaType: MediaType.dockerConfig,
+        size: configBytes.length,
+        digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`,
+      }
       locations.set(config.digest, { member: cm.name, offset: cm.offset, size: cm.size })
       const layers: Descriptor[] = []
       for (const l of e.Layers) {
@@ -77,17 +85,35 @@ export async function readDockerSave(path: string, index: TarIndex): Promise<Ima
         }
         layers.push(d)
       }
-      const bytes = Buffer.from(JSON.stringify({
-        schemaVersion: 2, mediaType: MediaType.dockerManifest,
-        config: { mediaType: config.mediaType, size: config.size, digest: config.digest },
-        layers: layers.map((x) => ({ mediaType: x.mediaType, size: x.size, digest: x.digest })),
-      }))
+      const bytes = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.dockerManifest,
+          config: { mediaType: config.mediaType, size: config.size, digest: config.digest },
+          layers: layers.map((x) => ({ mediaType: x.mediaType, size: x.size, digest: x.digest })),
+        }),
+      )
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-      manifests.push({ digest, mediaType: MediaType.dockerManifest, bytes, names, blobs: [config, ...layers], children: [], missingChildren: [] })
+      manifests.push({
+        digest,
+        mediaType: MediaType.dockerManifest,
+        bytes,
+        names,
+        blobs: [config, ...layers],
+        children: [],
+        missingChildren: [],
+      })
     } catch (err) {
       if (!(err instanceof ArchiveError)) throw err
       broken.push({ digest: '', names, error: err.message })
     }
   }
-  return { path, format: 'docker-archive', manifests, broken, locate: (d) => locations.get(d), ...(index.problem ? { problem: index.problem } : {}) }
+  return {
+    path,
+    format: 'docker-archive',
+    manifests,
+    broken,
+    locate: (d) => locations.get(d),
+    ...(index.problem ? { problem: index.problem } : {}),
+  }
 }

@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto'
 import type { TarIndex } from './tar-index.js'
 import { ArchiveError, readMember } from './tar-index.js'
-import { isIndexType, MediaType, type ArchiveManifest, type BlobLocation, type BrokenImage, type Descriptor, type ImageArchive } from './types.js'
+import {
+  isIndexType,
+  MediaType,
+  type ArchiveManifest,
+  type BlobLocation,
+  type BrokenImage,
+  type Descriptor,
+  type ImageArchive,
+} from './types.js'
 
 const MAX_JSON = 16 << 20
 const DIGEST = /^sha256:[a-f0-9]{64}$/
@@ -12,15 +20,23 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/
 function descriptor(v: unknown, where: string): Descriptor & { annotations?: Record<string, string> } {
   const d = v as { mediaType?: unknown; digest?: unknown; size?: unknown; annotations?: Record<string, string> }
   if (typeof d?.digest !== 'string' || !DIGEST.test(d.digest)) throw new ArchiveError(`${where}: descriptor without a sha256 digest`)
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw new ArchiveError(`${where}: descriptor ${d.digest} has no valid size`)
-  return { mediaType: typeof d.mediaType === 'string' ? d.mediaType : '', digest: d.digest, size: d.size, ...(d.annotations ? { annotations: d.annotations } : {}) }
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw new ArchiveError(`${where}: descriptor ${d.digest} has no valid size`)
+  return {
+    mediaType: typeof d.mediaType === 'string' ? d.mediaType : '',
+    digest: d.digest,
+    size: d.size,
+    ...(d.annotations ? { annotations: d.annotations } : {}),
+  }
 }
 
 function parse(bytes: Buffer, where: string): Record<string, unknown> {
   try {
     const v = JSON.parse(bytes.toString('utf8')) as unknown
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   throw new ArchiveError(`${where}: not a JSON object`)
 }
 
@@ -45,7 +61,10 @@ export async function readOciLayout(path: string, index: TarIndex): Promise<Imag
   async function load(d: Descriptor & { annotations?: Record<string, string> }, depth: number): Promise<ArchiveManifest> {
     const bytes = await readJsonBlob(d)
     const json = parse(bytes, `manifest ${d.digest}`)
-    const mediaType = d.mediaType || (typeof json.mediaType === 'string' ? json.mediaType : '') || (Array.isArray(json.manifests) ? MediaType.ociIndex : MediaType.ociManifest)
+    const mediaType =
+      d.mediaType ||
+      (typeof json.mediaType === 'string' ? json.mediaType : '') ||
+      (Array.isArray(json.manifests) ? MediaType.ociIndex : MediaType.ociManifest)
     const names = d.annotations?.['org.opencontainers.image.ref.name'] ? [d.annotations['org.opencontainers.image.ref.name']] : []
     if (isIndexType(mediaType)) {
       if (depth > 4) throw new ArchiveError(`manifest ${d.digest}: indexes nested too deep`)
@@ -59,7 +78,10 @@ export async function readOciLayout(path: string, index: TarIndex): Promise<Imag
       return { digest: d.digest, mediaType, bytes, names, blobs: [], children, missingChildren }
     }
     if (!Array.isArray(json.layers)) throw new ArchiveError(`manifest ${d.digest}: no layers (media type ${mediaType})`)
-    const blobs = [descriptor(json.config, `manifest ${d.digest} config`), ...json.layers.map((l, i) => descriptor(l, `manifest ${d.digest} layers[${i}]`))]
+    const blobs = [
+      descriptor(json.config, `manifest ${d.digest} config`),
+      ...json.layers.map((l, i) => descriptor(l, `manifest ${d.digest} layers[${i}]`)),
+    ]
     return { digest: d.digest, mediaType, bytes, names, blobs, children: [], missingChildren: [] }
   }
 
@@ -71,9 +93,15 @@ export async function readOciLayout(path: string, index: TarIndex): Promise<Imag
   for (const [i, m] of top.manifests.entries()) {
     const d = descriptor(m, `index.json manifests[${i}]`)
     // One bad image does not hide the others; a wanted one is reported with this reason.
-    try { manifests.push(await load(d, 0)) } catch (err) {
+    try {
+      manifests.push(await load(d, 0))
+    } catch (err) {
       if (!(err instanceof ArchiveError)) throw err
-      broken.push({ digest: d.digest, names: d.annotations?.['org.opencontainers.image.ref.name'] ? [d.annotations['org.opencontainers.image.ref.name']] : [], error: err.message })
+      broken.push({
+        digest: d.digest,
+        names: d.annotations?.['org.opencontainers.image.ref.name'] ? [d.annotations['org.opencontainers.image.ref.name']] : [],
+        error: err.message,
+      })
     }
   }
   return { path, format: 'oci-archive', manifests, broken, locate, ...(index.problem ? { problem: index.problem } : {}) }

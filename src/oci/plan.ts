@@ -40,7 +40,8 @@ function flatten(m: ArchiveManifest): ArchiveManifest[] {
 export function planPush(wanted: readonly WantedImage[], archives: readonly ImageArchive[]): Plan {
   const byDigest = new Map<string, { archive: ImageArchive; manifest: ArchiveManifest }>()
   for (const archive of archives) {
-    for (const root of archive.manifests) for (const m of flatten(root)) if (!byDigest.has(m.digest)) byDigest.set(m.digest, { archive, manifest: m })
+    for (const root of archive.manifests)
+      for (const m of flatten(root)) if (!byDigest.has(m.digest)) byDigest.set(m.digest, { archive, manifest: m })
   }
   const matched = new Set<string>()
   const usedBroken = new Set<object>()
@@ -51,7 +52,10 @@ export function planPush(wanted: readonly WantedImage[], archives: readonly Imag
     if (!hit && !w.digest) {
       for (const archive of archives) {
         const manifest = archive.manifests.find((m) => m.names.some((n) => names.includes(n)))
-        if (manifest) { hit = { archive, manifest }; break }
+        if (manifest) {
+          hit = { archive, manifest }
+          break
+        }
       }
     }
     if (hit) {
@@ -59,7 +63,8 @@ export function planPush(wanted: readonly WantedImage[], archives: readonly Imag
       plan.push.push({ wanted: w, archive: hit.archive, manifest: hit.manifest })
       continue
     }
-    const bad = archives.flatMap((a) => a.broken.map((b) => ({ a, b })))
+    const bad = archives
+      .flatMap((a) => a.broken.map((b) => ({ a, b })))
       .find(({ b }) => (w.digest && b.digest === w.digest) || b.names.some((n) => names.includes(n)))
     if (bad) {
       usedBroken.add(bad.b)
@@ -71,7 +76,13 @@ export function planPush(wanted: readonly WantedImage[], archives: readonly Imag
   return {
     ...plan,
     // A root is used when it, or a manifest inside it, was matched (the same image may be listed twice).
-    notNamed: archives.flatMap((a) => a.manifests.filter((m) => !flatten(m).some((x) => matched.has(x.digest))).map((m) => ({ archive: a.path, digest: m.digest, names: m.names }))),
-    unreadable: archives.flatMap((a) => a.broken.filter((b) => !usedBroken.has(b)).map((b) => ({ archive: a.path, names: b.names, error: b.error }))),
+    notNamed: archives.flatMap((a) =>
+      a.manifests
+        .filter((m) => !flatten(m).some((x) => matched.has(x.digest)))
+        .map((m) => ({ archive: a.path, digest: m.digest, names: m.names })),
+    ),
+    unreadable: archives.flatMap((a) =>
+      a.broken.filter((b) => !usedBroken.has(b)).map((b) => ({ archive: a.path, names: b.names, error: b.error })),
+    ),
   }
 }

@@ -31,7 +31,9 @@ export interface PushOutcome {
 /** Every blob and child manifest the image needs, checked against the archive before any write. */
 export function imageBlobs(archive: ImageArchive, m: ArchiveManifest): Descriptor[] {
   if (m.missingChildren.length) {
-    throw new ArchiveError(`the archive holds only part of this multi-platform image: manifest ${m.missingChildren[0]} is missing (copy it with skopeo copy --all)`)
+    throw new ArchiveError(
+      `the archive holds only part of this multi-platform image: manifest ${m.missingChildren[0]} is missing (copy it with skopeo copy --all)`,
+    )
   }
   const out = new Map<string, Descriptor>()
   for (const c of m.children) for (const b of imageBlobs(archive, c)) out.set(b.digest, b)
@@ -55,7 +57,11 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
   const worker = async () => {
     while (failure === undefined && next < items.length) {
       const item = items[next++]!
-      try { await work(item) } catch (err) { failure ??= err }
+      try {
+        await work(item)
+      } catch (err) {
+        failure ??= err
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker))
@@ -70,7 +76,13 @@ async function putTree(target: PushTarget, m: ArchiveManifest): Promise<void> {
   if (got && got !== m.digest) throw new RegistryError(`the registry stored manifest ${m.digest} as ${got}`)
 }
 
-export async function pushImage(archive: ImageArchive, m: ArchiveManifest, target: PushTarget, session: PushSession, onBytes: (n: number) => void = () => {}): Promise<PushOutcome> {
+export async function pushImage(
+  archive: ImageArchive,
+  m: ArchiveManifest,
+  target: PushTarget,
+  session: PushSession,
+  onBytes: (n: number) => void = () => {},
+): Promise<PushOutcome> {
   const { client, repository: repo, tag } = target
   const blobs = imageBlobs(archive, m)
   const outcome = { uploaded: 0, mounted: 0, skipped: 0, bytes: 0 }
@@ -97,7 +109,10 @@ export async function pushImage(archive: ImageArchive, m: ArchiveManifest, targe
             // A retried upload (token expired) starts again: take back what the last try counted.
             onBytes(-sent)
             sent = 0
-            const checked = verifyingStream(b, (n) => { sent += n; onBytes(n) })
+            const checked = verifyingStream(b, (n) => {
+              sent += n
+              onBytes(n)
+            })
             // pipeline, not pipe: a read error must abort the upload, not leave it waiting.
             pipeline(openBlob(archive, loc), checked, () => {})
             return checked

@@ -30,7 +30,9 @@ export async function pushArchives(wanted: readonly WantedImage[], paths: readon
   const report: RunReport = { pushed: [], present: [], missing: [], notNamed: [], failed: [] }
   const archives: ImageArchive[] = []
   for (const path of paths) {
-    try { archives.push(await openImageArchive(path)) } catch (err) {
+    try {
+      archives.push(await openImageArchive(path))
+    } catch (err) {
       if (!(err instanceof ArchiveError)) throw err
       report.failed.push({ reference: null, archive: path, error: `${path}: ${err.message}` })
     }
@@ -39,7 +41,12 @@ export async function pushArchives(wanted: readonly WantedImage[], paths: readon
   for (const w of plan.missing) report.missing.push({ reference: w.target, original: w.original, resources: w.resources })
   report.notNamed.push(...plan.notNamed)
   for (const b of plan.broken) report.failed.push({ reference: b.wanted.target, archive: b.archive, error: `${b.archive}: ${b.error}` })
-  for (const u of plan.unreadable) report.failed.push({ reference: null, archive: u.archive, error: `${u.archive}${u.names.length ? ` (${u.names.join(', ')})` : ''}: ${u.error}` })
+  for (const u of plan.unreadable)
+    report.failed.push({
+      reference: null,
+      archive: u.archive,
+      error: `${u.archive}${u.names.length ? ` (${u.names.join(', ')})` : ''}: ${u.error}`,
+    })
 
   const transport = createTransport({ ca: opts.ca })
   const clients = new Map<string, RegistryClient>()
@@ -48,18 +55,39 @@ export async function pushArchives(wanted: readonly WantedImage[], paths: readon
   try {
     for (const job of plan.push) {
       const { wanted: w, archive } = job
-      if (fatal) { report.failed.push({ reference: w.target, archive: archive.path, error: `not attempted: ${fatal}` }); continue }
+      if (fatal) {
+        report.failed.push({ reference: w.target, archive: archive.path, error: `not attempted: ${fatal}` })
+        continue
+      }
       let client = clients.get(w.registry)
-      if (!client) clients.set(w.registry, client = new RegistryClient({ host: w.registry, insecure: opts.insecure, username: opts.username, password: opts.password }, transport))
+      if (!client)
+        clients.set(
+          w.registry,
+          (client = new RegistryClient(
+            { host: w.registry, insecure: opts.insecure, username: opts.username, password: opts.password },
+            transport,
+          )),
+        )
       // The whole reference is too long for a progress line: last path component and short digest.
       const bar = opts.progress?.(`${w.repository.split('/').pop()}${w.digest ? `@${w.digest.slice(7, 19)}` : `:${w.tag}`}`)
       try {
         const total = totalBytes(imageBlobs(archive, job.manifest))
         let done = 0
-        const out = await pushImage(archive, job.manifest, { client, repository: w.repository, tag: w.tag ?? undefined }, session, (n) => { done += n; bar?.update(done, total) })
+        const out = await pushImage(archive, job.manifest, { client, repository: w.repository, tag: w.tag ?? undefined }, session, (n) => {
+          done += n
+          bar?.update(done, total)
+        })
         bar?.stop()
         if (out.status === 'present') report.present.push({ reference: w.target, archive: archive.path })
-        else report.pushed.push({ reference: w.target, archive: archive.path, uploaded: out.uploaded, mounted: out.mounted, skipped: out.skipped, bytes: out.bytes })
+        else
+          report.pushed.push({
+            reference: w.target,
+            archive: archive.path,
+            uploaded: out.uploaded,
+            mounted: out.mounted,
+            skipped: out.skipped,
+            bytes: out.bytes,
+          })
       } catch (err) {
         bar?.stop()
         if (!(err instanceof ArchiveError || err instanceof RegistryError || err instanceof NetworkError)) throw err

@@ -85,9 +85,11 @@ export async function indexTar(file: string): Promise<TarIndex> {
       return { members, problem }
     }
     const magic = await readAt(fh, 0, 2)
-    if (magic[0] === 0x1f && magic[1] === 0x8b) throw new ArchiveError('gzip-compressed: decompress it first (skopeo and docker save write plain tar)')
+    if (magic[0] === 0x1f && magic[1] === 0x8b)
+      throw new ArchiveError('gzip-compressed: decompress it first (skopeo and docker save write plain tar)')
     for (;;) {
-      if (pos + BLOCK > fileSize) return pos === fileSize && pos > 0 ? { members } : stop(`truncated at byte ${pos} (no end-of-archive marker)`)
+      if (pos + BLOCK > fileSize)
+        return pos === fileSize && pos > 0 ? { members } : stop(`truncated at byte ${pos} (no end-of-archive marker)`)
       const h = await readAt(fh, pos, BLOCK)
       if (h.every((b) => b === 0)) return { members }
       if (!checksumOk(h)) return stop(`not a tar archive or damaged: bad header checksum at byte ${pos}`)
@@ -97,7 +99,8 @@ export async function indexTar(file: string): Promise<TarIndex> {
       const size = !meta && pax.size !== undefined ? Number(pax.size) : octal(h, 124, 12)
       if (!Number.isSafeInteger(size) || size < 0) return stop(`bad member size in the header at byte ${pos}`)
       const dataStart = pos + BLOCK
-      if (dataStart + size > fileSize) return stop(`truncated: member ${cstr(h, 0, 100)} needs ${size} bytes at byte ${dataStart}, the file has ${fileSize}`)
+      if (dataStart + size > fileSize)
+        return stop(`truncated: member ${cstr(h, 0, 100)} needs ${size} bytes at byte ${dataStart}, the file has ${fileSize}`)
       const next = dataStart + Math.ceil(size / BLOCK) * BLOCK
       if (flag === 'x' || flag === 'L' || flag === 'K') {
         if (size > 1 << 20) return stop(`oversized ${flag} header at byte ${pos}`)
@@ -113,7 +116,13 @@ export async function indexTar(file: string): Promise<TarIndex> {
         const prefix = ustar ? cstr(h, 345, 155) : ''
         const raw = pax.path ?? longName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100))
         const name = raw.replace(/^(\.\/)+/, '').replace(/\/+$/, '')
-        members.set(name, { name, type: TYPES[flag] ?? 'other', offset: dataStart, size, linkname: pax.linkpath ?? longLink ?? cstr(h, 157, 100) })
+        members.set(name, {
+          name,
+          type: TYPES[flag] ?? 'other',
+          offset: dataStart,
+          size,
+          linkname: pax.linkpath ?? longLink ?? cstr(h, 157, 100),
+        })
       }
       pax = {}
       longName = undefined

@@ -32,7 +32,10 @@ export function keptResult(t: JsonTemplate, instanceKey: string): KeptResult {
 /** The parts of `r` as the result of an action with `instanceKey`; `first` leaves the comma out. */
 export function pushResult(parts: Array<string | Buffer>, r: KeptResult, instanceKey: string, first: boolean): void {
   const from = first ? 1 : 0
-  if (instanceKey === r.instanceKey) { parts.push(from === 0 ? r.bytes : r.bytes.subarray(1)); return }
+  if (instanceKey === r.instanceKey) {
+    parts.push(from === 0 ? r.bytes : r.bytes.subarray(1))
+    return
+  }
   parts.push(r.bytes.subarray(from, r.keyAt), JSON.stringify(instanceKey), r.bytes.subarray(r.keyEnd))
 }
 
@@ -43,6 +46,10 @@ export class RefreshAnswers {
     this.cache = new AnswerCache(catalog, MAX_BYTES, (r) => r.bytes.length + r.instanceKey.length * 2, counts)
   }
 
-  get(k: ShapeKey): KeptResult | undefined { return this.cache.get(k.handle, k.rest) }
-  set(k: ShapeKey, r: KeptResult, generation: number): void { this.cache.set(k.handle, k.rest, r, generation) }
+  get(k: ShapeKey): KeptResult | undefined {
+    return this.cache.get(k.handle, k.rest)
+  }
+  set(k: ShapeKey, r: KeptResult, generation: number): void {
+    this.cache.set(k.handle, k.rest, r, generation)
+  }
 }

@@ -24,7 +24,12 @@ function common(app: FastifyInstance, what: string): void {
     if (err instanceof Unavailable) return sendErrorList(reply.header('retry-after', '5'), 503, 'service-unavailable', err.message)
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) req.log.error({ err }, 'snap store request failed')
-    return sendErrorList(reply, status, status === 500 ? 'internal-error' : 'invalid-request', status === 500 ? 'internal server error' : err.message)
+    return sendErrorList(
+      reply,
+      status,
+      status === 500 ? 'internal-error' : 'invalid-request',
+      status === 500 ? 'internal server error' : err.message,
+    )
   })
   app.setNotFoundHandler((req, reply) => sendErrorList(reply, 404, 'not-found', `no such ${what}: ${req.method} ${req.url.split('?')[0]}`))
 }

@@ -21,7 +21,11 @@ function assertionRef(a: unknown, field: string): AssertionRef {
   const sequenceKey = fieldStrings(a['sequence-key'], `${field}.sequence-key`)
   if (!primaryKey && !sequenceKey) throw new BadRequest(`${field}: primary-key or sequence-key required`)
   return {
-    type, primaryKey, sequenceKey, sequence: fieldInt(a.sequence, `${field}.sequence`), ifNewerThan: fieldInt(a['if-newer-than'], `${field}.if-newer-than`),
+    type,
+    primaryKey,
+    sequenceKey,
+    sequence: fieldInt(a.sequence, `${field}.sequence`),
+    ifNewerThan: fieldInt(a['if-newer-than'], `${field}.if-newer-than`),
     ifSequenceEqualOrNewerThan: fieldInt(a['if-sequence-equal-or-newer-than'], `${field}.if-sequence-equal-or-newer-than`),
     ifSequenceNewerThan: fieldInt(a['if-sequence-newer-than'], `${field}.if-sequence-newer-than`),
   }
@@ -34,7 +38,8 @@ export function parseRefreshRequest(body: unknown): RefreshRequest {
     const snapId = fieldString(c['snap-id'], `context[${i}].snap-id`)
     if (!snapId) throw new BadRequest(`context[${i}].snap-id: required`)
     return {
-      snapId, instanceKey: fieldString(c['instance-key'], `context[${i}].instance-key`) ?? snapId,
+      snapId,
+      instanceKey: fieldString(c['instance-key'], `context[${i}].instance-key`) ?? snapId,
       revision: fieldInt(c.revision, `context[${i}].revision`) ?? 0,
       trackingChannel: fieldString(c['tracking-channel'], `context[${i}].tracking-channel`) || undefined,
       epoch: c.epoch === undefined || c.epoch === null ? undefined : epochOf(c.epoch),
@@ -61,8 +66,12 @@ export function parseRefreshRequest(body: unknown): RefreshRequest {
     const snapId = fieldString(a['snap-id'], `${f}.snap-id`) || undefined
     if (action !== 'refresh' && !name && !snapId) throw new BadRequest(`${f}: name or snap-id required`)
     actions.push({
-      action, instanceKey, name, snapId,
-      channel: fieldString(a.channel, `${f}.channel`) || undefined, revision: fieldInt(a.revision, `${f}.revision`),
+      action,
+      instanceKey,
+      name,
+      snapId,
+      channel: fieldString(a.channel, `${f}.channel`) || undefined,
+      revision: fieldInt(a.revision, `${f}.revision`),
       epoch: a.epoch === undefined || a.epoch === null ? null : epochOf(a.epoch),
     })
   })
@@ -75,7 +84,10 @@ export function parseRefreshRequest(body: unknown): RefreshRequest {
 
 /** Architecture and series: v2 headers, else the v1 ones (tooling stores may send either). */
 export function deviceOf(req: FastifyRequest, query: Record<string, unknown> = {}): { architecture: string | undefined; series: string } {
-  const h = (name: string) => { const v = req.headers[name]; return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined }
+  const h = (name: string) => {
+    const v = req.headers[name]
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
+  }
   const q = typeof query.architecture === 'string' && query.architecture !== '' ? query.architecture : undefined
   return {
     architecture: q ?? h('snap-device-architecture') ?? h('x-ubuntu-architecture'),

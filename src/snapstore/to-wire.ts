@@ -26,39 +26,80 @@ export function confinementOf(rev: IndexedRevision): StoreSnapT['confinement'] {
 
 export function publisherWire(pkg: IndexedPackage): StoreSnapT['publisher'] & object {
   const p = pkg.publisher
-  return { id: str(p?.id), username: str(p?.username), 'display-name': str(p?.['display-name']), validation: str(p?.validation) || 'unproven' }
+  return {
+    id: str(p?.id),
+    username: str(p?.username),
+    'display-name': str(p?.['display-name']),
+    validation: str(p?.validation) || 'unproven',
+  }
 }
 
 /** Package-level fields; details are checked shape by shape so a stray value cannot break snapd's decoder. */
 export function packageWire(pkg: IndexedPackage): SnapPackageT {
   const d = pkg.details
   const links = isObj(d.links)
-    ? Object.fromEntries(Object.entries(d.links).filter(([, v]) => Array.isArray(v) && v.every((x) => typeof x === 'string'))) as Record<string, string[]>
+    ? (Object.fromEntries(Object.entries(d.links).filter(([, v]) => Array.isArray(v) && v.every((x) => typeof x === 'string'))) as Record<
+        string,
+        string[]
+      >)
     : {}
   const media = Array.isArray(d.media)
-    ? d.media.filter((m): m is Record<string, unknown> => isObj(m) && typeof m.type === 'string' && typeof m.url === 'string')
-      .map((m) => ({ type: m.type as string, url: m.url as string, ...(Number.isInteger(m.width) ? { width: m.width as number } : {}), ...(Number.isInteger(m.height) ? { height: m.height as number } : {}) }))
+    ? d.media
+        .filter((m): m is Record<string, unknown> => isObj(m) && typeof m.type === 'string' && typeof m.url === 'string')
+        .map((m) => ({
+          type: m.type as string,
+          url: m.url as string,
+          ...(Number.isInteger(m.width) ? { width: m.width as number } : {}),
+          ...(Number.isInteger(m.height) ? { height: m.height as number } : {}),
+        }))
     : []
   const categories = Array.isArray(d.categories)
-    ? d.categories.flatMap((c) => (typeof c === 'string' ? [{ featured: false, name: c }] : isObj(c) && typeof c.name === 'string' ? [{ featured: c.featured === true, name: c.name }] : []))
+    ? d.categories.flatMap((c) =>
+        typeof c === 'string'
+          ? [{ featured: false, name: c }]
+          : isObj(c) && typeof c.name === 'string'
+            ? [{ featured: c.featured === true, name: c.name }]
+            : [],
+      )
     : []
   return {
-    name: pkg.name, 'snap-id': pkg.id, summary: pkg.summary, description: pkg.description, title: pkg.title || pkg.name,
-    license: str(d.license), contact: str(d.contact), website: str(d.website), 'store-url': '', links, media,
-    publisher: publisherWire(pkg), private: false,
-    'common-ids': Array.isArray(d['common-ids']) ? d['common-ids'].filter((x): x is string => typeof x === 'string') : [], categories,
+    name: pkg.name,
+    'snap-id': pkg.id,
+    summary: pkg.summary,
+    description: pkg.description,
+    title: pkg.title || pkg.name,
+    license: str(d.license),
+    contact: str(d.contact),
+    website: str(d.website),
+    'store-url': '',
+    links,
+    media,
+    publisher: publisherWire(pkg),
+    private: false,
+    'common-ids': Array.isArray(d['common-ids']) ? d['common-ids'].filter((x): x is string => typeof x === 'string') : [],
+    categories,
   }
 }
 
 /** Revision-level fields. */
-export function revisionWire(urls: PublicUrls, pkg: IndexedPackage, rev: IndexedRevision, snapYaml?: string | null): Required<Omit<SnapRevisionT, 'snap-yaml'>> & Pick<SnapRevisionT, 'snap-yaml'> {
+export function revisionWire(
+  urls: PublicUrls,
+  pkg: IndexedPackage,
+  rev: IndexedRevision,
+  snapYaml?: string | null,
+): Required<Omit<SnapRevisionT, 'snap-yaml'>> & Pick<SnapRevisionT, 'snap-yaml'> {
   const base = rev.extra?.base
   const epoch = epochOf(rev.extra?.epoch)
   return {
-    architectures: revisionArchitectures(rev), base: typeof base === 'string' && base !== '' ? base : null, confinement: confinementOf(rev),
+    architectures: revisionArchitectures(rev),
+    base: typeof base === 'string' && base !== '' ? base : null,
+    confinement: confinementOf(rev),
     'created-at': rev.createdAt,
     download: { url: urls.snap(pkg.id, rev.revision), size: rev.blob.size, 'sha3-384': rev.blob.sha3_384.toLowerCase(), deltas: [] },
-    epoch: { read: [...epoch.read], write: [...epoch.write] }, revision: rev.revision, type: snapType(pkg, rev), version: rev.version,
+    epoch: { read: [...epoch.read], write: [...epoch.write] },
+    revision: rev.revision,
+    type: snapType(pkg, rev),
+    version: rev.version,
     ...(typeof snapYaml === 'string' ? { 'snap-yaml': snapYaml } : {}),
   }
 }
@@ -76,7 +117,12 @@ export function project<T extends object>(obj: T, fields: ReadonlySet<string> | 
 
 export function parseFields(v: unknown): Set<string> | undefined {
   if (typeof v !== 'string' || v.trim() === '') return undefined
-  return new Set(v.split(',').map((f) => f.trim()).filter(Boolean))
+  return new Set(
+    v
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+  )
 }
 
 export function refreshResultWire(urls: PublicUrls, o: SnapOutcome, snapYaml: string | null | undefined): Record<string, unknown> {
@@ -86,12 +132,18 @@ export function refreshResultWire(urls: PublicUrls, o: SnapOutcome, snapYaml: st
     const name = o.pkg?.name ?? o.action.name
     const snapId = o.pkg?.id ?? o.action.snapId
     return {
-      result: 'error', 'instance-key': key, ...(snapId ? { 'snap-id': snapId } : {}), ...(name ? { name } : {}),
+      result: 'error',
+      'instance-key': key,
+      ...(snapId ? { 'snap-id': snapId } : {}),
+      ...(name ? { name } : {}),
       error: { code: o.code, message: o.message, ...(o.releases ? { extra: { releases: o.releases } } : {}) },
     }
   }
   return {
-    result: o.action.action, 'instance-key': key, 'snap-id': o.pkg.id, name: o.pkg.name,
+    result: o.action.action,
+    'instance-key': key,
+    'snap-id': o.pkg.id,
+    name: o.pkg.name,
     ...(o.channel ? { 'effective-channel': shortChannel(o.channel) } : {}),
     snap: storeSnap(urls, o.pkg, o.revision, snapYaml),
   }

@@ -18,9 +18,14 @@ export interface LockOwner {
 
 /** The data dir is held by another live process. */
 export class DataDirInUse extends Error {
-  constructor(readonly dataDir: string, readonly owner: LockOwner) {
-    super(`the data dir ${dataDir} is in use by process ${owner.pid} (${owner.command}, started ${owner.startedAt}); ` +
-      'stop that process first, or give this one another --data-dir')
+  constructor(
+    readonly dataDir: string,
+    readonly owner: LockOwner,
+  ) {
+    super(
+      `the data dir ${dataDir} is in use by process ${owner.pid} (${owner.command}, started ${owner.startedAt}); ` +
+        'stop that process first, or give this one another --data-dir',
+    )
   }
 }
 
@@ -29,12 +34,16 @@ function startTicksOf(pid: number): string | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
-  } catch { return null }
+  } catch {
+    return null
+  }
 }
 
 function alive(owner: LockOwner): boolean {
   if (owner.pid === process.pid && owner.startTicks === startTicksOf(process.pid)) return true
-  try { process.kill(owner.pid, 0) } catch (err) {
+  try {
+    process.kill(owner.pid, 0)
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
   const ticks = startTicksOf(owner.pid)
@@ -45,14 +54,21 @@ function readOwner(path: string): LockOwner | undefined {
   try {
     const o = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>
     if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0) return undefined
-    return { pid: o.pid, startTicks: typeof o.startTicks === 'string' ? o.startTicks : null, command: String(o.command ?? '?'), startedAt: String(o.startedAt ?? '?') }
+    return {
+      pid: o.pid,
+      startTicks: typeof o.startTicks === 'string' ? o.startTicks : null,
+      command: String(o.command ?? '?'),
+      startedAt: String(o.startedAt ?? '?'),
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err
     return undefined // unreadable or half-written by a crashed process: nobody's lock
   }
 }
 
-export interface DataDirLock { release(): void }
+export interface DataDirLock {
+  release(): void
+}
 
 /**
  * Takes the data dir's lock or throws DataDirInUse naming its holder. The lock file appears whole
@@ -63,36 +79,73 @@ export interface DataDirLock { release(): void }
 export function lockDataDir(dataDir: string): DataDirLock {
   const path = lockPath(dataDir)
   const mine: LockOwner = {
-    pid: process.pid, startTicks: startTicksOf(process.pid),
-    command: process.argv.slice(1).join(' ').slice(0, 200), startedAt: new Date().toISOString(),
+    pid: process.pid,
+    startTicks: startTicksOf(process.pid),
+    command: process.argv.slice(1).join(' ').slice(0, 200),
+    startedAt: new Date().toISOString(),
   }
   const text = JSON.stringify(mine) + '\n'
   const aside = `${path}.${process.pid}`
   writeFileSync(aside, text, { mode: 0o644 })
   try {
     for (let attempt = 0; ; attempt++) {
-      try { linkSync(aside, path); break } catch (err) {
+      try {
+        linkSync(aside, path)
+        break
+      } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 20) throw err
       }
       let owner: LockOwner | undefined
-      try { owner = readOwner(path) } catch { continue } // gone meanwhile: try again
+      try {
+        owner = readOwner(path)
+      } catch {
+        continue
+      } // gone meanwhile: try again
       if (owner && alive(owner)) throw new DataDirInUse(dataDir, owner)
       const stale = `${path}.stale.${process.pid}`
-      try { renameSync(path, stale) } catch { continue }
-      const moved = (() => { try { return readOwner(stale) } catch { return undefined } })()
+      try {
+        renameSync(path, stale)
+      } catch {
+        continue
+      }
+      const moved = (() => {
+        try {
+          return readOwner(stale)
+        } catch {
+          return undefined
+        }
+      })()
       // A racer's fresh lock taken by mistake goes back (link fails if yet another took the place).
-      if (moved && alive(moved)) { try { linkSync(stale, path) } catch { /* someone holds it; the next round says who */ } }
-      try { unlinkSync(stale) } catch { /* already gone */ }
+      if (moved && alive(moved)) {
+        try {
+          linkSync(stale, path)
+        } catch {
+          /* someone holds it; the next round says who */
+        }
+      }
+      try {
+        unlinkSync(stale)
+      } catch {
+        /* already gone */
+      }
     }
   } finally {
-    try { unlinkSync(aside) } catch { /* already gone */ }
+    try {
+      unlinkSync(aside)
+    } catch {
+      /* already gone */
+    }
   }
   let held = true
   const release = (): void => {
     if (!held) return
     held = false
     process.off('exit', release)
-    try { if (readFileSync(path, 'utf8') === text) unlinkSync(path) } catch { /* gone already */ }
+    try {
+      if (readFileSync(path, 'utf8') === text) unlinkSync(path)
+    } catch {
+      /* gone already */
+    }
   }
   process.on('exit', release)
   return { release }

@@ -3,7 +3,9 @@
 
 export class Html {
   constructor(readonly text: string) {}
-  toString(): string { return this.text }
+  toString(): string {
+    return this.text
+  }
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }

@@ -21,7 +21,10 @@ export const channelOrder = (a: IndexedRelease, b: IndexedRelease, defaultTrack:
 function rowOf(pkg: IndexedPackage): Row {
   const releases = [...pkg.releases].sort((a, b) => channelOrder(a, b, pkg.defaultTrack) || b.revision - a.revision)
   const top = releases[0]
-  const newest = [...pkg.revisions.values()].reduce<{ revision: number; version: string } | undefined>((m, r) => (!m || r.revision > m.revision ? r : m), undefined)
+  const newest = [...pkg.revisions.values()].reduce<{ revision: number; version: string } | undefined>(
+    (m, r) => (!m || r.revision > m.revision ? r : m),
+    undefined,
+  )
   const version = (top && pkg.revisions.get(top.revision)?.version) ?? newest?.version ?? ''
   const channels = [...new Set(releases.map((r) => formatChannel(r.channel)))]
   return { pkg, version, channels }
@@ -35,7 +38,9 @@ export class Listing {
 
   private all(): Row[] {
     if (this.generation !== this.index.generation) {
-      this.rows = [...this.index.all()].map(rowOf).sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : a.pkg.type.localeCompare(b.pkg.type)))
+      this.rows = [...this.index.all()]
+        .map(rowOf)
+        .sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : a.pkg.type.localeCompare(b.pkg.type)))
       this.generation = this.index.generation
     }
     return this.rows

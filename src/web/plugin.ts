@@ -24,7 +24,8 @@ const MAX_SEARCH_CHARS = 200
 const MAX_PAGE = 100_000
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -52,7 +53,8 @@ function queryOf(req: FastifyRequest): Map<string, string> {
       throw new BadRequest('The query is not valid percent-encoded text.')
     }
     // eslint-disable-next-line no-control-regex
-    if (LONE_SURROGATE.test(value) || /[\u0000-\u001f\u007f]/.test(value)) throw new BadRequest('The query holds characters a search cannot.')
+    if (LONE_SURROGATE.test(value) || /[\u0000-\u001f\u007f]/.test(value))
+      throw new BadRequest('The query holds characters a search cannot.')
     if (!out.has(key)) out.set(key, value)
   }
   return out
@@ -62,7 +64,8 @@ function listParams(q: Map<string, string>): { q: string; type: PackageType | un
   const search = (q.get('q') ?? '').trim().normalize('NFC')
   if ([...search].length > MAX_SEARCH_CHARS) throw new BadRequest(`A search is at most ${MAX_SEARCH_CHARS} characters.`)
   const t = q.get('type')
-  if (t !== undefined && t !== '' && t !== 'charm' && t !== 'bundle' && t !== 'snap') throw new BadRequest('The type is charm, bundle or snap.')
+  if (t !== undefined && t !== '' && t !== 'charm' && t !== 'bundle' && t !== 'snap')
+    throw new BadRequest('The type is charm, bundle or snap.')
   const p = q.get('page') ?? '1'
   if (!/^\d{1,6}$/.test(p) || Number(p) < 1 || Number(p) > MAX_PAGE) throw new BadRequest('The page is a number from 1.')
   return { q: search, type: t ? (t as PackageType) : undefined, page: Number(p) }
@@ -75,7 +78,8 @@ export async function webPlugin(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof BadRequest) return send(reply, 400, errorPage('Bad request', err.message))
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(reply, err.statusCode, errorPage('Bad request', 'The address is not one this page understands.'))
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return send(reply, err.statusCode, errorPage('Bad request', 'The address is not one this page understands.'))
     req.log.error({ err }, 'catalog page failed')
     return send(reply, 500, errorPage('Something went wrong', 'The page could not be made; the server log says why.'))
   })
@@ -85,7 +89,9 @@ export async function webPlugin(app: FastifyInstance, deps: WebDeps): Promise<vo
   })
 
   // Browsers ask for it on every page; there is none, and a 404 would show as a console error.
-  app.get('/favicon.ico', (_req, reply) => { reply.code(204).header('cache-control', 'public, max-age=86400').send() })
+  app.get('/favicon.ico', (_req, reply) => {
+    reply.code(204).header('cache-control', 'public, max-age=86400').send()
+  })
 
   app.get('/', (req, reply) => {
     const p = listParams(queryOf(req))
@@ -123,7 +129,11 @@ async function bundleContents(view: CatalogView, pkg: IndexedPackage): Promise<P
   const texts = Number.isFinite(revision) ? await view.revisionTexts(pkg.id, revision) : undefined
   if (!texts?.bundleYaml) return { bundleError: 'This bundle has no bundle.yaml.' }
   let doc: unknown
-  try { doc = parseYaml(texts.bundleYaml) } catch { return { bundleError: 'Its bundle.yaml does not parse.' } }
+  try {
+    doc = parseYaml(texts.bundleYaml)
+  } catch {
+    return { bundleError: 'Its bundle.yaml does not parse.' }
+  }
   const d = doc as Record<string, unknown> | null
   const apps = (d && typeof d === 'object' ? (d.applications ?? d.services) : undefined) as Record<string, unknown> | undefined
   if (!apps || typeof apps !== 'object') return { bundleError: 'Its bundle.yaml lists no applications.' }
@@ -132,7 +142,13 @@ async function bundleContents(view: CatalogView, pkg: IndexedPackage): Promise<P
       const a = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>
       const charm = typeof a.charm === 'string' ? a.charm : ''
       const units = typeof a.num_units === 'number' ? a.num_units : typeof a.scale === 'number' ? a.scale : undefined
-      return { app, charm, channel: typeof a.channel === 'string' ? a.channel : undefined, units, inStore: charm !== '' && view.index.charmhubByName(charm)?.type === 'charm' }
+      return {
+        app,
+        charm,
+        channel: typeof a.channel === 'string' ? a.channel : undefined,
+        units,
+        inStore: charm !== '' && view.index.charmhubByName(charm)?.type === 'charm',
+      }
     }),
   }
 }

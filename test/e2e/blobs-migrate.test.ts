@@ -42,7 +42,13 @@ async function blobFiles(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>()
   const base = join(dir, 'blobs', 'sha256')
   for (const sub of await readdir(base).catch(() => [] as string[])) {
-    for (const f of await readdir(join(base, sub))) out.set(f, createHash('sha256').update(await readFile(join(base, sub, f))).digest('hex'))
+    for (const f of await readdir(join(base, sub)))
+      out.set(
+        f,
+        createHash('sha256')
+          .update(await readFile(join(base, sub, f)))
+          .digest('hex'),
+      )
   }
   return out
 }
@@ -60,7 +66,10 @@ describe('airlock blobs migrate and verify', () => {
     expect(verified.stdout).toMatch(new RegExp(`verified ${digests.length} blobs .* every digest matches`))
 
     // Kill the first migration once it has copied some blobs.
-    const first = spawn(process.execPath, [BIN, 'blobs', 'migrate', '--to', 's3', '--data-dir', dir], { env: { ...process.env, ...env }, stdio: 'ignore' })
+    const first = spawn(process.execPath, [BIN, 'blobs', 'migrate', '--to', 's3', '--data-dir', dir], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    })
     await new Promise((r) => setTimeout(r, 1500))
     first.kill('SIGKILL')
     await new Promise((r) => first.once('exit', r))
@@ -123,7 +132,9 @@ describe('airlock blobs migrate and verify', () => {
     expect(target.stderr).toMatch(/^airlock: --to must be fs or s3[^\n]*\n$/)
     const wrong = await runCli(['blobs', 'verify', '--data-dir', dir], { ...env, AIRLOCK_S3_SECRET_ACCESS_KEY: 'wrong' })
     expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toMatch(/^airlock: cannot use the object store \(bucket settings at http:[^)]*\): it refused the credentials[^\n]*\n$/)
+    expect(wrong.stderr).toMatch(
+      /^airlock: cannot use the object store \(bucket settings at http:[^)]*\): it refused the credentials[^\n]*\n$/,
+    )
     const gone = await runCli(['blobs', 'verify', '--data-dir', dir], { ...env, AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:9' })
     expect(gone.code).toBe(1)
     expect(gone.stderr).toMatch(/^airlock: cannot reach the object store \(bucket settings at http:\/\/127\.0\.0\.1:9\)[^\n]*\n$/)

@@ -38,8 +38,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the catalog page in Chromium', () => {
     // A fresh profile directory (playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       // The page's CSP would block the injected axe-core; checked as a header instead. Without it,
       // only escaping keeps hostile text inert, which is what the hostile-text test shows.
       bypassCSP: true,
@@ -59,18 +67,27 @@ describe.skipIf(!existsSync(CHROMIUM))('the catalog page in Chromium', () => {
     await page.setViewportSize({ width, height: 900 })
     const problems: string[] = []
     const origin = new URL(server.url).origin
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`) })
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`)
+    })
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-    page.on('request', (r) => { if (new URL(r.url()).origin !== origin) problems.push(`request left the server: ${r.url()}`) })
+    page.on('request', (r) => {
+      if (new URL(r.url()).origin !== origin) problems.push(`request left the server: ${r.url()}`)
+    })
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`))
     const res = await page.goto(`${server.url}${path}`, { waitUntil: 'load' })
     expect(res?.status(), path).toBe(200)
-    expect(res?.headers()['content-security-policy']).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    expect(res?.headers()['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
     expect(res?.headers()['x-content-type-options']).toBe('nosniff')
     await page.addScriptTag({ content: axe })
     const result = await page.evaluate(async () => {
-      const r = await (globalThis as unknown as { axe: { run(o: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> } })
-        .axe.run({ resultTypes: ['violations'] })
+      const r = await (
+        globalThis as unknown as {
+          axe: { run(o: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> }
+        }
+      ).axe.run({ resultTypes: ['violations'] })
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }))
     })
     const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -73,8 +73,18 @@ describe('airlock CLI: configuration and usage errors', () => {
   it('serve --help documents every flag with its env var', () => {
     const r = airlock(['serve', '--help'])
     expect(r.status).toBe(0)
-    for (const flag of ['--config', '--host', '--port', '--data-dir', '--public-url', '--database-url', '--trusted-assertions']) expect(r.stdout).toContain(flag)
-    for (const env of ['AIRLOCK_CONFIG', 'AIRLOCK_HOST', 'AIRLOCK_PORT', 'AIRLOCK_DATA_DIR', 'AIRLOCK_PUBLIC_URL', 'DATABASE_URL', 'AIRLOCK_TRUSTED_ASSERTIONS']) expect(r.stdout).toContain(env)
+    for (const flag of ['--config', '--host', '--port', '--data-dir', '--public-url', '--database-url', '--trusted-assertions'])
+      expect(r.stdout).toContain(flag)
+    for (const env of [
+      'AIRLOCK_CONFIG',
+      'AIRLOCK_HOST',
+      'AIRLOCK_PORT',
+      'AIRLOCK_DATA_DIR',
+      'AIRLOCK_PUBLIC_URL',
+      'DATABASE_URL',
+      'AIRLOCK_TRUSTED_ASSERTIONS',
+    ])
+      expect(r.stdout).toContain(env)
   })
 
   it('an unknown command exits 2', () => {
@@ -100,7 +110,9 @@ describe('airlock CLI: configuration and usage errors', () => {
     const r = airlock(['token', 'create', '--data-dir', empty])
     expect(r.status).toBe(2)
     expect(r.stdout).toBe('')
-    expect(lines(r.stderr)).toEqual([`airlock: no admin token: pass --token or AIRLOCK_TOKEN, or --data-dir of the server (no ${join(empty, 'admin.token')})`])
+    expect(lines(r.stderr)).toEqual([
+      `airlock: no admin token: pass --token or AIRLOCK_TOKEN, or --data-dir of the server (no ${join(empty, 'admin.token')})`,
+    ])
   })
 })
 
@@ -111,7 +123,10 @@ describe('airlock serve: a real start, the container health check, a clean stop'
   let port = 0
   // The Dockerfile's own HEALTHCHECK command, run as Docker would (exit 0 healthy, 1 not).
   const healthcheck = (): string[] => {
-    const line = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK '))!
+    const line = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .find((l) => l.startsWith('HEALTHCHECK '))!
     return JSON.parse(line.slice(line.indexOf('CMD ') + 4)) as string[]
   }
   const runHealthcheck = (): number | null => {
@@ -121,19 +136,35 @@ describe('airlock serve: a real start, the container health check, a clean stop'
   }
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], { cwd: tmp, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    server.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    server.stderr!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+      cwd: tmp,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    server.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
+    server.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${stdout}`)), 60_000)
-      server.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stdout}`)) })
+      server.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`server exited ${code}:\n${stdout}`))
+      })
       server.stdout!.on('data', () => {
         const m = /"url":"http:\/\/[^"]*?:(\d+)"/.exec(stdout)
-        if (m) { clearTimeout(timer); resolve(Number(m[1])) }
+        if (m) {
+          clearTimeout(timer)
+          resolve(Number(m[1]))
+        }
       })
     })
   })
-  afterAll(() => { if (server.exitCode === null) server.kill('SIGKILL') })
+  afterAll(() => {
+    if (server.exitCode === null) server.kill('SIGKILL')
+  })
 
   it('passes the Dockerfile HEALTHCHECK', () => {
     expect(port).toBeGreaterThan(0)

@@ -11,31 +11,51 @@ import { buildCharmExport, writeFixture, type ExportCharm } from '../support/cha
 import { removeDir, runCli, startServer, type RunningServer } from '../support/server-process.js'
 
 const FILE = 'charms-export-20240426T163115.tar.gz'
-const charm = (name: string, extra: Partial<ExportCharm> = {}): ExportCharm => ({ name, revision: 14, bases: ['ubuntu@22.04/amd64'], ...extra })
+const charm = (name: string, extra: Partial<ExportCharm> = {}): ExportCharm => ({
+  name,
+  revision: 14,
+  bases: ['ubuntu@22.04/amd64'],
+  ...extra,
+})
 
 const CASES: Array<[string, () => Promise<Buffer>, string]> = [
-  ['an option type Juju does not know',
+  [
+    'an option type Juju does not know',
     () => buildCharmExport({ charms: [charm('postgresql', { config: 'options:\n  port:\n    type: integer\n    default: 5432\n' })] }),
-    `${FILE}: postgresql.tar.gz: postgresql_14.charm: config.yaml (options.port.type): "integer" is not a type Juju accepts (string, int, float, boolean, secret)`],
-  ['an action name Juju reserves',
+    `${FILE}: postgresql.tar.gz: postgresql_14.charm: config.yaml (options.port.type): "integer" is not a type Juju accepts (string, int, float, boolean, secret)`,
+  ],
+  [
+    'an action name Juju reserves',
     () => buildCharmExport({ charms: [charm('postgresql', { actions: 'juju-backup:\n  description: x\n' })] }),
-    `${FILE}: postgresql.tar.gz: postgresql_14.charm: actions.yaml (juju-backup): the "juju-" prefix is reserved for Juju's own actions`],
-  ['a resource revision neither the export nor the store holds',
-    () => buildCharmExport({
-      charms: [charm('postgresql', { resources: { bin: { type: 'file', filename: 'bin.tgz' } }, metadataJson: false })],
-      bundleYaml: { applications: { db: { charm: 'postgresql', resources: { bin: 3 } } } },
-    }),
-    `${FILE}: bundle.yaml (applications.db.resources.bin): names resource bin revision 3 of postgresql, which is neither in this export nor in the store`],
+    `${FILE}: postgresql.tar.gz: postgresql_14.charm: actions.yaml (juju-backup): the "juju-" prefix is reserved for Juju's own actions`,
+  ],
+  [
+    'a resource revision neither the export nor the store holds',
+    () =>
+      buildCharmExport({
+        charms: [charm('postgresql', { resources: { bin: { type: 'file', filename: 'bin.tgz' } }, metadataJson: false })],
+        bundleYaml: { applications: { db: { charm: 'postgresql', resources: { bin: 3 } } } },
+      }),
+    `${FILE}: bundle.yaml (applications.db.resources.bin): names resource bin revision 3 of postgresql, which is neither in this export nor in the store`,
+  ],
 ]
 
 /** Every blob file and its hash (shard directories are not blobs: a rollback may leave one empty). */
 async function blobTree(dir: string): Promise<string[]> {
   let entries: Dirent[] = []
-  try { entries = await readdir(dir, { recursive: true, withFileTypes: true }) } catch { return [] }
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  } catch {
+    return []
+  }
   const out: string[] = []
   for (const e of entries.filter((x) => x.isFile())) {
     const p = join(e.parentPath ?? e.path, e.name) // parentPath from Node 20.12; engines allow 20.11
-    out.push(`${p.slice(dir.length)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`)
+    out.push(
+      `${p.slice(dir.length)} ${createHash('sha256')
+        .update(await readFile(p))
+        .digest('hex')}`,
+    )
   }
   return out.sort()
 }

@@ -16,18 +16,35 @@ import { dialects } from '../support/dialects.js'
 function noise(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n)
   let x = seed >>> 0
-  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; b[i] = x >>> 24 }
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0
+    b[i] = x >>> 24
+  }
   return b
 }
 
 // Points of the good push, in the order it passes them; `#N` is the Nth pass.
 const POINTS = [
-  'upload-start', 'blob-write', 'blob-write#4', 'blob-hashed', 'blob-before-rename', 'blob-after-rename',
-  'blob-after-rename#3', 'before-commit', 'commit-begin', 'commit-end', 'after-commit',
-  'upload-bytes:1', 'upload-bytes:150000', 'upload-bytes:420000',
+  'upload-start',
+  'blob-write',
+  'blob-write#4',
+  'blob-hashed',
+  'blob-before-rename',
+  'blob-after-rename',
+  'blob-after-rename#3',
+  'before-commit',
+  'commit-begin',
+  'commit-end',
+  'after-commit',
+  'upload-bytes:1',
+  'upload-bytes:150000',
+  'upload-bytes:420000',
 ]
 
-interface Store { dataDir: string; db?: { url: string; drop(): Promise<void> } | undefined }
+interface Store {
+  dataDir: string
+  db?: { url: string; drop(): Promise<void> } | undefined
+}
 
 describe.each(dialects)('%s: kill -9 during a push', (dialect) => {
   let fixtures: string
@@ -66,20 +83,41 @@ describe.each(dialects)('%s: kill -9 during a push', (dialect) => {
 
   beforeAll(async () => {
     fixtures = await mkdtemp(join(tmpdir(), 'airlock-crash-fixtures-'))
-    exportA = await writeFixture(fixtures, 'a.tar.gz', await buildCharmExport({
-      charms: [{ name: 'postgresql', revision: 12 }, { name: 'pgbouncer', revision: 3 }],
-    }))
+    exportA = await writeFixture(
+      fixtures,
+      'a.tar.gz',
+      await buildCharmExport({
+        charms: [
+          { name: 'postgresql', revision: 12 },
+          { name: 'pgbouncer', revision: 3 },
+        ],
+      }),
+    )
     // Overlaps A (postgresql 12, same bytes) and adds charms and resources spread over the upload.
     const charmsB: ExportCharm[] = [
       { name: 'postgresql', revision: 12 },
-      { name: 'redis', revision: 5, resources: { data: { type: 'file' as const, filename: 'data.bin' } }, resourceFiles: { data: { revision: 1, body: noise(300_000, 1) } } },
-      { name: 'nginx', revision: 2, resources: { site: { type: 'file' as const, filename: 'site.bin' } }, resourceFiles: { site: { revision: 4, body: noise(200_000, 2) } } },
+      {
+        name: 'redis',
+        revision: 5,
+        resources: { data: { type: 'file' as const, filename: 'data.bin' } },
+        resourceFiles: { data: { revision: 1, body: noise(300_000, 1) } },
+      },
+      {
+        name: 'nginx',
+        revision: 2,
+        resources: { site: { type: 'file' as const, filename: 'site.bin' } },
+        resourceFiles: { site: { revision: 4, body: noise(200_000, 2) } },
+      },
     ]
     exportB = await writeFixture(fixtures, 'b.tar.gz', await buildCharmExport({ charms: charmsB }))
     // B with a conflicting postgresql 12 at the end: refused after its other blobs were written.
-    refusedB = await writeFixture(fixtures, 'b-refused.tar.gz', await buildCharmExport({
-      charms: [...charmsB.slice(1), { name: 'postgresql', revision: 12, summary: 'different bytes' }],
-    }))
+    refusedB = await writeFixture(
+      fixtures,
+      'b-refused.tar.gz',
+      await buildCharmExport({
+        charms: [...charmsB.slice(1), { name: 'postgresql', revision: 12, summary: 'different bytes' }],
+      }),
+    )
 
     if (dialect === 'pg') pgBase = await createTestDatabase()
     base = { dataDir: await mkdtemp(join(tmpdir(), 'airlock-crash-base-')), db: pgBase }
@@ -97,28 +135,35 @@ describe.each(dialects)('%s: kill -9 during a push', (dialect) => {
   }, 600_000)
 
   afterAll(async () => {
-    for (const s of stores) { await s.db?.drop().catch(() => {}); await removeDir(s.dataDir) }
+    for (const s of stores) {
+      await s.db?.drop().catch(() => {})
+      await removeDir(s.dataDir)
+    }
     await pgBase?.drop()
     if (base) await removeDir(base.dataDir)
     if (fixtures) await removeDir(fixtures)
   })
 
-  it.each(POINTS)('killed at %s: before or after, then a re-push succeeds', async (point) => {
-    const s = await copyOf(base)
-    const crashed = await push(s, exportB, { AIRLOCK_TEST_CRASH_AT: point })
-    expect(crashed.signal, `the server was not killed at ${point}`).toBe('SIGKILL')
-    expect(crashed.cli.code).toBe(1)
-    expect(crashed.cli.stderr).not.toMatch(/\n\s+at /) // one line, no stack trace
+  it.each(POINTS)(
+    'killed at %s: before or after, then a re-push succeeds',
+    async (point) => {
+      const s = await copyOf(base)
+      const crashed = await push(s, exportB, { AIRLOCK_TEST_CRASH_AT: point })
+      expect(crashed.signal, `the server was not killed at ${point}`).toBe('SIGKILL')
+      expect(crashed.cli.code).toBe(1)
+      expect(crashed.cli.stderr).not.toMatch(/\n\s+at /) // one line, no stack trace
 
-    await restart(s)
-    const state = await snapshot(s)
-    expect([before, after]).toContain(state)
-    if (dialect === 'pglite') expect(await readdir(join(s.dataDir, 'tmp')).catch(() => [])).toEqual([])
+      await restart(s)
+      const state = await snapshot(s)
+      expect([before, after]).toContain(state)
+      if (dialect === 'pglite') expect(await readdir(join(s.dataDir, 'tmp')).catch(() => [])).toEqual([])
 
-    const again = await push(s, exportB)
-    expect(again.cli.code, again.cli.stderr).toBe(0)
-    expect(await snapshot(s)).toBe(after)
-  }, 300_000)
+      const again = await push(s, exportB)
+      expect(again.cli.code, again.cli.stderr).toBe(0)
+      expect(await snapshot(s)).toBe(after)
+    },
+    300_000,
+  )
 
   it('killed while a refused push cleans up its blobs: the store is as before', async () => {
     const s = await copyOf(base)

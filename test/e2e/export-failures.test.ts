@@ -12,26 +12,65 @@ import { BIN, ensureBuilt, removeDir, runCli } from '../support/server-process.j
 
 let work: string
 const dirs: string[] = []
-const newDir = async (prefix: string) => { const d = await mkdtemp(join(tmpdir(), prefix)); dirs.push(d); return d }
-beforeAll(async () => { ensureBuilt(); work = await newDir('airlock-export-bad-work-') })
-afterAll(async () => { for (const d of dirs) await removeDir(d) })
+const newDir = async (prefix: string) => {
+  const d = await mkdtemp(join(tmpdir(), prefix))
+  dirs.push(d)
+  return d
+}
+beforeAll(async () => {
+  ensureBuilt()
+  work = await newDir('airlock-export-bad-work-')
+})
+afterAll(async () => {
+  for (const d of dirs) await removeDir(d)
+})
 
 describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
   let fake: FakeUpstream
   let cdn: FakeUpstream
-  beforeAll(async () => { cdn = await fakeUpstream('ok'); fake = await fakeUpstream('ok', cdn.url) })
-  afterAll(async () => { await fake?.close(); await cdn?.close() })
+  beforeAll(async () => {
+    cdn = await fakeUpstream('ok')
+    fake = await fakeUpstream('ok', cdn.url)
+  })
+  afterAll(async () => {
+    await fake?.close()
+    await cdn?.close()
+  })
 
   const cases: Array<[string, string, RegExp]> = [
-    ['wrong-hash', 'the charm download does not match its sha256', /charm fake revision 1: sha256 mismatch: the store said [0-9a-f]{64}, the download has [0-9a-f]{64}$/],
-    ['truncated', 'the download stops half-way, every time', /charm fake revision 1: (truncated download|connection lost after) .*gave up after 2 attempts\)$/],
+    [
+      'wrong-hash',
+      'the charm download does not match its sha256',
+      /charm fake revision 1: sha256 mismatch: the store said [0-9a-f]{64}, the download has [0-9a-f]{64}$/,
+    ],
+    [
+      'truncated',
+      'the download stops half-way, every time',
+      /charm fake revision 1: (truncated download|connection lost after) .*gave up after 2 attempts\)$/,
+    ],
     ['oversize', 'the download is longer than the store said', /charm fake revision 1: the download is \d+ bytes, but the store said \d+$/],
-    ['malformed-json', 'the refresh answer is not JSON', /application fake: malformed JSON from http:\/\/127\.0\.0\.1:\d+\/v2\/charms\/refresh/],
+    [
+      'malformed-json',
+      'the refresh answer is not JSON',
+      /application fake: malformed JSON from http:\/\/127\.0\.0\.1:\d+\/v2\/charms\/refresh/,
+    ],
     ['unknown-name', 'the store does not know the charm', /application fake: charm fake: not found in http:\/\/127\.0\.0\.1:\d+$/],
     ['redirect-loop', 'the download redirects to itself', /charm fake revision 1: more than 10 redirects from .* \(a redirect loop\?\)$/],
-    ['endless-503', 'the store answers 503 with Retry-After: 0, forever', /application fake: 127\.0\.0\.1:\d+ answered HTTP 503 \(gave up after 2 attempts\)$/],
-    ['hostile-message', 'the store error message carries a terminal escape and a line break', /application fake: charm fake: no revision in channel stable for ubuntu@22\.04\/amd64 \(weird: evil\\u001b\[2J\\u000asecond line\)$/],
-    ['missing-hash', 'the refresh answer has no sha256 for the charm', /application fake: the store's refresh answer is malformed: charm\.download\.hash-sha-256 is missing$/],
+    [
+      'endless-503',
+      'the store answers 503 with Retry-After: 0, forever',
+      /application fake: 127\.0\.0\.1:\d+ answered HTTP 503 \(gave up after 2 attempts\)$/,
+    ],
+    [
+      'hostile-message',
+      'the store error message carries a terminal escape and a line break',
+      /application fake: charm fake: no revision in channel stable for ubuntu@22\.04\/amd64 \(weird: evil\\u001b\[2J\\u000asecond line\)$/,
+    ],
+    [
+      'missing-hash',
+      'the refresh answer has no sha256 for the charm',
+      /application fake: the store's refresh answer is malformed: charm\.download\.hash-sha-256 is missing$/,
+    ],
   ]
 
   it.each(cases)('%s: %s', async (mode, _what, message) => {
@@ -62,7 +101,11 @@ describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
   const inputs: Array<[string, string, RegExp]> = [
     ['not YAML', 'applications: [unclosed', /charms\.yaml: invalid YAML: /],
     ['names nothing', 'description: nothing here\n', /charms\.yaml: names no charm/],
-    ['a charm without a name', 'applications:\n  a: {channel: stable}\n', /charms\.yaml \(applications\.a\.charm\): expected a charm name$/],
+    [
+      'a charm without a name',
+      'applications:\n  a: {channel: stable}\n',
+      /charms\.yaml \(applications\.a\.charm\): expected a charm name$/,
+    ],
   ]
   it.each(inputs)('a CHARMS.yaml that is %s', async (_what, text, message) => {
     const dir = await newDir('airlock-export-input-')
@@ -109,14 +152,22 @@ describe('bad upstreams and inputs: one line, exit 1, no file left', () => {
     const dir = await newDir('airlock-export-int-')
     const input = join(work, 'fake.yaml')
     await writeFile(input, stringify({ applications: { fake: { charm: 'fake' } } }))
-    const proc = spawn(process.execPath, [BIN, 'export', 'charms', input, '--from', fake.url, '--export-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, [BIN, 'export', 'charms', input, '--from', fake.url, '--export-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
-    proc.stderr.on('data', (d) => { stderr += d })
+    proc.stderr.on('data', (d) => {
+      stderr += d
+    })
     // Wait until the tarball the download goes into sits in the staging directory.
-    const staged = async () => (await readdir(dir, { recursive: true })).some((f) => /^\.airlock-export-[^/]+\/charms-export-.*\.tar\.gz$/.test(String(f)))
+    const staged = async () =>
+      (await readdir(dir, { recursive: true })).some((f) => /^\.airlock-export-[^/]+\/charms-export-.*\.tar\.gz$/.test(String(f)))
     for (let i = 0; i < 200 && !(await staged()); i++) await new Promise((r) => setTimeout(r, 100))
     expect(await staged()).toBe(true)
-    const code = await new Promise<number | null>((r) => { proc.once('exit', (c) => r(c)); proc.kill('SIGINT') })
+    const code = await new Promise<number | null>((r) => {
+      proc.once('exit', (c) => r(c))
+      proc.kill('SIGINT')
+    })
     expect(code).toBe(130)
     expect(stderr).toMatch(/export interrupted \(SIGINT\); no tarball was written/)
     expect(await readdir(dir)).toEqual([])

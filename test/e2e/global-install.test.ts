@@ -20,14 +20,20 @@ beforeAll(async () => {
   expect(pack.status, pack.stderr).toBe(0)
   const tarball = join(tmp, (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename)
   const prefix = join(tmp, 'prefix')
-  const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: tmp, encoding: 'utf8', timeout: 400_000 })
+  const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    cwd: tmp,
+    encoding: 'utf8',
+    timeout: 400_000,
+  })
   expect(install.status, install.stderr).toBe(0)
   expect(install.stderr).not.toMatch(/EBADENGINE/)
   airlock = join(prefix, 'bin', 'airlock')
   elsewhere = join(tmp, 'elsewhere')
   await mkdir(elsewhere)
 }, 420_000)
-afterAll(async () => { if (tmp) await removeDir(tmp) })
+afterAll(async () => {
+  if (tmp) await removeDir(tmp)
+})
 
 describe('npm install -g', () => {
   it('ships what the server needs and nothing of the build', async () => {

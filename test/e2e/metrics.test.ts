@@ -31,7 +31,7 @@ describe('GET /metrics', () => {
   let fixtures: string
 
   beforeAll(async () => {
-    ({ server, pgdb } = await start())
+    ;({ server, pgdb } = await start())
     fixtures = await mkdtemp(join(tmpdir(), 'airlock-metrics-'))
   })
   afterAll(async () => {
@@ -44,11 +44,24 @@ describe('GET /metrics', () => {
   it('exposes every Airlock family and the process and Node.js ones, in a strictly valid exposition', async () => {
     const m = await scrape(server)
     for (const name of [
-      'airlock_http_requests_total', 'airlock_http_request_duration_seconds', 'airlock_bytes_served_total', 'airlock_imports_total',
-      'airlock_import_duration_seconds', 'airlock_catalog_packages', 'airlock_catalog_revisions', 'airlock_blob_store_bytes',
-      'airlock_blob_store_free_bytes', 'airlock_blob_store_size_bytes', 'airlock_database_up', 'airlock_cache_hits_total',
-      'airlock_cache_misses_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes',
-    ]) expect(m.has(name), name).toBe(true)
+      'airlock_http_requests_total',
+      'airlock_http_request_duration_seconds',
+      'airlock_bytes_served_total',
+      'airlock_imports_total',
+      'airlock_import_duration_seconds',
+      'airlock_catalog_packages',
+      'airlock_catalog_revisions',
+      'airlock_blob_store_bytes',
+      'airlock_blob_store_free_bytes',
+      'airlock_blob_store_size_bytes',
+      'airlock_database_up',
+      'airlock_cache_hits_total',
+      'airlock_cache_misses_total',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+    ])
+      expect(m.has(name), name).toBe(true)
     expect(sumOf(m, 'airlock_database_up')).toBe(1)
     expect(sumOf(m, 'airlock_blob_store_size_bytes')).toBeGreaterThan(0)
     expect(sumOf(m, 'airlock_blob_store_free_bytes')).toBeGreaterThan(0)
@@ -57,15 +70,20 @@ describe('GET /metrics', () => {
 
   it('counts an import, catalog sizes, requests by route pattern, bytes served and cache hits', async () => {
     const before = await scrape(server)
-    const file = await writeFixture(fixtures, 'charms-export.tar.gz', await buildCharmExport({
-      charms: [{ name: 'postgresql', revision: 12, bases: ['ubuntu@22.04/amd64'] }],
-    }))
+    const file = await writeFixture(
+      fixtures,
+      'charms-export.tar.gz',
+      await buildCharmExport({
+        charms: [{ name: 'postgresql', revision: 12, bases: ['ubuntu@22.04/amd64'] }],
+      }),
+    )
     const push = await runCli(['push-charms', file, '--url', server.url, '--data-dir', server.dataDir])
     expect(push.code).toBe(0)
     const bad = await writeFixture(fixtures, 'not-an-export.tar.gz', Buffer.from('this is no tarball'))
     expect((await runCli(['push-charms', bad, '--url', server.url, '--data-dir', server.dataDir])).code).toBe(1)
 
-    const info = async () => (await fetch(`${server.url}/v2/charms/info/postgresql?fields=default-release.revision.download`)).json() as Promise<any>
+    const info = async () =>
+      (await fetch(`${server.url}/v2/charms/info/postgresql?fields=default-release.revision.download`)).json() as Promise<any>
     const first = await info()
     await info()
     const url: string = first['default-release'].revision.download.url
@@ -75,14 +93,27 @@ describe('GET /metrics', () => {
     expect((await dl.arrayBuffer()).byteLength).toBe(size)
 
     const m = await scrape(server)
-    expect(sumOf(m, 'airlock_imports_total', { kind: 'charm', outcome: 'ok' }) - sumOf(before, 'airlock_imports_total', { kind: 'charm', outcome: 'ok' })).toBe(1)
-    expect(sumOf(m, 'airlock_imports_total', { kind: 'charm', outcome: 'refused' }) - sumOf(before, 'airlock_imports_total', { kind: 'charm', outcome: 'refused' })).toBe(1)
+    expect(
+      sumOf(m, 'airlock_imports_total', { kind: 'charm', outcome: 'ok' }) -
+        sumOf(before, 'airlock_imports_total', { kind: 'charm', outcome: 'ok' }),
+    ).toBe(1)
+    expect(
+      sumOf(m, 'airlock_imports_total', { kind: 'charm', outcome: 'refused' }) -
+        sumOf(before, 'airlock_imports_total', { kind: 'charm', outcome: 'refused' }),
+    ).toBe(1)
     expect(sumOf(m, 'airlock_import_duration_seconds', { kind: 'charm' }, 'airlock_import_duration_seconds_count')).toBe(2)
     expect(sumOf(m, 'airlock_catalog_packages', { type: 'charm' })).toBe(1)
     expect(sumOf(m, 'airlock_catalog_revisions', { type: 'charm' })).toBe(1)
     expect(sumOf(m, 'airlock_blob_store_bytes')).toBeGreaterThanOrEqual(size)
     expect(sumOf(m, 'airlock_http_requests_total', { route: '/v2/charms/info/:name', status: '200' })).toBe(2)
-    expect(sumOf(m, 'airlock_http_request_duration_seconds', { route: '/v2/charms/info/:name', status: '200' }, 'airlock_http_request_duration_seconds_count')).toBe(2)
+    expect(
+      sumOf(
+        m,
+        'airlock_http_request_duration_seconds',
+        { route: '/v2/charms/info/:name', status: '200' },
+        'airlock_http_request_duration_seconds_count',
+      ),
+    ).toBe(2)
     // Downloads are hijacked replies: counted all the same.
     expect(sumOf(m, 'airlock_http_requests_total', { route: '/api/v1/charms/download/:file', status: '200' })).toBe(1)
     expect(sumOf(m, 'airlock_bytes_served_total', { kind: 'charm' })).toBe(size)
@@ -99,10 +130,12 @@ describe('GET /metrics', () => {
     // Airlock's own: the Node.js families grow by themselves (a first garbage collection of a kind).
     const before = seriesCount(await scrape(server), 'airlock_')
     for (let i = 0; i < names.length; i += 50) {
-      await Promise.all(names.slice(i, i + 50).map(async (n, j) => {
-        const res = await fetch(j % 2 ? `${server.url}/v2/charms/info/${n}` : `${server.url}/nowhere/${n}?x=${n}`)
-        await res.arrayBuffer()
-      }))
+      await Promise.all(
+        names.slice(i, i + 50).map(async (n, j) => {
+          const res = await fetch(j % 2 ? `${server.url}/v2/charms/info/${n}` : `${server.url}/nowhere/${n}?x=${n}`)
+          await res.arrayBuffer()
+        }),
+      )
     }
     const m = await scrape(server)
     expect(seriesCount(m, 'airlock_')).toBe(before)
@@ -116,7 +149,9 @@ describe('GET /metrics', () => {
 describe('AIRLOCK_METRICS=off', () => {
   let server: RunningServer
   let pgdb: TestDatabase | undefined
-  beforeAll(async () => { ({ server, pgdb } = await start({ AIRLOCK_METRICS: 'off' })) })
+  beforeAll(async () => {
+    ;({ server, pgdb } = await start({ AIRLOCK_METRICS: 'off' }))
+  })
   afterAll(async () => {
     await server?.stop()
     await pgdb?.drop()

@@ -8,7 +8,10 @@ import { removeDir, ROOT, startServer, type RunningServer } from '../support/ser
 /** Pids still in the process group `pgid` (npm's own group: the test starts it detached). */
 function groupMembers(pgid: number): number[] {
   const r = spawnSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
-  return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)
+  return r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0)
 }
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
@@ -20,7 +23,13 @@ let server: RunningServer | undefined
 afterEach(async () => {
   if (!server) return
   // Leave nothing behind even when an assertion failed.
-  for (const pid of groupMembers(server.proc.pid!)) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
+  for (const pid of groupMembers(server.proc.pid!)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
   await removeDir(server.dataDir)
   server = undefined
 })

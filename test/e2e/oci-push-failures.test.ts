@@ -8,7 +8,17 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCharmExport, writeFixture } from '../support/charm-builder.js'
 import { removeDir, runCli, startServer, type RunningServer } from '../support/server-process.js'
-import { archiveOf, buildOciLayout, freePort, inspectRaw, PASSWORD, startRegistry, USER, type Registry, type TestImage } from '../support/registry.js'
+import {
+  archiveOf,
+  buildOciLayout,
+  freePort,
+  inspectRaw,
+  PASSWORD,
+  startRegistry,
+  USER,
+  type Registry,
+  type TestImage,
+} from '../support/registry.js'
 
 const PATH_A = 'charm/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/app-image'
 const PATH_B = 'charm/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/sidecar-image'
@@ -31,7 +41,10 @@ async function registry(opts: Parameters<typeof startRegistry>[0]): Promise<Regi
 }
 
 async function manifestIn(reg: Registry, ref: string): Promise<boolean> {
-  return inspectRaw(`${reg.host}/${ref}`).then(() => true, () => false)
+  return inspectRaw(`${reg.host}/${ref}`).then(
+    () => true,
+    () => false,
+  )
 }
 
 beforeAll(async () => {
@@ -42,14 +55,20 @@ beforeAll(async () => {
   archiveA = await archiveOf(a.dir, join(dir, 'a.tar'))
   archiveB = await archiveOf(b.dir, join(dir, 'b.tar'))
   server = await startServer({ env: { AIRLOCK_OCI_REGISTRY_DOMAIN: plain.host } })
-  const exp = await buildCharmExport({ charms: [{
-    name: 'app-k8s', revision: 3, bases: ['ubuntu@22.04/amd64'],
-    resources: { 'app-image': { type: 'oci-image' }, 'sidecar-image': { type: 'oci-image' } },
-    resourceFiles: {
-      'app-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_A}@${a.digest}` } },
-      'sidecar-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_B}@${b.digest}` } },
-    },
-  }] })
+  const exp = await buildCharmExport({
+    charms: [
+      {
+        name: 'app-k8s',
+        revision: 3,
+        bases: ['ubuntu@22.04/amd64'],
+        resources: { 'app-image': { type: 'oci-image' }, 'sidecar-image': { type: 'oci-image' } },
+        resourceFiles: {
+          'app-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_A}@${a.digest}` } },
+          'sidecar-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_B}@${b.digest}` } },
+        },
+      },
+    ],
+  })
   const pushed = await runCli(['push-charms', await writeFixture(dir, 'app.tar.gz', exp), ...admin()])
   expect(pushed.code, pushed.stderr).toBe(0)
 })
@@ -106,7 +125,9 @@ describe('registries that refuse or are away', () => {
     const port = await freePort()
     const r = await runCli(['push-images', archiveA, archiveB, '--registry', `127.0.0.1:${port}`, '--insecure', ...admin()])
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain(`failed     127.0.0.1:${port}/${PATH_A}@${a.digest} (from ${archiveA}): cannot reach registry http://127.0.0.1:${port}: ECONNREFUSED`)
+    expect(r.stdout).toContain(
+      `failed     127.0.0.1:${port}/${PATH_A}@${a.digest} (from ${archiveA}): cannot reach registry http://127.0.0.1:${port}: ECONNREFUSED`,
+    )
     expect(r.stdout).toMatch(/not attempted: cannot reach registry/)
     expect(r.stdout).toMatch(/0 pushed, .* 2 failed/)
   })
@@ -157,8 +178,16 @@ describe('usage', () => {
   it('a server with no registry domain: list-images and push-images say so, exit 1', async () => {
     const bare = await startServer()
     try {
-      const exp = await buildCharmExport({ charms: [{ name: 'app-k8s', revision: 3, resources: { 'app-image': { type: 'oci-image' } },
-        resourceFiles: { 'app-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_A}@${a.digest}` } } } }] })
+      const exp = await buildCharmExport({
+        charms: [
+          {
+            name: 'app-k8s',
+            revision: 3,
+            resources: { 'app-image': { type: 'oci-image' } },
+            resourceFiles: { 'app-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${PATH_A}@${a.digest}` } } },
+          },
+        ],
+      })
       const flags = ['--url', bare.url, '--data-dir', bare.dataDir]
       expect((await runCli(['push-charms', await writeFixture(dir, 'bare.tar.gz', exp), ...flags])).code).toBe(0)
       const list = await runCli(['list-images', ...flags])

@@ -28,11 +28,14 @@ const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).d
 
 /** The manifest a registry would hold for `img`'s docker save form, as skopeo serialises it. */
 function dockerManifest(img: TestImage): Buffer {
-  return Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: img.config.size, digest: img.config.digest },
-    layers: img.layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: l.size, digest: l.digest })),
-  }))
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: img.config.size, digest: img.config.digest },
+      layers: img.layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: l.size, digest: l.digest })),
+    }),
+  )
 }
 
 beforeAll(async () => {
@@ -46,17 +49,32 @@ beforeAll(async () => {
   // Docker schema 2 manifest for it is known ahead: a resource can name its digest.
   dockerArchive = await archiveOf(plain.dir, join(dir, 'tools.docker.tar'), 'docker-archive', 'tools:1.0')
   dockerDigest = sha256(dockerManifest(plain))
-  server = await startServer({ env: { AIRLOCK_OCI_REGISTRY_DOMAIN: registry.host, AIRLOCK_OCI_REGISTRY_USERNAME: 'juju-pull', AIRLOCK_OCI_REGISTRY_PASSWORD: 'pull-secret' } })
-  const exp = await buildCharmExport({ charms: [{
-    name: 'pg-k8s', revision: 20, bases: ['ubuntu@22.04/amd64'],
-    resources: { 'pg-image': { type: 'oci-image' }, 'tools-image': { type: 'oci-image' }, 'docker-image': { type: 'oci-image' } },
-    resourceFiles: {
-      'pg-image': { revision: 19, body: { ImageName: `registry.jujucharms.com/${PATH}@${image.digest}`, Username: 'upstream', Password: 'upstream-secret' } },
-      // Named by tag and digest; its archive is carried later (first "still missing").
-      'tools-image': { revision: 3, body: { ImageName: `registry.jujucharms.com/${TOOLS_PATH}:1.0@${plain.digest}` } },
-      'docker-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${DOCKER_PATH}@${dockerDigest}` } },
+  server = await startServer({
+    env: {
+      AIRLOCK_OCI_REGISTRY_DOMAIN: registry.host,
+      AIRLOCK_OCI_REGISTRY_USERNAME: 'juju-pull',
+      AIRLOCK_OCI_REGISTRY_PASSWORD: 'pull-secret',
     },
-  }] })
+  })
+  const exp = await buildCharmExport({
+    charms: [
+      {
+        name: 'pg-k8s',
+        revision: 20,
+        bases: ['ubuntu@22.04/amd64'],
+        resources: { 'pg-image': { type: 'oci-image' }, 'tools-image': { type: 'oci-image' }, 'docker-image': { type: 'oci-image' } },
+        resourceFiles: {
+          'pg-image': {
+            revision: 19,
+            body: { ImageName: `registry.jujucharms.com/${PATH}@${image.digest}`, Username: 'upstream', Password: 'upstream-secret' },
+          },
+          // Named by tag and digest; its archive is carried later (first "still missing").
+          'tools-image': { revision: 3, body: { ImageName: `registry.jujucharms.com/${TOOLS_PATH}:1.0@${plain.digest}` } },
+          'docker-image': { revision: 1, body: { ImageName: `registry.jujucharms.com/${DOCKER_PATH}@${dockerDigest}` } },
+        },
+      },
+    ],
+  })
   const pushed = await runCli(['push-charms', await writeFixture(dir, 'k8s.tar.gz', exp), ...admin()])
   expect(pushed.code, pushed.stderr).toBe(0)
 })
@@ -73,8 +91,9 @@ describe('list-images', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe(
       `registry.jujucharms.com/${DOCKER_PATH}@${dockerDigest}\t${registry.host}/${DOCKER_PATH}@${dockerDigest}\n` +
-      `registry.jujucharms.com/${PATH}@${image.digest}\t${registry.host}/${PATH}@${image.digest}\n` +
-      `registry.jujucharms.com/${TOOLS_PATH}:1.0@${plain.digest}\t${registry.host}/${TOOLS_PATH}:1.0@${plain.digest}\n`)
+        `registry.jujucharms.com/${PATH}@${image.digest}\t${registry.host}/${PATH}@${image.digest}\n` +
+        `registry.jujucharms.com/${TOOLS_PATH}:1.0@${plain.digest}\t${registry.host}/${TOOLS_PATH}:1.0@${plain.digest}\n`,
+    )
   })
 
   it('--json names the resources behind each image', async () => {
@@ -82,7 +101,11 @@ describe('list-images', () => {
     expect(r.code, r.stderr).toBe(0)
     const body = JSON.parse(r.stdout)
     expect(body.registry).toEqual({ domain: registry.host })
-    expect(body.images[1]).toMatchObject({ digest: image.digest, tag: null, resources: [{ charm: 'pg-k8s', resource: 'pg-image', revision: 19 }] })
+    expect(body.images[1]).toMatchObject({
+      digest: image.digest,
+      tag: null,
+      resources: [{ charm: 'pg-k8s', resource: 'pg-image', revision: 19 }],
+    })
     expect(body.images[2]).toMatchObject({ digest: plain.digest, tag: '1.0' })
   })
 })
@@ -117,7 +140,13 @@ describe('push-images', () => {
     expect(report.notNamed).toEqual([])
     expect(await inspectRaw(`${registry.host}/${DOCKER_PATH}@${dockerDigest}`)).toBe(dockerManifest(plain).toString())
     // Every blob is really there: skopeo pulls the whole image back.
-    await skopeo('copy', '-q', '--src-tls-verify=false', `docker://${registry.host}/${DOCKER_PATH}@${dockerDigest}`, `oci:${join(dir, 'pulled')}`)
+    await skopeo(
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      `docker://${registry.host}/${DOCKER_PATH}@${dockerDigest}`,
+      `oci:${join(dir, 'pulled')}`,
+    )
   })
 
   it('reports a docker save archive no resource names, and pushes nothing from it', async () => {
@@ -146,11 +175,23 @@ describe('Juju fetching the oci-image resource', () => {
   it.each(['3.6', '4.0'] as const)('Juju %s gets the local reference and the configured credentials', async (v) => {
     const juju = new JujuClient(server.url, v)
     const r = await juju.resolve('pg-k8s', 'stable', { name: 'ubuntu', channel: '22.04', architecture: 'amd64' })
-    const res = await juju.resourceDownload(r.id, r.charm.revision, r.charm.resources.map((x: { name: string; revision: number }) => ({ name: x.name, revision: x.revision })))
+    const res = await juju.resourceDownload(
+      r.id,
+      r.charm.revision,
+      r.charm.resources.map((x: { name: string; revision: number }) => ({ name: x.name, revision: x.revision })),
+    )
     const pg = res.charm.resources.find((x: { name: string }) => x.name === 'pg-image')
-    const body = await juju.fetchVerified(pg.download.url, { size: pg.download.size, sha384: pg.download['hash-sha-384'], sha256: pg.download['hash-sha-256'] })
+    const body = await juju.fetchVerified(pg.download.url, {
+      size: pg.download.size,
+      sha384: pg.download['hash-sha-384'],
+      sha256: pg.download['hash-sha-256'],
+    })
     expect(createHash('sha384').update(body).digest('hex')).toBe(pg.download['hash-sha-384'])
     expect(body.length).toBe(pg.download.size)
-    expect(JSON.parse(body.toString())).toEqual({ ImageName: `${registry.host}/${PATH}@${image.digest}`, Username: 'juju-pull', Password: 'pull-secret' })
+    expect(JSON.parse(body.toString())).toEqual({
+      ImageName: `${registry.host}/${PATH}@${image.digest}`,
+      Username: 'juju-pull',
+      Password: 'pull-secret',
+    })
   })
 })

@@ -33,7 +33,8 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
   const cli = (...args: string[]) => runCli([...args, ...admin()])
   const snapApi = async (action: Record<string, unknown>, architecture = 'amd64') => {
     const res = await fetch(`${server.url}/v2/snaps/refresh`, {
-      method: 'POST', body: JSON.stringify({ context: [], fields: ['revision', 'download'], actions: [{ 'instance-key': 'k', epoch: null, ...action }] }),
+      method: 'POST',
+      body: JSON.stringify({ context: [], fields: ['revision', 'download'], actions: [{ 'instance-key': 'k', epoch: null, ...action }] }),
       headers: { 'content-type': 'application/json', 'snap-device-architecture': architecture, 'snap-device-series': '16' },
     })
     expect(res.status).toBe(200)
@@ -49,14 +50,26 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
     server = await startServer({ dataDir, databaseUrl: pgdb?.url, args: ['--trusted-assertions', TEST_ROOT_FILES.join(',')] })
     dir = await mkdtemp(join(tmpdir(), 'airlock-ops-'))
     for (const revision of [1, 2]) {
-      const file = await writeFixture(dir, `pg-${revision}.tar.gz`, await buildCharmExport({ charms: [{ name: 'pg', revision, bases: ['ubuntu@22.04/amd64,arm64'] }] }))
+      const file = await writeFixture(
+        dir,
+        `pg-${revision}.tar.gz`,
+        await buildCharmExport({ charms: [{ name: 'pg', revision, bases: ['ubuntu@22.04/amd64,arm64'] }] }),
+      )
       const r = await cli('push-charms', file, '--json')
       expect(r.code, r.stderr).toBe(0)
       pgId = JSON.parse(r.stdout)[0].revisions[0].id
     }
-    for (const [name, revision] of [['pg', 1], ['hello', 10], ['hello', 11]] as const) {
+    for (const [name, revision] of [
+      ['pg', 1],
+      ['hello', 10],
+      ['hello', 11],
+    ] as const) {
       const s = signedSnap({ name, revision, architectures: ['amd64'] })
-      const r = await cli('push-snap', await writeFixture(dir, `${name}_${revision}.snap`, s.snap), await writeFixture(dir, `${name}_${revision}.assert`, s.assert))
+      const r = await cli(
+        'push-snap',
+        await writeFixture(dir, `${name}_${revision}.snap`, s.snap),
+        await writeFixture(dir, `${name}_${revision}.assert`, s.assert),
+      )
       expect(r.code, r.stderr).toBe(0)
     }
   })
@@ -97,8 +110,16 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
   })
 
   it.each([
-    [['release', 'pg', '2', 'stable/x/y/z', '--type', 'charm'], 1, /^airlock: "stable\/x\/y\/z" is not a channel: expected \[track\/\]risk\[\/branch\]/],
-    [['release', 'pg', '2', 'stable', '--type', 'charm', '--base', 'ubuntu@24.04'], 1, /^airlock: --base: charm pg revision 2 does not support ubuntu@24\.04 \(it supports ubuntu@22\.04\/amd64, ubuntu@22\.04\/arm64\)$/],
+    [
+      ['release', 'pg', '2', 'stable/x/y/z', '--type', 'charm'],
+      1,
+      /^airlock: "stable\/x\/y\/z" is not a channel: expected \[track\/\]risk\[\/branch\]/,
+    ],
+    [
+      ['release', 'pg', '2', 'stable', '--type', 'charm', '--base', 'ubuntu@24.04'],
+      1,
+      /^airlock: --base: charm pg revision 2 does not support ubuntu@24\.04 \(it supports ubuntu@22\.04\/amd64, ubuntu@22\.04\/arm64\)$/,
+    ],
     [['release', 'pg', '9', 'stable', '--type', 'charm'], 1, /^airlock: charm pg has no revision 9 in the store$/],
     [['release', 'nope', '1', 'stable'], 1, /^airlock: no charm, bundle or snap named "nope" in the store$/],
     [['release', 'pg', 'x', 'stable'], 2, /^airlock: invalid REVISION "x": expected a revision number/],
@@ -165,9 +186,22 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
     oneLine(await runCli(['status', '--url', server.url, '--token', token]), 1, new RegExp(`^airlock: admin token ${id} was revoked at `))
     expect((await cli('token', 'revoke', id)).stdout).toMatch(/was already revoked/)
 
-    const audit = JSON.parse((await cli('audit', '--since', '1h', '--json')).stdout) as Array<{ action: string; tokenId: string; tokenName: string; packageName?: string; channels: string[] }>
-    expect(audit.find((e) => e.tokenId === id)).toMatchObject({ action: 'release', tokenName: 'ci', packageName: 'pg', channels: ['latest/candidate ubuntu@22.04/amd64', 'latest/candidate ubuntu@22.04/arm64'] })
-    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['push', 'release', 'close', 'remove', 'token-create', 'token-revoke']))
+    const audit = JSON.parse((await cli('audit', '--since', '1h', '--json')).stdout) as Array<{
+      action: string
+      tokenId: string
+      tokenName: string
+      packageName?: string
+      channels: string[]
+    }>
+    expect(audit.find((e) => e.tokenId === id)).toMatchObject({
+      action: 'release',
+      tokenName: 'ci',
+      packageName: 'pg',
+      channels: ['latest/candidate ubuntu@22.04/amd64', 'latest/candidate ubuntu@22.04/arm64'],
+    })
+    expect(audit.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['push', 'release', 'close', 'remove', 'token-create', 'token-revoke']),
+    )
     const human = await cli('audit')
     expect(human.stdout).toMatch(/\(bootstrap\) {2}release {2}charm pg {2}revision 2 {2}channels latest\/edge ubuntu@22\.04\/amd64/)
   })
@@ -185,26 +219,34 @@ describe.each(dialects)('%s: operating the store with the CLI', (dialect) => {
   })
 
   // Declared for PostgreSQL alone: the embedded database cannot stop answering on its own.
-  if (dialect === 'pg') it('a database that stops answering: status says so, changes are refused with one line, and all is well once it is back', async () => {
-    const url = new URL(pgdb!.url)
-    const name = url.pathname.slice(1)
-    url.pathname = '/postgres'
-    const admin = new pg.Client({ connectionString: url.toString() })
-    await admin.connect()
-    const cut = async (allow: boolean) => {
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${allow}`)
-      if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
-    }
-    try {
-      await cut(false)
-      const status = await cli('status')
-      expect(status.code).toBe(1)
-      expect(status.stdout).toMatch(/database: +pg, NOT ANSWERING/)
-      // Refused before the token's record is read: the database answers nothing, so nothing changed.
-      oneLine(await cli('release', 'pg', '1', 'beta', '--type', 'charm'), 1, /^airlock: the catalog database is not answering; nothing was changed, try again in a few seconds$/)
-    } finally { await cut(true); await admin.end() }
-    expect((await cli('status')).stdout).toMatch(/database: +pg, healthy/)
-    const list = JSON.parse((await cli('list', 'charms', 'pg', '--json')).stdout)
-    expect(list.revisions[0].channels.map((c: { channel: string }) => c.channel)).not.toContain('latest/beta')
-  })
+  if (dialect === 'pg')
+    it('a database that stops answering: status says so, changes are refused with one line, and all is well once it is back', async () => {
+      const url = new URL(pgdb!.url)
+      const name = url.pathname.slice(1)
+      url.pathname = '/postgres'
+      const admin = new pg.Client({ connectionString: url.toString() })
+      await admin.connect()
+      const cut = async (allow: boolean) => {
+        await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${allow}`)
+        if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
+      }
+      try {
+        await cut(false)
+        const status = await cli('status')
+        expect(status.code).toBe(1)
+        expect(status.stdout).toMatch(/database: +pg, NOT ANSWERING/)
+        // Refused before the token's record is read: the database answers nothing, so nothing changed.
+        oneLine(
+          await cli('release', 'pg', '1', 'beta', '--type', 'charm'),
+          1,
+          /^airlock: the catalog database is not answering; nothing was changed, try again in a few seconds$/,
+        )
+      } finally {
+        await cut(true)
+        await admin.end()
+      }
+      expect((await cli('status')).stdout).toMatch(/database: +pg, healthy/)
+      const list = JSON.parse((await cli('list', 'charms', 'pg', '--json')).stdout)
+      expect(list.revisions[0].channels.map((c: { channel: string }) => c.channel)).not.toContain('latest/beta')
+    })
 })

@@ -17,10 +17,17 @@ import { installByChannel, JUJU_HEADERS } from '../support/juju-requests.js'
 
 const PG_BIN = (() => {
   const root = '/usr/lib/postgresql'
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a)) : []
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl')))
+        .sort((a, b) => Number(b) - Number(a))
+    : []
   return versions[0] ? join(root, versions[0], 'bin') : undefined
 })()
-if (!PG_BIN) console.warn('skipping the PostgreSQL outage test: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package postgresql)')
+if (!PG_BIN)
+  console.warn(
+    'skipping the PostgreSQL outage test: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package postgresql)',
+  )
 
 const asRoot = process.getuid?.() === 0
 /** Runs a PostgreSQL server binary; as root through runuser, since initdb and postgres refuse root. */
@@ -34,11 +41,19 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
+    })
   })
 }
 
-const SNAP_HEADERS = { 'content-type': 'application/json', accept: 'application/json', 'snap-device-architecture': 'amd64', 'snap-device-series': '16' }
+const SNAP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json',
+  'snap-device-architecture': 'amd64',
+  'snap-device-series': '16',
+}
 
 describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
   let pgDir: string
@@ -47,12 +62,27 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
   let server: RunningServer
   let fixtures: string
   const admin = () => ['--url', server.url, '--data-dir', server.dataDir]
-  const startPg = () => pgTool('pg_ctl', ['-D', join(pgDir, 'data'), '-o', `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1`, '-l', join(pgDir, 'log'), '-w', 'start'])
+  const startPg = () =>
+    pgTool('pg_ctl', [
+      '-D',
+      join(pgDir, 'data'),
+      '-o',
+      `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1`,
+      '-l',
+      join(pgDir, 'log'),
+      '-w',
+      'start',
+    ])
   const stopPg = () => pgTool('pg_ctl', ['-D', join(pgDir, 'data'), '-m', 'immediate', '-w', 'stop'])
 
   beforeAll(async () => {
     pgDir = mkdtempSync(join(tmpdir(), 'airlock-outage-pg-'))
-    if (asRoot) chownSync(pgDir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })))
+    if (asRoot)
+      chownSync(
+        pgDir,
+        Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+        Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+      )
     pgTool('initdb', ['-D', join(pgDir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync'])
     port = await freePort()
     startPg()
@@ -62,27 +92,52 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
   }, 120_000)
   afterAll(async () => {
     await server?.stop()
-    if (pgDir) spawnSync(asRoot ? 'runuser' : join(PG_BIN!, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(PG_BIN!, 'pg_ctl')] : []), '-D', join(pgDir, 'data'), '-m', 'immediate', 'stop'])
+    if (pgDir)
+      spawnSync(asRoot ? 'runuser' : join(PG_BIN!, 'pg_ctl'), [
+        ...(asRoot ? ['-u', 'postgres', '--', join(PG_BIN!, 'pg_ctl')] : []),
+        '-D',
+        join(pgDir, 'data'),
+        '-m',
+        'immediate',
+        'stop',
+      ])
     if (pgDir) await removeDir(pgDir)
     if (server) await removeDir(server.dataDir)
     if (fixtures) await removeDir(fixtures)
   })
 
   it('serves reads from memory while PostgreSQL is down, refuses writes with 503, and recovers without a restart', async () => {
-    const charm = (rev: number) => buildCharmExport({ charms: [{ name: 'redis', revision: rev, bases: ['ubuntu@22.04/amd64'], metadataJson: false }] })
+    const charm = (rev: number) =>
+      buildCharmExport({ charms: [{ name: 'redis', revision: rev, bases: ['ubuntu@22.04/amd64'], metadataJson: false }] })
     expect((await runCli(['push-charms', await writeFixture(fixtures, 'r1.tar.gz', await charm(1)), ...admin()])).code).toBe(0)
     const hello = signedSnap({ name: 'hello', version: '2.10', revision: 42 })
-    const snapPush = await runCli(['push-snap', await writeFixture(fixtures, 'hello_42.snap', hello.snap), await writeFixture(fixtures, 'hello_42.assert', hello.assert), ...admin()])
+    const snapPush = await runCli([
+      'push-snap',
+      await writeFixture(fixtures, 'hello_42.snap', hello.snap),
+      await writeFixture(fixtures, 'hello_42.assert', hello.assert),
+      ...admin(),
+    ])
     expect(snapPush.code, snapPush.stderr).toBe(0)
 
     const base = { name: 'ubuntu', channel: '22.04', architecture: 'amd64' }
-    const charmRefresh = () => fetch(`${server.url}/v2/charms/refresh`, { method: 'POST', headers: JUJU_HEADERS('3.6'), body: JSON.stringify(installByChannel('3.6', 'redis', 'stable', base)) })
-    const snapRefresh = () => fetch(`${server.url}/v2/snaps/refresh`, {
-      method: 'POST', headers: SNAP_HEADERS,
-      body: JSON.stringify({ context: [], fields: ['download', 'revision', 'snap-yaml', 'name'], actions: [{ action: 'install', 'instance-key': 'k', name: 'hello', channel: 'stable', epoch: null }] }),
-    })
-    const charmDl = (await (await charmRefresh()).json() as any).results[0].charm.download.url as string
-    const snapDl = (await (await snapRefresh()).json() as any).results[0].snap.download.url as string
+    const charmRefresh = () =>
+      fetch(`${server.url}/v2/charms/refresh`, {
+        method: 'POST',
+        headers: JUJU_HEADERS('3.6'),
+        body: JSON.stringify(installByChannel('3.6', 'redis', 'stable', base)),
+      })
+    const snapRefresh = () =>
+      fetch(`${server.url}/v2/snaps/refresh`, {
+        method: 'POST',
+        headers: SNAP_HEADERS,
+        body: JSON.stringify({
+          context: [],
+          fields: ['download', 'revision', 'snap-yaml', 'name'],
+          actions: [{ action: 'install', 'instance-key': 'k', name: 'hello', channel: 'stable', epoch: null }],
+        }),
+      })
+    const charmDl = ((await (await charmRefresh()).json()) as any).results[0].charm.download.url as string
+    const snapDl = ((await (await snapRefresh()).json()) as any).results[0].snap.download.url as string
     const reads: Array<[string, () => Promise<Response>]> = [
       ['charm refresh', charmRefresh],
       ['charm info', () => fetch(`${server.url}/v2/charms/info/redis`)],
@@ -92,7 +147,13 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
       ['snap info', () => fetch(`${server.url}/v2/snaps/info/hello`, { headers: SNAP_HEADERS })],
       ['snap find', () => fetch(`${server.url}/v2/snaps/find?q=hello`, { headers: SNAP_HEADERS })],
       ['snap download', () => fetch(snapDl)],
-      ['snap declaration', () => fetch(`${server.url}/v2/assertions/snap-declaration/16/${snapIdOf('hello')}`, { headers: { accept: 'application/x.ubuntu.assertion' } })],
+      [
+        'snap declaration',
+        () =>
+          fetch(`${server.url}/v2/assertions/snap-declaration/16/${snapIdOf('hello')}`, {
+            headers: { accept: 'application/x.ubuntu.assertion' },
+          }),
+      ],
     ]
     for (const [what, read] of reads) expect((await read()).status, what).toBe(200) // warm, as a serving replica is
 
@@ -105,7 +166,10 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
         const [what, read] = reads[i % reads.length]!
         const res = await read().catch((err: Error) => ({ status: 0, text: async () => err.message }))
         if (res.status !== 200) failures.push(`${what}: ${res.status} ${(await res.text()).slice(0, 200)}`)
-        else { answered++; await (res as Response).arrayBuffer?.() }
+        else {
+          answered++
+          await (res as Response).arrayBuffer?.()
+        }
       }
     }
     const load = Promise.all([worker(), worker(), worker()])
@@ -125,7 +189,10 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
       expect(refused.stderr).toMatch(/database is not answering/)
       expect(refused.stderr).not.toMatch(/\n\s+at /)
       expect(readdirSync(join(server.dataDir, 'blobs'), { recursive: true }).sort()).toEqual(blobsBefore)
-      const direct = await fetch(`${server.url}/admin/v1/charms`, { method: 'POST', headers: { authorization: `Bearer ${await tokenOf(server)}` } })
+      const direct = await fetch(`${server.url}/admin/v1/charms`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await tokenOf(server)}` },
+      })
       expect(direct.status).toBe(503)
       expect(direct.headers.get('retry-after')).toBeTruthy()
 
@@ -145,13 +212,33 @@ describe.skipIf(!PG_BIN)('PostgreSQL outage', () => {
     await c.connect()
     await c.query(`UPDATE packages SET summary = 'written after the outage' WHERE name = 'redis'`)
     await c.end()
-    await expect.poll(async () => (await (await fetch(`${server.url}/v2/charms/info/redis?fields=result.summary`)).json() as any).result?.summary, { timeout: 5000, interval: 50 })
+    await expect
+      .poll(async () => ((await (await fetch(`${server.url}/v2/charms/info/redis?fields=result.summary`)).json()) as any).result?.summary, {
+        timeout: 5000,
+        interval: 50,
+      })
       .toBe('written after the outage')
-    const pushed = await runCli(['push-charms', await writeFixture(fixtures, 'r3.tar.gz', await charm(3)), '--push-channel-map', ...admin()])
+    const pushed = await runCli([
+      'push-charms',
+      await writeFixture(fixtures, 'r3.tar.gz', await charm(3)),
+      '--push-channel-map',
+      ...admin(),
+    ])
     expect(pushed.code, pushed.stderr).toBe(0)
-    expect((await (await fetch(`${server.url}/v2/charms/info/redis?fields=default-release.revision.revision`)).json() as any)['default-release'].revision.revision).toBe(3)
+    expect(
+      ((await (await fetch(`${server.url}/v2/charms/info/redis?fields=default-release.revision.revision`)).json()) as any)[
+        'default-release'
+      ].revision.revision,
+    ).toBe(3)
     expect(server.proc.exitCode).toBeNull()
-    const msgs = () => server.logs.map((l) => { try { return (JSON.parse(l) as { msg?: string }).msg } catch { return l } })
+    const msgs = () =>
+      server.logs.map((l) => {
+        try {
+          return (JSON.parse(l) as { msg?: string }).msg
+        } catch {
+          return l
+        }
+      })
     expect(msgs()).toContain('catalog database not answering: serving the catalog from memory until it is back')
     await expect.poll(msgs, { timeout: 10_000 }).toContain('catalog database answering again: caught up')
   }, 120_000)

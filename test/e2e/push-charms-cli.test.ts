@@ -39,13 +39,17 @@ describe.each(dialects)('%s: airlock push-charms end to end', (dialect) => {
   })
 
   it('pushes a multi-charm export and lists it', async () => {
-    const file = await writeFixture(fixtures, 'charms-export-20240426T163115.tar.gz', await buildCharmExport({
-      charms: [
-        { name: 'postgresql', revision: 12, bases: ['ubuntu@22.04/amd64,arm64', 'ubuntu@20.04/amd64'] },
-        { name: 'pgbouncer', revision: 3, metadataJson: false, bases: ['ubuntu@22.04/amd64'] },
-      ],
-      bundleYaml: { applications: { db: { charm: 'postgresql', channel: '14/stable' }, pool: { charm: 'pgbouncer', channel: 'edge' } } },
-    }))
+    const file = await writeFixture(
+      fixtures,
+      'charms-export-20240426T163115.tar.gz',
+      await buildCharmExport({
+        charms: [
+          { name: 'postgresql', revision: 12, bases: ['ubuntu@22.04/amd64,arm64', 'ubuntu@20.04/amd64'] },
+          { name: 'pgbouncer', revision: 3, metadataJson: false, bases: ['ubuntu@22.04/amd64'] },
+        ],
+        bundleYaml: { applications: { db: { charm: 'postgresql', channel: '14/stable' }, pool: { charm: 'pgbouncer', channel: 'edge' } } },
+      }),
+    )
     const push = await runCli(['push-charms', file, ...admin()])
     expect(push.stderr).toBe('')
     expect(push.code).toBe(0)
@@ -56,11 +60,19 @@ describe.each(dialects)('%s: airlock push-charms end to end', (dialect) => {
 
     const list = await runCli(['list', 'charms', '--json', ...admin()])
     expect(list.code).toBe(0)
-    const pkgs = JSON.parse(list.stdout) as Array<{ name: string; id: string; channels: Array<{ channel: string; base: { architecture: string } }> }>
+    const pkgs = JSON.parse(list.stdout) as Array<{
+      name: string
+      id: string
+      channels: Array<{ channel: string; base: { architecture: string } }>
+    }>
     expect(pkgs.map((p) => p.name)).toEqual(['pgbouncer', 'postgresql'])
     const pg = pkgs.find((p) => p.name === 'postgresql')!
     expect(pg.id).toMatch(/^[A-Za-z0-9]{32}$/)
-    expect(pg.channels.map((c) => `${c.channel}:${c.base.architecture}`).sort()).toEqual(['latest/stable:amd64', 'latest/stable:amd64', 'latest/stable:arm64'])
+    expect(pg.channels.map((c) => `${c.channel}:${c.base.architecture}`).sort()).toEqual([
+      'latest/stable:amd64',
+      'latest/stable:amd64',
+      'latest/stable:arm64',
+    ])
 
     // An identical re-push succeeds and changes nothing, not even a timestamp.
     const again = await runCli(['push-charms', file, '--json', ...admin()])
@@ -82,7 +94,11 @@ describe.each(dialects)('%s: airlock push-charms end to end', (dialect) => {
   })
 
   it('refuses a bad export with exit 1, naming the file and member', async () => {
-    const bad = await writeFixture(fixtures, 'bad.tar.gz', await buildCharmExport({ charms: [{ name: 'broken', revision: 1, files: { 'metadata.yaml': null } }] }))
+    const bad = await writeFixture(
+      fixtures,
+      'bad.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'broken', revision: 1, files: { 'metadata.yaml': null } }] }),
+    )
     const before = (await runCli(['list', 'charms', '--json', ...admin()])).stdout
     const res = await runCli(['push-charms', bad, ...admin()])
     expect(res.code).toBe(1)
@@ -112,7 +128,9 @@ describe('server lifecycle', () => {
     const server = await startServer()
     try {
       expect(await server.stop('SIGTERM')).toBe(0)
-    } finally { await removeDir(server.dataDir) }
+    } finally {
+      await removeDir(server.dataDir)
+    }
   })
 
   it('refuses expired tokens', async () => {
@@ -124,6 +142,9 @@ describe('server lifecycle', () => {
       expect((await fetch(`${server.url}/admin/v1/charms`, { headers: { authorization: `Bearer ${expired}` } })).status).toBe(401)
       const other = await createToken(new Uint8Array(32).fill(7), { ttlSeconds: 60 })
       expect((await fetch(`${server.url}/admin/v1/charms`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(401)
-    } finally { await server.stop(); await removeDir(server.dataDir) }
+    } finally {
+      await server.stop()
+      await removeDir(server.dataDir)
+    }
   })
 })

@@ -15,7 +15,12 @@ describe.each(dialects)('%s: airlock push-snap end to end', (dialect) => {
   let pgdb: TestDatabase | undefined
   let dir: string
   const admin = () => ['--url', server.url, '--data-dir', server.dataDir]
-  const listSnaps = async () => JSON.parse((await runCli(['list', 'snaps', '--json', ...admin()])).stdout) as Array<{ name: string; id: string; channels: Array<{ channel: string; base: { architecture: string }; revision: number }> }>
+  const listSnaps = async () =>
+    JSON.parse((await runCli(['list', 'snaps', '--json', ...admin()])).stdout) as Array<{
+      name: string
+      id: string
+      channels: Array<{ channel: string; base: { architecture: string }; revision: number }>
+    }>
   const writePair = async (s: SignedSnap, sub = '') => [
     await writeFixture(dir, `${sub}${s.name}_${s.revision}.snap`, s.snap),
     await writeFixture(dir, `${sub}${s.name}_${s.revision}.assert`, s.assert),
@@ -41,7 +46,9 @@ describe.each(dialects)('%s: airlock push-snap end to end', (dialect) => {
     expect(push.stdout).toMatch(/snap hello revision 42 \(version 2\.10\): imported/)
     expect(push.stdout).toMatch(/released to: latest\/stable/)
     const list = await listSnaps()
-    expect(list).toMatchObject([{ name: 'hello', id: snapIdOf('hello'), channels: [{ channel: 'latest/stable', base: { architecture: 'all' }, revision: 42 }] }])
+    expect(list).toMatchObject([
+      { name: 'hello', id: snapIdOf('hello'), channels: [{ channel: 'latest/stable', base: { architecture: 'all' }, revision: 42 }] },
+    ])
 
     const before = (await runCli(['list', 'snaps', '--json', ...admin()])).stdout
     const again = await runCli(['push-snap', assert!, snap!, '--json', ...admin()]) // order does not matter
@@ -52,13 +59,18 @@ describe.each(dialects)('%s: airlock push-snap end to end', (dialect) => {
 
   it('releases to --channel, and pushes export tarballs and pairs in one command', async () => {
     const pair = await writePair(signedSnap({ name: 'tool', architectures: ['arm64'], revision: 7 }), 'dl/')
-    const exported = await writeFixture(dir, 'jq-20221026T104628.tar.gz', await buildSnapExport({ snaps: [signedSnap({ name: 'jq', revision: 6 })] }))
+    const exported = await writeFixture(
+      dir,
+      'jq-20221026T104628.tar.gz',
+      await buildSnapExport({ snaps: [signedSnap({ name: 'jq', revision: 6 })] }),
+    )
     const res = await runCli(['push-snap', exported, ...pair, '--channel', '2.0/candidate', '--json', ...admin()])
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
     const reports = JSON.parse(res.stdout) as Array<{ file: string; revisions: Array<{ name: string; released: string[] }> }>
     expect(reports.map((r) => [r.file, r.revisions.map((x) => `${x.name}:${x.released.join(',')}`)])).toEqual([
-      [exported, ['jq:2.0/candidate']], [pair[0], ['tool:2.0/candidate']],
+      [exported, ['jq:2.0/candidate']],
+      [pair[0], ['tool:2.0/candidate']],
     ])
     expect((await listSnaps()).map((p) => p.name)).toEqual(['hello', 'jq', 'tool'])
   })
@@ -69,7 +81,9 @@ describe.each(dialects)('%s: airlock push-snap end to end', (dialect) => {
     const before = (await runCli(['list', 'snaps', '--json', ...admin()])).stdout
     const res = await runCli(['push-snap', snap!, assert!, ...admin()])
     expect(res.code).toBe(1)
-    expect(res.stderr).toContain(`airlock: refused: ${assert}: snap-declaration (series=16, snap-id=${snapIdOf('broken')}): signature does not verify`)
+    expect(res.stderr).toContain(
+      `airlock: refused: ${assert}: snap-declaration (series=16, snap-id=${snapIdOf('broken')}): signature does not verify`,
+    )
     expect((await runCli(['list', 'snaps', '--json', ...admin()])).stdout).toBe(before)
 
     const [fake, fakeAssert] = await writePair({ ...good, snap: Buffer.from('#!/bin/sh\necho not a squashfs\n') }, 'fake/')

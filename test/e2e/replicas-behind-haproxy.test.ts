@@ -74,19 +74,32 @@ describe.skipIf(!pgState.ok || !haproxy)('replicas behind HAProxy', () => {
   })
 
   it('answers through the balancer with URLs naming the balancer, and ignores the headers from an untrusted peer', async () => {
-    const push = await runCli(['push-charms', await writeFixture(dir, 'r1.tar.gz', await charm(1)), '--url', lbUrl, '--data-dir', a.dataDir])
+    const push = await runCli([
+      'push-charms',
+      await writeFixture(dir, 'r1.tar.gz', await charm(1)),
+      '--url',
+      lbUrl,
+      '--data-dir',
+      a.dataDir,
+    ])
     expect(push.code, push.stderr).toBe(0)
-    const body = await (await fetch(info())).json() as any
+    const body = (await (await fetch(info())).json()) as any
     const url: string = body['default-release'].revision.download.url
     expect(url.startsWith(`${lbUrl}/api/v1/charms/download/`), url).toBe(true)
     // Both replicas answer the balancer's requests with its address (round robin).
-    for (let i = 0; i < 4; i++) expect((await (await fetch(info())).json() as any)['default-release'].revision.download.url).toBe(url)
+    for (let i = 0; i < 4; i++) expect(((await (await fetch(info())).json()) as any)['default-release'].revision.download.url).toBe(url)
     const download = await fetch(url)
     expect(download.status).toBe(200)
-    expect(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex')).toMatch(/^[0-9a-f]{64}$/)
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await download.arrayBuffer()))
+        .digest('hex'),
+    ).toMatch(/^[0-9a-f]{64}$/)
 
-    const direct = await fetch(info().replace(lbUrl, a.url), { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } })
-    expect((await direct.json() as any)['default-release'].revision.download.url.startsWith(`${a.url}/`)).toBe(true)
+    const direct = await fetch(info().replace(lbUrl, a.url), {
+      headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    })
+    expect(((await direct.json()) as any)['default-release'].revision.download.url.startsWith(`${a.url}/`)).toBe(true)
   })
 
   it('loses no request when a replica is killed with SIGKILL, and takes pushes through the one left', async () => {
@@ -101,16 +114,26 @@ describe.skipIf(!pgState.ok || !haproxy)('replicas behind HAProxy', () => {
           await res.arrayBuffer()
           if (res.status === 200) ok++
           else failures.push(`status ${res.status}`)
-        } catch (err) { failures.push(String((err as Error).cause ?? err)) }
+        } catch (err) {
+          failures.push(String((err as Error).cause ?? err))
+        }
       }
     })
     await new Promise((r) => setTimeout(r, 500))
     const before = ok
     a.proc.kill('SIGKILL')
     await new Promise((r) => setTimeout(r, 5000))
-    const push = await runCli(['push-charms', await writeFixture(dir, 'r2.tar.gz', await charm(2)), '--push-channel-map', '--url', lbUrl, '--data-dir', b.dataDir])
+    const push = await runCli([
+      'push-charms',
+      await writeFixture(dir, 'r2.tar.gz', await charm(2)),
+      '--push-channel-map',
+      '--url',
+      lbUrl,
+      '--data-dir',
+      b.dataDir,
+    ])
     expect(push.code, push.stderr).toBe(0)
-    expect((await (await fetch(info())).json() as any)['default-release'].revision.revision).toBe(2)
+    expect(((await (await fetch(info())).json()) as any)['default-release'].revision.revision).toBe(2)
     running = false
     await Promise.all(clients)
     console.log(`through HAProxy: ${ok} answers (${before} before the kill), ${failures.length} failures`)

@@ -48,7 +48,10 @@ describe.skipIf(!pgState.ok)('two replicas on one PostgreSQL and one data dir', 
 
   it('pushes overlapping exports on both while gc runs on one: no 500, no dangling row, same listing', async () => {
     // Established first: `base` revision 1, which every round's refused export contradicts.
-    const setup = await push(x, await writeFixture(fixtures, 'setup.tar', await buildCharmExport({ charms: [{ name: 'base', revision: 1 }] })))
+    const setup = await push(
+      x,
+      await writeFixture(fixtures, 'setup.tar', await buildCharmExport({ charms: [{ name: 'base', revision: 1 }] })),
+    )
     expect(setup.code, setup.stderr).toBe(0)
 
     const outcomes: Array<{ code: number | null; stderr: string }> = []
@@ -57,7 +60,11 @@ describe.skipIf(!pgState.ok)('two replicas on one PostgreSQL and one data dir', 
       const e1 = await writeFixture(fixtures, `r${round}-e1.tar`, await buildCharmExport({ charms: [charm('alpha'), charm('shared')] }))
       const e2 = await writeFixture(fixtures, `r${round}-e2.tar`, await buildCharmExport({ charms: [charm('shared'), charm('gamma')] }))
       // Refused (base revision 1 with other bytes) after its first charm's blob was written.
-      const bad = await writeFixture(fixtures, `r${round}-bad.tar`, await buildCharmExport({ charms: [charm('delta'), { name: 'base', revision: 1, summary: `other bytes ${round}` }] }))
+      const bad = await writeFixture(
+        fixtures,
+        `r${round}-bad.tar`,
+        await buildCharmExport({ charms: [charm('delta'), { name: 'base', revision: 1, summary: `other bytes ${round}` }] }),
+      )
       // Orphan copies of blobs the pushes will reuse: gc wants to delete them as the imports find them.
       for (const c of [charm('alpha'), charm('shared'), charm('gamma'), charm('delta')]) {
         const bytes = await buildCharm(c)
@@ -78,7 +85,10 @@ describe.skipIf(!pgState.ok)('two replicas on one PostgreSQL and one data dir', 
       pushing = false
       await gcLoop
       outcomes.push(...results)
-      expect(gcStatuses.every((s) => s === 200), `gc answered ${gcStatuses.join(',')}`).toBe(true)
+      expect(
+        gcStatuses.every((s) => s === 200),
+        `gc answered ${gcStatuses.join(',')}`,
+      ).toBe(true)
       for (const r of results) {
         expect(r.stderr).not.toMatch(/internal error|HTTP 5\d\d|\n\s+at /)
         expect([0, 1]).toContain(r.code)
@@ -96,7 +106,9 @@ describe.skipIf(!pgState.ok)('two replicas on one PostgreSQL and one data dir', 
     await c.connect()
     try {
       const rows = await c.query<{ sha256: string; size: string }>(`SELECT b.sha256, b.size FROM blobs b`)
-      const used = await c.query<{ blob_sha256: string }>(`SELECT blob_sha256 FROM revisions UNION SELECT blob_sha256 FROM resource_revisions`)
+      const used = await c.query<{ blob_sha256: string }>(
+        `SELECT blob_sha256 FROM revisions UNION SELECT blob_sha256 FROM resource_revisions`,
+      )
       const known = new Set(rows.rows.map((r) => r.sha256))
       for (const u of used.rows) expect(known.has(u.blob_sha256)).toBe(true)
       for (const r of rows.rows) {
@@ -104,9 +116,18 @@ describe.skipIf(!pgState.ok)('two replicas on one PostgreSQL and one data dir', 
         expect(bytes.length).toBe(Number(r.size))
         expect(sha256(bytes)).toBe(r.sha256)
       }
-      const names = await c.query<{ name: string; n: string }>(`SELECT p.name, count(*) AS n FROM packages p JOIN revisions r ON r.package_id = p.id GROUP BY p.name ORDER BY p.name`)
-      expect(names.rows.map((r) => [r.name, Number(r.n)])).toEqual([['alpha', ROUNDS], ['base', 1], ['gamma', ROUNDS], ['shared', ROUNDS]])
-    } finally { await c.end() }
+      const names = await c.query<{ name: string; n: string }>(
+        `SELECT p.name, count(*) AS n FROM packages p JOIN revisions r ON r.package_id = p.id GROUP BY p.name ORDER BY p.name`,
+      )
+      expect(names.rows.map((r) => [r.name, Number(r.n)])).toEqual([
+        ['alpha', ROUNDS],
+        ['base', 1],
+        ['gamma', ROUNDS],
+        ['shared', ROUNDS],
+      ])
+    } finally {
+      await c.end()
+    }
 
     // Both replicas list the same store (the other replica's view follows within 5 s).
     await new Promise((r) => setTimeout(r, 6000))

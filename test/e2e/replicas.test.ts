@@ -71,14 +71,16 @@ describe.skipIf(!pgState.ok)('replicas on one PostgreSQL', () => {
     await c.connect()
     try {
       const channels = (s: RunningServer) => `${s.url}/v2/charms/info/redis?fields=channel-map.revision.revision`
-      for (const s of [a, b]) expect((await (await fetch(channels(s))).json() as any)['channel-map'].length).toBeGreaterThan(0)
+      for (const s of [a, b]) expect(((await (await fetch(channels(s))).json()) as any)['channel-map'].length).toBeGreaterThan(0)
       await c.query(`DELETE FROM channel_releases WHERE package_id = (SELECT id FROM packages WHERE name = 'redis')`)
       const [ta, tb] = await Promise.all([a, b].map((s) => until(channels(s), (_st, body) => body?.['channel-map']?.length === 0)))
       console.log(`deleted channel pointers gone: A ${ta!.toFixed(0)} ms, B ${tb!.toFixed(0)} ms`)
       expect(Math.max(ta!, tb!)).toBeLessThan(5000)
       await c.query(`DELETE FROM packages WHERE name = 'redis'`)
       for (const s of [a, b]) expect(await until(info(s), (st) => st === 404)).toBeLessThan(5000)
-    } finally { await c.end() }
+    } finally {
+      await c.end()
+    }
   })
 
   it('catches up on a change made while its notification connection was cut', async () => {
@@ -86,14 +88,28 @@ describe.skipIf(!pgState.ok)('replicas on one PostgreSQL', () => {
     await c.connect()
     try {
       // Every replica's LISTEN connection goes; the push commits before they are back.
-      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database() AND pid <> pg_backend_pid()`)
+      await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database() AND pid <> pg_backend_pid()`,
+      )
       const push = await runCli(['push-charms', await writeFixture(fixtures, 'r3.tar.gz', await charm(3)), ...viaA()])
       expect(push.code, push.stderr).toBe(0)
       const t = await until(info(b), (s, body) => s === 200 && revisionOf(body) === 3)
       console.log(`replica B caught up ${t.toFixed(0)} ms after the push, its notification connection cut`)
       expect(t).toBeLessThan(5000)
       // And it listens again: the next change is announced.
-      await expect.poll(async () => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database()`)).rows[0].n, { timeout: 10_000 }).toBe(2)
-    } finally { await c.end() }
+      await expect
+        .poll(
+          async () =>
+            (
+              await c.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND datname = current_database()`,
+              )
+            ).rows[0].n,
+          { timeout: 10_000 },
+        )
+        .toBe(2)
+    } finally {
+      await c.end()
+    }
   })
 })

@@ -21,12 +21,21 @@ beforeAll(async () => {
   server = await startServer({ dataDir })
   port = Number(new URL(server.url).port)
 }, 120_000)
-afterAll(async () => { await server?.stop(); if (server) await removeDir(server.dataDir) })
+afterAll(async () => {
+  await server?.stop()
+  if (server) await removeDir(server.dataDir)
+})
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
 
-const install = (i: number) => ({ action: 'install', 'instance-key': `k${i}`, name: `no-such-${i}`, channel: 'stable', base: { architecture: 'amd64', name: 'ubuntu', channel: '22.04' } })
+const install = (i: number) => ({
+  action: 'install',
+  'instance-key': `k${i}`,
+  name: `no-such-${i}`,
+  channel: 'stable',
+  base: { architecture: 'amd64', name: 'ubuntu', channel: '22.04' },
+})
 const snapInstall = (i: number) => ({ action: 'install', 'instance-key': `k${i}`, name: `no-such-${i}`, channel: 'stable' })
 
 describe('refresh requests: a cap on actions', () => {
@@ -34,32 +43,56 @@ describe('refresh requests: a cap on actions', () => {
     const ok = await post('/v2/charms/refresh', { context: [], actions: Array.from({ length: MAX_REFRESH_ACTIONS }, (_, i) => install(i)) })
     expect(ok.status).toBe(200)
     expect(((await ok.json()) as { results: unknown[] }).results).toHaveLength(MAX_REFRESH_ACTIONS)
-    const res = await post('/v2/charms/refresh', { context: [], actions: Array.from({ length: MAX_REFRESH_ACTIONS + 1 }, (_, i) => install(i)) })
+    const res = await post('/v2/charms/refresh', {
+      context: [],
+      actions: Array.from({ length: MAX_REFRESH_ACTIONS + 1 }, (_, i) => install(i)),
+    })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/json')
     const body = (await res.json()) as { 'error-list': Array<{ code: string; message: string }> }
     expect(body['error-list'][0]!.code).toBe('invalid-request')
-    expect(body['error-list'][0]!.message).toMatch(new RegExp(`^actions: ${MAX_REFRESH_ACTIONS + 1} entries, more than the ${MAX_REFRESH_ACTIONS}`))
+    expect(body['error-list'][0]!.message).toMatch(
+      new RegExp(`^actions: ${MAX_REFRESH_ACTIONS + 1} entries, more than the ${MAX_REFRESH_ACTIONS}`),
+    )
   }, 60_000)
 
   it('Charmhub: a fields list over its cap is refused', async () => {
-    const res = await post('/v2/charms/refresh', { context: [], actions: [install(0)], fields: Array.from({ length: MAX_LIST_ENTRIES + 1 }, () => 'name') })
+    const res = await post('/v2/charms/refresh', {
+      context: [],
+      actions: [install(0)],
+      fields: Array.from({ length: MAX_LIST_ENTRIES + 1 }, () => 'name'),
+    })
     expect(res.status).toBe(400)
     expect(((await res.json()) as { 'error-list': Array<{ message: string }> })['error-list'][0]!.message).toMatch(/^fields: /)
   })
 
   it('snapd: one action over the cap is a 400 error-list, exact application/json', async () => {
-    const res = await post('/v2/snaps/refresh', { context: [], actions: Array.from({ length: MAX_REFRESH_ACTIONS + 1 }, (_, i) => snapInstall(i)) }, { 'snap-device-architecture': 'amd64' })
+    const res = await post(
+      '/v2/snaps/refresh',
+      { context: [], actions: Array.from({ length: MAX_REFRESH_ACTIONS + 1 }, (_, i) => snapInstall(i)) },
+      { 'snap-device-architecture': 'amd64' },
+    )
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/json')
     const body = (await res.json()) as { 'error-list': Array<{ code: string; message: string }> }
-    expect(body['error-list'][0]).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/^actions: \d+ entries, more than/) })
+    expect(body['error-list'][0]).toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringMatching(/^actions: \d+ entries, more than/),
+    })
   }, 60_000)
 
   it('a JSON body over the route limit is a 413 in the store shape', async () => {
-    const res = await fetch(`${server.url}/v2/charms/info/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(2 << 20)}"` })
+    const res = await fetch(`${server.url}/v2/charms/info/x`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `"${'x'.repeat(2 << 20)}"`,
+    })
     expect([404, 413]).toContain(res.status)
-    const big = await fetch(`${server.url}/v2/snaps/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"actions":[],"pad":"${'x'.repeat(17 << 20)}"}` })
+    const big = await fetch(`${server.url}/v2/snaps/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"actions":[],"pad":"${'x'.repeat(17 << 20)}"}`,
+    })
     expect(big.status).toBe(413)
     expect(big.headers.get('content-type')).toBe('application/json')
   }, 60_000)
@@ -71,18 +104,26 @@ describe('refresh requests: a cap on actions', () => {
 })
 
 /** Opens a socket and resolves with the ms until the server closes it. */
-function trickle(send: (s: Socket, tick: number) => string | undefined, everyMs: number): { closedAfter: Promise<number>; answer: () => string } {
+function trickle(
+  send: (s: Socket, tick: number) => string | undefined,
+  everyMs: number,
+): { closedAfter: Promise<number>; answer: () => string } {
   const s = connect(port, '127.0.0.1')
   let answer = ''
   const t0 = Date.now()
   let tick = 0
-  s.on('data', (d) => { answer += d.toString() })
+  s.on('data', (d) => {
+    answer += d.toString()
+  })
   const closedAfter = new Promise<number>((resolve) => {
     const timer = setInterval(() => {
       const chunk = send(s, tick++)
       if (chunk !== undefined && !s.destroyed) s.write(chunk)
     }, everyMs)
-    s.on('close', () => { clearInterval(timer); resolve(Date.now() - t0) })
+    s.on('close', () => {
+      clearInterval(timer)
+      resolve(Date.now() - t0)
+    })
     s.on('error', () => {})
   })
   return { closedAfter, answer: () => answer }
@@ -93,10 +134,15 @@ describe('slow clients', () => {
     // All three at once, so that the slowest deadline bounds the test's time.
     const head = 'GET /_status/check HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(10_000)
     const slowHeaders = trickle((_s, i) => head[i], 250)
-    const slowBody = trickle((_s, i) => (i === 0 ? 'POST /v2/snaps/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n' : ' '), 500)
+    const slowBody = trickle(
+      (_s, i) =>
+        i === 0 ? 'POST /v2/snaps/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n' : ' ',
+      500,
+    )
     // An upload whose body takes longer than the body deadline: answered (a refusal, but an answer).
     const token = readFileSync(join(server.dataDir, 'admin.token'), 'utf8').trim()
-    const payload = '--b\r\nContent-Disposition: form-data; name="file"; filename="x.tar.gz"\r\nContent-Type: application/octet-stream\r\n\r\nnot an export\r\n--b--\r\n'
+    const payload =
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="x.tar.gz"\r\nContent-Type: application/octet-stream\r\n\r\nnot an export\r\n--b--\r\n'
     const uploadHead = `POST /admin/v1/charms HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n`
     const steps = Math.ceil((BODY_TIMEOUT_MS + 5000) / 1000)
     const chunk = Math.ceil(payload.length / steps)

@@ -28,8 +28,15 @@ afterAll(async () => {
 })
 
 function serve(env: Record<string, string>): { code: number | null; stderr: string; stdout: string } {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AIRLOCK_') && k !== 'DATABASE_URL')) as Record<string, string>
-  const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(tmp, 'data')], { env: { ...base, ...env }, encoding: 'utf8', timeout: 30_000 })
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AIRLOCK_') && k !== 'DATABASE_URL')) as Record<
+    string,
+    string
+  >
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(tmp, 'data')], {
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
   return { code: r.status, stderr: r.stderr, stdout: r.stdout }
 }
 
@@ -40,7 +47,11 @@ function expectOneLine(r: { stderr: string }, pattern: RegExp): void {
 
 describe('airlock serve with blob-store s3: start checks', () => {
   it.each([
-    ['AIRLOCK_S3_BUCKET', 'Not_A_Bucket', /invalid s3\.bucket \(from environment variable AIRLOCK_S3_BUCKET\): "Not_A_Bucket" is not an S3 bucket name/],
+    [
+      'AIRLOCK_S3_BUCKET',
+      'Not_A_Bucket',
+      /invalid s3\.bucket \(from environment variable AIRLOCK_S3_BUCKET\): "Not_A_Bucket" is not an S3 bucket name/,
+    ],
     ['AIRLOCK_S3_ENDPOINT', 'ftp://127.0.0.1:7480', /invalid s3\.endpoint .*is not an http/],
     ['AIRLOCK_BLOB_STORE', 'nfs', /invalid blob-store .*"nfs" is not fs or s3/],
     ['AIRLOCK_S3_FORCE_PATH_STYLE', 'sideways', /invalid s3\.force-path-style/],
@@ -75,7 +86,11 @@ describe('airlock serve with blob-store s3: push and Juju-faithful download', ()
     const server = await startServer({ env: s3.env('served') })
     try {
       const admin = ['--url', server.url, '--data-dir', server.dataDir]
-      const file = await writeFixture(tmp, 'charms-export-s3.tar.gz', await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }))
+      const file = await writeFixture(
+        tmp,
+        'charms-export-s3.tar.gz',
+        await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }),
+      )
       const push = await runCli(['push-charms', file, ...admin])
       expect(push.stderr).toBe('')
       expect(push.code).toBe(0)
@@ -87,7 +102,14 @@ describe('airlock serve with blob-store s3: push and Juju-faithful download', ()
         expect(body.length).toBe(dl.size)
       }
       // The bytes are in the bucket, not under the data dir.
-      const d = new S3Driver({ endpoint: s3.endpoint, bucket: 'served', region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true })
+      const d = new S3Driver({
+        endpoint: s3.endpoint,
+        bucket: 'served',
+        region: s3.region,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+        forcePathStyle: true,
+      })
       const keys: string[] = []
       for await (const o of d.list('blobs/sha256/')) keys.push(o.key)
       await d.close()
@@ -105,7 +127,11 @@ describe('airlock serve with s3.redirect on', () => {
     const server = await startServer({ env: { ...s3.env('redirected'), AIRLOCK_S3_REDIRECT: 'on' } })
     try {
       const admin = ['--url', server.url, '--data-dir', server.dataDir]
-      const file = await writeFixture(tmp, 'charms-export-redirect.tar.gz', await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }))
+      const file = await writeFixture(
+        tmp,
+        'charms-export-redirect.tar.gz',
+        await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }),
+      )
       const push = await runCli(['push-charms', file, ...admin])
       expect(push.code).toBe(0)
       const juju = new JujuClient(server.url, '4.0')
@@ -130,7 +156,11 @@ describe('airlock serve with s3.redirect on', () => {
 describe('airlock serve with the object store down', () => {
   it('answers downloads 503 with Retry-After: 5 while metadata keeps answering', async () => {
     const first = await startServer({ env: s3.env('outage') })
-    const file = await writeFixture(tmp, 'charms-export-outage.tar.gz', await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }))
+    const file = await writeFixture(
+      tmp,
+      'charms-export-outage.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'ubuntu', revision: 24, bases: ['ubuntu@22.04/amd64'] }] }),
+    )
     expect((await runCli(['push-charms', file, '--url', first.url, '--data-dir', first.dataDir])).code).toBe(0)
     await first.stop()
     // A fresh process: no reader of the blob is cached from the push (a cached one answers 200 and

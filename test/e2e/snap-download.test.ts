@@ -20,21 +20,38 @@ import { digestOf, SAMPLE_SNAPS, seedSnaps, snapIdOf, type SeededSnap } from '..
 // Where scripts/build-snapd-testkeys.sh puts it (npm test's pretest step builds it when run as root).
 const SNAP_TESTKEYS = join(process.env.SNAPD_TESTKEYS_DIR ?? join(homedir(), '.cache/snapd-testkeys'), 'bin/snap-testkeys')
 const STOCK_SNAP = ['/usr/bin/snap', '/snap/bin/snap'].find((p) => existsSync(p))
-if (!existsSync(SNAP_TESTKEYS)) console.warn(`skipping snap-testkeys tests: ${SNAP_TESTKEYS} is missing (build it once with: sudo bash scripts/build-snapd-testkeys.sh)`)
+if (!existsSync(SNAP_TESTKEYS))
+  console.warn(`skipping snap-testkeys tests: ${SNAP_TESTKEYS} is missing (build it once with: sudo bash scripts/build-snapd-testkeys.sh)`)
 if (!STOCK_SNAP) console.warn('skipping stock snap tests: no snap CLI (apt-get install snapd; scripts/install-test-deps.sh does)')
 
-interface Run { code: number | null; stdout: string; stderr: string; cwd: string }
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+  cwd: string
+}
 
 function run(bin: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   return new Promise((resolve) => {
     // A clean environment: no proxy settings or a stray SNAPPY_* from the host.
-    const proc = spawn(bin, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(bin, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
-    proc.stdout.on('data', (d) => { stdout += d })
-    proc.stderr.on('data', (d) => { stderr += d })
+    proc.stdout.on('data', (d) => {
+      stdout += d
+    })
+    proc.stderr.on('data', (d) => {
+      stderr += d
+    })
     const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000)
-    proc.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, cwd }) })
+    proc.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, cwd })
+    })
   })
 }
 
@@ -42,9 +59,14 @@ const TRUSTED = ['--trusted-assertions', `${FIXTURES}testrootorg.account,${FIXTU
 let server: RunningServer
 let seeded: SeededSnap[]
 const dirs: string[] = []
-const cwd = async () => { const d = await mkdtemp(join(tmpdir(), 'airlock-snapcli-')); dirs.push(d); return d }
+const cwd = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'airlock-snapcli-'))
+  dirs.push(d)
+  return d
+}
 const storeEnv = () => ({ UBUNTU_STORE_URL: `${server.url}/` })
-const built = (name: string, revision: number) => seeded.find((s) => s.spec.name === name)!.revisions.find((r) => r.spec.revision === revision)!
+const built = (name: string, revision: number) =>
+  seeded.find((s) => s.spec.name === name)!.revisions.find((r) => r.spec.revision === revision)!
 
 beforeAll(async () => {
   if (!existsSync(SNAP_TESTKEYS) && !STOCK_SNAP) return
@@ -99,7 +121,12 @@ describe.skipIf(!existsSync(SNAP_TESTKEYS))('snap-testkeys download (withtestkey
       const files = ['multi_12.snap', 'multi_12.assert'].map((f) => join(first.cwd, f))
       const push = await runCli(['push-snap', ...files, '--channel', 'beta', '--url', other.url, '--data-dir', other.dataDir])
       expect(push.code, push.stderr).toBe(0)
-      const again = await run(SNAP_TESTKEYS, ['download', 'multi', '--channel=beta'], { UBUNTU_STORE_URL: `${other.url}/`, ...env }, await cwd())
+      const again = await run(
+        SNAP_TESTKEYS,
+        ['download', 'multi', '--channel=beta'],
+        { UBUNTU_STORE_URL: `${other.url}/`, ...env },
+        await cwd(),
+      )
       expect(again.code, again.stderr).toBe(0)
       expect((await readFile(join(again.cwd, 'multi_12.snap'))).equals(built('multi', 12).bytes)).toBe(true)
     } finally {
@@ -126,14 +153,21 @@ describe.skipIf(!STOCK_SNAP)("Debian's stock snap CLI", () => {
     // The refresh answer, the download (size and sha3-384 checked while streaming) and the assertion
     // walk all worked; the walk ends at testrootorg's self-signed root, which stock snapd does not trust.
     expect(r.stdout).toBe('Fetching snap "hello"\nFetching assertions for "hello"\n')
-    expect(r.stderr).toMatch(/error: cannot fetch snap signatures\/assertions: circular assertions are not expected: account \(testrootorg\)\n$/)
+    expect(r.stderr).toMatch(
+      /error: cannot fetch snap signatures\/assertions: circular assertions are not expected: account \(testrootorg\)\n$/,
+    )
     expect((await readFile(join(r.cwd, 'hello_1.snap'))).equals(built('hello', 1).bytes)).toBe(true)
   })
 
   it('snap known --remote --direct reads assertions straight from the store', async () => {
     // The CLI's own store client reads SNAPPY_FORCE_API_URL here, not UBUNTU_STORE_URL (that is snap download's).
     const env = { SNAPPY_FORCE_API_URL: `${server.url}/` }
-    const r = await run(STOCK_SNAP!, ['known', '--remote', '--direct', 'snap-declaration', 'series=16', `snap-id=${snapIdOf('hello')}`], env, await cwd())
+    const r = await run(
+      STOCK_SNAP!,
+      ['known', '--remote', '--direct', 'snap-declaration', 'series=16', `snap-id=${snapIdOf('hello')}`],
+      env,
+      await cwd(),
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe(built('hello', 1).assertions[1]!.toString())
     // A 404 problem+json is understood as "not found" (anything else would be "unexpected HTTP status").

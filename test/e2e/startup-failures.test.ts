@@ -17,7 +17,11 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-function airlock(args: string[], env: Record<string, string> = {}, timeout = 30_000): { status: number | null; stdout: string; stderr: string; ms: number } {
+function airlock(
+  args: string[],
+  env: Record<string, string> = {},
+  timeout = 30_000,
+): { status: number | null; stdout: string; stderr: string; ms: number } {
   const t0 = Date.now()
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env: cleanEnv(env), encoding: 'utf8', timeout })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 }
@@ -45,7 +49,9 @@ describe('one owner per embedded data dir', () => {
     expect(airlock(['migrate', '--data-dir', dataDir], {}, 120_000).status).toBe(0)
     first = await startServer({ dataDir })
   }, 180_000)
-  afterAll(() => { if (first?.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL') })
+  afterAll(() => {
+    if (first?.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL')
+  })
 
   it('a second serve exits 1 at once naming the data dir and the holder', () => {
     const r = airlock(['serve', '--port', '0', '--data-dir', dataDir])
@@ -67,7 +73,9 @@ describe('one owner per embedded data dir', () => {
       expect(readFileSync(join(dataDir, 'airlock.lock'), 'utf8')).toContain(`"pid":${next.proc.pid}`)
       expect(await next.stop()).toBe(0)
       expect(() => readFileSync(join(dataDir, 'airlock.lock')), 'a clean stop removes the lock').toThrow()
-    } finally { await next.stop('SIGKILL') }
+    } finally {
+      await next.stop('SIGKILL')
+    }
   }, 60_000)
 
   it('a lock naming a pid now used by another process (start time differs) is stale', () => {
@@ -91,10 +99,15 @@ describe('start-up failures say one line', () => {
     await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r))
     busyPort = (squatter.address() as { port: number }).port
   }, 180_000)
-  afterAll(() => { squatter.close() })
+  afterAll(() => {
+    squatter.close()
+  })
 
   it('port in use', () => {
-    expectOneLine(airlock(['serve', '--port', String(busyPort), '--data-dir', ready], {}, 60_000), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busyPort}: the port is in use`))
+    expectOneLine(
+      airlock(['serve', '--port', String(busyPort), '--data-dir', ready], {}, 60_000),
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busyPort}: the port is in use`),
+    )
   }, 60_000)
 
   it('the port is free again afterwards and the lock released', () => {
@@ -103,8 +116,20 @@ describe('start-up failures say one line', () => {
 
   it.each([
     ['a missing parent', () => join(tmp, 'no', 'such', 'dir'), /cannot use the data dir .*: its parent directory does not exist/],
-    ['a regular file', () => { const f = join(tmp, 'a-file'); writeFileSync(f, ''); return f }, /cannot use the data dir .*a-file: it is not a directory/],
-    ['a file on its path', () => join(tmp, 'a-file', 'x'), /cannot use the data dir .*: it \(or a directory on its path\) is not a directory/],
+    [
+      'a regular file',
+      () => {
+        const f = join(tmp, 'a-file')
+        writeFileSync(f, '')
+        return f
+      },
+      /cannot use the data dir .*a-file: it is not a directory/,
+    ],
+    [
+      'a file on its path',
+      () => join(tmp, 'a-file', 'x'),
+      /cannot use the data dir .*: it \(or a directory on its path\) is not a directory/,
+    ],
     ['under /proc', () => '/proc/airlock', /cannot use the data dir \/proc\/airlock: /],
     ['/proc itself', () => '/proc', /cannot use the data dir \/proc: cannot write in it/],
     ['under /sys', () => '/sys/kernel', /cannot use the data dir \/sys\/kernel: cannot write in it/],
@@ -121,7 +146,11 @@ describe('start-up failures say one line', () => {
       const d = join(tmp, 'ro')
       airlock(['migrate', '--data-dir', d])
       chmodSync(d, 0o555)
-      const r = spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', process.execPath, BIN, 'serve', '--port', '0', '--data-dir', d], { env: cleanEnv(), encoding: 'utf8', timeout: 15_000 })
+      const r = spawnSync(
+        'setpriv',
+        ['--inh-caps=-all', '--bounding-set=-all', process.execPath, BIN, 'serve', '--port', '0', '--data-dir', d],
+        { env: cleanEnv(), encoding: 'utf8', timeout: 15_000 },
+      )
       expectOneLine(r, /cannot use the data dir .*ro: cannot write in it \(permission denied\)/)
     } else {
       const d = join(tmp, 'ro')
@@ -132,8 +161,10 @@ describe('start-up failures say one line', () => {
   }, 60_000)
 
   it('database unreachable', () => {
-    expectOneLine(airlock(['serve', '--port', '0', '--data-dir', join(tmp, 'pg1'), '--database-url', 'postgres://postgres:secret@127.0.0.1:1/airlock']),
-      /cannot open PostgreSQL at 127\.0\.0\.1:1: connection refused/)
+    expectOneLine(
+      airlock(['serve', '--port', '0', '--data-dir', join(tmp, 'pg1'), '--database-url', 'postgres://postgres:secret@127.0.0.1:1/airlock']),
+      /cannot open PostgreSQL at 127\.0\.0\.1:1: connection refused/,
+    )
   })
 
   it('the named database missing', () => {
@@ -146,14 +177,19 @@ describe('start-up failures say one line', () => {
   })
 
   it('trusted assertions: unreadable file', () => {
-    expectOneLine(airlock(['serve', '--port', '0', '--data-dir', ready, '--trusted-assertions', join(tmp, 'missing.assert')], {}, 60_000),
-      /invalid trusted-assertions: .*missing\.assert: cannot read it \(no such file\)/)
+    expectOneLine(
+      airlock(['serve', '--port', '0', '--data-dir', ready, '--trusted-assertions', join(tmp, 'missing.assert')], {}, 60_000),
+      /invalid trusted-assertions: .*missing\.assert: cannot read it \(no such file\)/,
+    )
   }, 60_000)
 
   it('trusted assertions: not assertions', () => {
     const f = join(tmp, 'junk.assert')
     writeFileSync(f, 'type: account\nthis is not an assertion\n')
-    expectOneLine(airlock(['serve', '--port', '0', '--data-dir', ready, '--trusted-assertions', f], {}, 60_000), /invalid trusted-assertions: .*junk\.assert/)
+    expectOneLine(
+      airlock(['serve', '--port', '0', '--data-dir', ready, '--trusted-assertions', f], {}, 60_000),
+      /invalid trusted-assertions: .*junk\.assert/,
+    )
   }, 60_000)
 })
 
@@ -162,7 +198,9 @@ describe('the CLI: a closed stdout is not an error', () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, [BIN, 'serve', '--help'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
       let stderr = ''
-      p.stderr.on('data', (d) => { stderr += d })
+      p.stderr.on('data', (d) => {
+        stderr += d
+      })
       p.stdout.once('data', () => p.stdout.destroy())
       p.on('exit', (code) => resolve({ code, stderr }))
     })

@@ -38,7 +38,12 @@ describe('trusted roots', () => {
 
   it('imports a snap whose chain ends in that root', async () => {
     const s = signedSnap({ name: 'hello', revision: 3 })
-    const push = await runCli(['push-snap', await writeFixture(dir, 'hello_3.snap', s.snap), await writeFixture(dir, 'hello_3.assert', s.assert), ...admin()])
+    const push = await runCli([
+      'push-snap',
+      await writeFixture(dir, 'hello_3.snap', s.snap),
+      await writeFixture(dir, 'hello_3.assert', s.assert),
+      ...admin(),
+    ])
     expect(push.stderr).toBe('')
     expect(push.code).toBe(0)
   })
@@ -49,7 +54,12 @@ describe('trusted roots', () => {
     const kept = parseAssertions(s.assert).filter((a) => !(a.type.name === 'account-key' && a.primaryKey[0] === TEST_STORE_KEY_ID))
     const assert = Buffer.concat(kept.flatMap((a) => [a.bytes, Buffer.from('\n')]))
     const before = (await runCli(['list', 'snaps', '--json', ...admin()])).stdout
-    const push = await runCli(['push-snap', await writeFixture(dir, 'lonely_1.snap', s.snap), await writeFixture(dir, 'lonely_1.assert', assert), ...admin()])
+    const push = await runCli([
+      'push-snap',
+      await writeFixture(dir, 'lonely_1.snap', s.snap),
+      await writeFixture(dir, 'lonely_1.assert', assert),
+      ...admin(),
+    ])
     expect(push.code).toBe(1)
     // One line for the refusal (then the CLI's count of refused files), no stack trace.
     const refusal = push.stderr.split('\n')[0]!

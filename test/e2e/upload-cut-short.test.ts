@@ -53,11 +53,15 @@ describe.each(dialects)('%s: uploads cut short', (dialect) => {
     const token = (await readFile(join(server.dataDir, 'admin.token'), 'utf8')).trim()
     const { port } = new URL(server.url)
     const boundary = 'cutboundary'
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.tar"\r\nContent-Type: application/octet-stream\r\n\r\n`)
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.tar"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    )
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
     const sock = connect(Number(port), '127.0.0.1')
     await new Promise((r) => sock.once('connect', r))
-    sock.write(`POST /admin/v1/charms HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + exportTar.length + tail.length}\r\n\r\n`)
+    sock.write(
+      `POST /admin/v1/charms HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + exportTar.length + tail.length}\r\n\r\n`,
+    )
     sock.write(head)
     sock.write(exportTar) // every byte of the export, but not the part's closing boundary
     await new Promise((r) => setTimeout(r, 1500))

@@ -19,7 +19,8 @@ import { dialects } from '../support/dialects.js'
 
 const D1 = 'a'.repeat(64)
 const D2 = 'b'.repeat(64)
-const settled = async (p: Promise<unknown>, ms = 200) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))])
+const settled = async (p: Promise<unknown>, ms = 200) =>
+  Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))])
 
 describe.each(dialects)('%s: blob locks', (dialect) => {
   let database: Database
@@ -36,8 +37,28 @@ describe.each(dialects)('%s: blob locks', (dialect) => {
   }
   async function reference(sha256: string, name: string): Promise<void> {
     const id = name.padEnd(32, 'x')
-    await database.db.insertInto('packages').values({ id, namespace: 'charmhub', type: 'charm', name, publisher: 'null', details: '{}' }).execute()
-    await database.db.insertInto('revisions').values({ package_id: id, revision: 1, blob_sha256: sha256, platforms: '[]', metadata_yaml: null, config_yaml: null, actions_yaml: null, manifest_yaml: null, bundle_yaml: null, readme_md: null, snap_yaml: null, attributes: '{}', extra: '{}' }).execute()
+    await database.db
+      .insertInto('packages')
+      .values({ id, namespace: 'charmhub', type: 'charm', name, publisher: 'null', details: '{}' })
+      .execute()
+    await database.db
+      .insertInto('revisions')
+      .values({
+        package_id: id,
+        revision: 1,
+        blob_sha256: sha256,
+        platforms: '[]',
+        metadata_yaml: null,
+        config_yaml: null,
+        actions_yaml: null,
+        manifest_yaml: null,
+        bundle_yaml: null,
+        readme_md: null,
+        snap_yaml: null,
+        attributes: '{}',
+        extra: '{}',
+      })
+      .execute()
   }
 
   beforeAll(async () => {
@@ -86,9 +107,17 @@ describe.each(dialects)('%s: blob locks', (dialect) => {
     try {
       let inside!: () => void
       let finish!: () => void
-      const entered = new Promise<void>((r) => { inside = r })
-      const done = new Promise<void>((r) => { finish = r })
-      const trx = catalogStore(database.db).transaction(async (w) => { await w.holdBlobs([D1]); inside(); await done })
+      const entered = new Promise<void>((r) => {
+        inside = r
+      })
+      const done = new Promise<void>((r) => {
+        finish = r
+      })
+      const trx = catalogStore(database.db).transaction(async (w) => {
+        await w.holdBlobs([D1])
+        inside()
+        await done
+      })
       await entered
       // The embedded database holds no advisory locks across processes; its in-process table is the
       // session lock, so only PostgreSQL's transaction-level hold is visible to a deleter here.
@@ -96,7 +125,9 @@ describe.each(dialects)('%s: blob locks', (dialect) => {
       finish()
       await trx
       expect(await deleter.tryExclusive(D1)).toBe(true)
-    } finally { await deleter.close() }
+    } finally {
+      await deleter.close()
+    }
   })
 
   it('reclaim deletes an unreferenced blob and its row, skips a held one, keeps a referenced one', async () => {

@@ -21,9 +21,13 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<Buffer> {
 async function put(store: BlobStore, data: Buffer, expected?: { size?: number; sha256?: string }) {
   const w = await store.create()
   try {
-    await pipeline(async function* () { for (let i = 0; i < data.length; i += 7000) yield data.subarray(i, i + 7000) }, w)
+    await pipeline(async function* () {
+      for (let i = 0; i < data.length; i += 7000) yield data.subarray(i, i + 7000)
+    }, w)
     return await w.commit(expected)
-  } finally { await w.cancel() }
+  } finally {
+    await w.cancel()
+  }
 }
 
 interface StoreUnderTest {
@@ -37,15 +41,22 @@ interface StoreUnderTest {
 function describeBlobStore(name: string, make: () => Promise<StoreUnderTest>) {
   describe(`${name} blob store`, () => {
     let ctx: Awaited<ReturnType<typeof make>>
-    beforeEach(async () => { ctx = await make() })
-    afterEach(async () => { await ctx.cleanup() })
+    beforeEach(async () => {
+      ctx = await make()
+    })
+    afterEach(async () => {
+      await ctx.cleanup()
+    })
 
     it('stores content under its sha256 and computes every hash in one pass', async () => {
       const data = Buffer.from('hello airlock'.repeat(1000))
       const b = await put(ctx.store, data)
       expect(b).toEqual({
-        sha256: createHash('sha256').update(data).digest('hex'), sha384: createHash('sha384').update(data).digest('hex'),
-        sha3_384: createHash('sha3-384').update(data).digest('hex'), size: data.length, created: true,
+        sha256: createHash('sha256').update(data).digest('hex'),
+        sha384: createHash('sha384').update(data).digest('hex'),
+        sha3_384: createHash('sha3-384').update(data).digest('hex'),
+        size: data.length,
+        created: true,
       })
       expect(await ctx.store.stat(b.sha256)).toEqual({ size: data.length })
       expect(await readAll((await ctx.store.open(b.sha256)).stream)).toEqual(data)
@@ -105,7 +116,12 @@ function describeBlobStore(name: string, make: () => Promise<StoreUnderTest>) {
       const b = await put(ctx.store, Buffer.from('bb'))
       const listed = []
       for await (const x of ctx.store.list()) listed.push(x)
-      expect(listed.sort((x, y) => x.sha256.localeCompare(y.sha256))).toEqual([{ sha256: a.sha256, size: 1 }, { sha256: b.sha256, size: 2 }].sort((x, y) => x.sha256.localeCompare(y.sha256)))
+      expect(listed.sort((x, y) => x.sha256.localeCompare(y.sha256))).toEqual(
+        [
+          { sha256: a.sha256, size: 1 },
+          { sha256: b.sha256, size: 2 },
+        ].sort((x, y) => x.sha256.localeCompare(y.sha256)),
+      )
       const w = await ctx.store.create()
       await new Promise<void>((resolve, reject) => w.write(Buffer.from('in progress'), (err) => (err ? reject(err) : resolve())))
       // The driver creates the temp object as its put starts, a moment after create().
@@ -119,7 +135,7 @@ function describeBlobStore(name: string, make: () => Promise<StoreUnderTest>) {
       expect(await ctx.store.stat(a.sha256)).toEqual({ size: 1 })
     })
 
-    it('streams a blob larger than the writer\'s buffers with flat hashing', async () => {
+    it("streams a blob larger than the writer's buffers with flat hashing", async () => {
       const data = Buffer.alloc(20 << 20)
       for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i)
       const b = await put(ctx.store, data)
@@ -140,7 +156,10 @@ function overFs(hideLocalFiles: boolean) {
     return {
       store: createBlobStore(driver, { scratchDir: join(dir, 'scratch') }),
       tmpFiles,
-      ageTemp: async () => { const old = new Date(Date.now() - 3_600_000); for (const n of await tmpFiles()) await utimes(join(dir, 'tmp', n), old, old) },
+      ageTemp: async () => {
+        const old = new Date(Date.now() - 3_600_000)
+        for (const n of await tmpFiles()) await utimes(join(dir, 'tmp', n), old, old)
+      },
       cleanup: () => rm(dir, { recursive: true, force: true }),
     }
   }

@@ -58,9 +58,15 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
     await addPackage(db, 1)
     await addRevision(db, 1, 1)
     await sql`INSERT INTO resources (package_id, name, type) VALUES (${id(1)}, 'r', 'file')`.execute(db)
-    await sql`INSERT INTO resource_revisions (package_id, name, revision, type, blob_sha256) VALUES (${id(1)}, 'r', 1, 'file', ${SHA})`.execute(db)
-    await sql`INSERT INTO revision_resources (package_id, revision, resource_name, resource_revision) VALUES (${id(1)}, 1, 'r', 1)`.execute(db)
-    await sql`INSERT INTO release_history (package_id, track, risk, architecture, revision) VALUES (${id(1)}, 'latest', 'stable', 'amd64', 1)`.execute(db)
+    await sql`INSERT INTO resource_revisions (package_id, name, revision, type, blob_sha256) VALUES (${id(1)}, 'r', 1, 'file', ${SHA})`.execute(
+      db,
+    )
+    await sql`INSERT INTO revision_resources (package_id, revision, resource_name, resource_revision) VALUES (${id(1)}, 1, 'r', 1)`.execute(
+      db,
+    )
+    await sql`INSERT INTO release_history (package_id, track, risk, architecture, revision) VALUES (${id(1)}, 'latest', 'stable', 'amd64', 1)`.execute(
+      db,
+    )
     await sql`UPDATE packages SET summary = 'changed' WHERE id = ${id(1)}`.execute(db)
     expect(await changes(db)).toEqual(Array(8).fill(id(1)))
     await sql`DELETE FROM catalog_changes`.execute(db)
@@ -70,10 +76,13 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
     expect(after.length).toBeGreaterThanOrEqual(7)
     expect(new Set(after)).toEqual(new Set([id(1)]))
     // Rolled back: nothing recorded.
-    await db.transaction().execute(async (trx) => {
-      await addPackage(trx, 2)
-      throw new Error('roll back')
-    }).catch(() => undefined)
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await addPackage(trx, 2)
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
     expect(await changes(db)).toEqual(after)
   })
 
@@ -127,7 +136,13 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
     const db = database.db
     const inner = catalogReader(db)
     let loads = 0
-    const view = new CatalogView({ ...inner, load: (c) => { loads++; return inner.load(c) } })
+    const view = new CatalogView({
+      ...inner,
+      load: (c) => {
+        loads++
+        return inner.load(c)
+      },
+    })
     await view.loadAll()
     loads = 0
     await addPackage(db, 30)
@@ -157,17 +172,31 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
       broken = false
       await expect.poll(() => view.index.byPackageId(id(61)), { timeout: 5000 }).toBeDefined()
       await expect.poll(() => events, { timeout: 5000 }).toEqual(['failing', 'recovered'])
-    } finally { view.stop() }
+    } finally {
+      view.stop()
+    }
   })
 
   it('keeps revision texts within a byte budget, least recently used out first, and drops those of removed revisions', async () => {
     const db = database.db
-    for (const n of [70, 71, 72]) { await addPackage(db, n); await addRevision(db, n, 1) }
+    for (const n of [70, 71, 72]) {
+      await addPackage(db, n)
+      await addRevision(db, n, 1)
+    }
     await sql`UPDATE revisions SET metadata_yaml = repeat('x', 1000) WHERE package_id IN (${id(70)}, ${id(71)}, ${id(72)})`.execute(db)
     const inner = catalogReader(db)
     const reads: string[] = []
     // Room for two texts of ~2 KB (two bytes per UTF-16 unit) and change, not three.
-    const view = new CatalogView({ ...inner, revisionTexts: (p, r) => { reads.push(p); return inner.revisionTexts(p, r) } }, 4500)
+    const view = new CatalogView(
+      {
+        ...inner,
+        revisionTexts: (p, r) => {
+          reads.push(p)
+          return inner.revisionTexts(p, r)
+        },
+      },
+      4500,
+    )
     await view.loadAll()
     for (const n of [70, 71, 70, 72]) expect((await view.revisionTexts(id(n), 1))?.metadataYaml).toHaveLength(1000)
     expect(reads).toEqual([id(70), id(71), id(72)]) // 70 was kept, and used again: 71 went for 72
@@ -180,41 +209,64 @@ describe.each(dialects)('%s: catalog change log', (dialect) => {
   })
 
   // Declared for PostgreSQL alone (not skipped on PGlite): only it has other sessions and LISTEN.
-  if (dialect === 'pg') it('finds a change committed after a later one was loaded (sequence order is not commit order)', async () => {
-    const db = database.db
-    const reader = catalogReader(db)
-    const base = await reader.load()
-    const slow = new pg.Client({ connectionString: pgdb!.url })
-    await slow.connect()
-    try {
-      await slow.query('BEGIN')
-      await slow.query(`INSERT INTO packages (id, namespace, type, name) VALUES ('${id(40)}', 'charmhub', 'charm', 'slow')`)
-      await addPackage(db, 41, 'fast') // a higher sequence number, committed first
-      const mid = await reader.load(base.cursor)
-      expect(mid.changed).toEqual([id(41)])
-      await slow.query('COMMIT')
-      const late = await reader.load(mid.cursor)
-      expect(late.changed).toEqual([id(40)])
-      expect(late.packages.map((p) => p.name)).toEqual(['slow'])
-      expect((await reader.load(late.cursor)).changed).toEqual([])
-    } finally { await slow.end() }
-  })
+  if (dialect === 'pg')
+    it('finds a change committed after a later one was loaded (sequence order is not commit order)', async () => {
+      const db = database.db
+      const reader = catalogReader(db)
+      const base = await reader.load()
+      const slow = new pg.Client({ connectionString: pgdb!.url })
+      await slow.connect()
+      try {
+        await slow.query('BEGIN')
+        await slow.query(`INSERT INTO packages (id, namespace, type, name) VALUES ('${id(40)}', 'charmhub', 'charm', 'slow')`)
+        await addPackage(db, 41, 'fast') // a higher sequence number, committed first
+        const mid = await reader.load(base.cursor)
+        expect(mid.changed).toEqual([id(41)])
+        await slow.query('COMMIT')
+        const late = await reader.load(mid.cursor)
+        expect(late.changed).toEqual([id(40)])
+        expect(late.packages.map((p) => p.name)).toEqual(['slow'])
+        expect((await reader.load(late.cursor)).changed).toEqual([])
+      } finally {
+        await slow.end()
+      }
+    })
 
   // Declared for PostgreSQL alone (not skipped on PGlite): only it has other sessions and LISTEN.
-  if (dialect === 'pg') it('announces a commit on the LISTEN connection (not a rollback), and listens again after the connection is killed', async () => {
-    const db = database.db
-    const got: string[] = []
-    let listening = 0
-    const l = listenForChanges(pgdb!.url, { onChange: (p) => got.push(p), onListening: () => { listening++ } }, { maxBackoffMs: 200 })
-    try {
-      await expect.poll(() => listening, { timeout: 5000 }).toBe(1)
-      await db.transaction().execute(async (trx) => { await addPackage(trx, 50); throw new Error('roll back') }).catch(() => undefined)
-      await addPackage(db, 51)
-      await expect.poll(() => got, { timeout: 5000 }).toEqual([id(51)])
-      await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND pid <> pg_backend_pid()`.execute(db)
-      await expect.poll(() => listening, { timeout: 10_000 }).toBe(2)
-      await addPackage(db, 52)
-      await expect.poll(() => got, { timeout: 5000 }).toEqual([id(51), id(52)])
-    } finally { await l.close() }
-  })
+  if (dialect === 'pg')
+    it('announces a commit on the LISTEN connection (not a rollback), and listens again after the connection is killed', async () => {
+      const db = database.db
+      const got: string[] = []
+      let listening = 0
+      const l = listenForChanges(
+        pgdb!.url,
+        {
+          onChange: (p) => got.push(p),
+          onListening: () => {
+            listening++
+          },
+        },
+        { maxBackoffMs: 200 },
+      )
+      try {
+        await expect.poll(() => listening, { timeout: 5000 }).toBe(1)
+        await db
+          .transaction()
+          .execute(async (trx) => {
+            await addPackage(trx, 50)
+            throw new Error('roll back')
+          })
+          .catch(() => undefined)
+        await addPackage(db, 51)
+        await expect.poll(() => got, { timeout: 5000 }).toEqual([id(51)])
+        await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN airlock_catalog' AND pid <> pg_backend_pid()`.execute(
+          db,
+        )
+        await expect.poll(() => listening, { timeout: 10_000 }).toBe(2)
+        await addPackage(db, 52)
+        await expect.poll(() => got, { timeout: 5000 }).toEqual([id(51), id(52)])
+      } finally {
+        await l.close()
+      }
+    })
 })

@@ -12,12 +12,21 @@ describe('catalog page', () => {
   beforeAll(async () => {
     t = await createTestApp('pglite')
     const meta = stringify({ name: 'hostile-text', summary: HOSTILE_SUMMARY, description: HOSTILE_DESCRIPTION })
-    const res = await t.push('/admin/v1/charms', 'x.tar.gz', await buildCharmExport({
-      charms: [{ name: 'hostile-text', revision: 1, metadataJson: false, files: { 'metadata.yaml': meta } }, { name: 'plain', revision: 2, metadataJson: false }],
-    }))
+    const res = await t.push(
+      '/admin/v1/charms',
+      'x.tar.gz',
+      await buildCharmExport({
+        charms: [
+          { name: 'hostile-text', revision: 1, metadataJson: false, files: { 'metadata.yaml': meta } },
+          { name: 'plain', revision: 2, metadataJson: false },
+        ],
+      }),
+    )
     expect(res.status).toBe(200)
   })
-  afterAll(async () => { await t?.close() })
+  afterAll(async () => {
+    await t?.close()
+  })
 
   const get = (url: string) => t.app.inject({ method: 'GET', url })
 
@@ -26,16 +35,20 @@ describe('catalog page', () => {
       const res = await get(url)
       expect(res.statusCode, url).toBe(200)
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-      expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+      expect(res.headers['content-security-policy']).toBe(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      )
       expect(res.headers['x-content-type-options']).toBe('nosniff')
       expect(res.headers['referrer-policy']).toBe('no-referrer')
       expect(res.body).not.toMatch(/<script|<img|<style|<b>|<a href="javascript/i)
-      expect(res.body).toContain('&lt;script&gt;document.title=&quot;owned&quot;&lt;/script&gt; Evil &amp; &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;')
+      expect(res.body).toContain(
+        '&lt;script&gt;document.title=&quot;owned&quot;&lt;/script&gt; Evil &amp; &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;',
+      )
     }
     expect((await get('/charms/hostile-text')).body).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;')
   })
 
-  it('answers unknown packages with a 404 page, and leaves the APIs\' JSON 404s alone', async () => {
+  it("answers unknown packages with a 404 page, and leaves the APIs' JSON 404s alone", async () => {
     const res = await get('/charms/no-such-thing')
     expect(res.statusCode).toBe(404)
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')

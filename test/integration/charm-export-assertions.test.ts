@@ -14,20 +14,44 @@ const common = { timestamp: SIGNED_AT, signedAt: SIGNED_AT }
 
 /** A charm export whose nested tarball carries `assert` as the publisher's account assertion. */
 const charmWith = (name: string, assert: Buffer | string): Promise<Buffer> =>
-  buildCharmExport({ charms: [{ name, revision: 1, publisher: false, extraMembers: [{ name: `${name}_publisher_account.assert`, data: assert }] }] })
+  buildCharmExport({
+    charms: [{ name, revision: 1, publisher: false, extraMembers: [{ name: `${name}_publisher_account.assert`, data: assert }] }],
+  })
 
 const FORGED: Array<[string, () => Buffer | string]> = [
   // Same account id, a higher revision, a signature nobody made: the overwrite a revision bump would allow.
-  ['an unsigned account assertion with a higher revision', () => accountAssertion({ id: PUBLISHER.id, username: 'mallory', displayName: 'Mallory' }).replace('revision: 1', 'revision: 9')],
+  [
+    'an unsigned account assertion with a higher revision',
+    () => accountAssertion({ id: PUBLISHER.id, username: 'mallory', displayName: 'Mallory' }).replace('revision: 1', 'revision: 9'),
+  ],
   // Well-formed and really signed, but by a key no trusted root certifies.
-  ['an account assertion signed by an unknown key', () => account({ ...common, key: generateSigningKey(), accountId: PUBLISHER.id, username: 'mallory', displayName: 'Mallory', validation: 'verified', extra: { revision: '9' } })],
+  [
+    'an account assertion signed by an unknown key',
+    () =>
+      account({
+        ...common,
+        key: generateSigningKey(),
+        accountId: PUBLISHER.id,
+        username: 'mallory',
+        displayName: 'Mallory',
+        validation: 'verified',
+        extra: { revision: '9' },
+      }),
+  ],
 ]
 
 describe.each(dialects)('%s: charm export assertions', (dialect) => {
   let t: TestApp
   let verified: Buffer
   const served = (path: string) => t.app.inject({ url: path, headers: { accept: 'application/x.ubuntu.assertion' } })
-  const assertionRows = async () => (await sql<Record<string, unknown>>`SELECT type, primary_key, revision, encode(body, 'base64') AS body FROM assertions ORDER BY type, primary_key`.execute(t.database.db)).rows
+  const assertionRows = async () =>
+    (
+      await sql<
+        Record<string, unknown>
+      >`SELECT type, primary_key, revision, encode(body, 'base64') AS body FROM assertions ORDER BY type, primary_key`.execute(
+        t.database.db,
+      )
+    ).rows
 
   beforeAll(async () => {
     t = await createTestApp(dialect, { trustedAssertions: TEST_ROOT_FILES })
@@ -38,20 +62,32 @@ describe.each(dialects)('%s: charm export assertions', (dialect) => {
     verified = r.rawPayload
     expect(hello.assert.includes(verified.subarray(0, verified.length - 1))).toBe(true)
   })
-  afterAll(async () => { await t?.close() })
-
-  it.each(FORGED.map(([name, make], i) => [name, make, i] as const))('%s: imported as a charm, never served to snapd', async (_name, make, i) => {
-    const before = await assertionRows()
-    const res = await t.push('/admin/v1/charms', `forged-${'ab'[i]}.tar.gz`, await charmWith(`forged-${'ab'[i]}`, make()))
-    expect(res.status, JSON.stringify(res.body)).toBe(200)
-    expect(await assertionRows()).toEqual(before)
-    const r = await served(`/v2/assertions/account/${PUBLISHER.id}`)
-    expect(r.statusCode).toBe(200)
-    expect(r.rawPayload.equals(verified)).toBe(true)
+  afterAll(async () => {
+    await t?.close()
   })
 
+  it.each(FORGED.map(([name, make], i) => [name, make, i] as const))(
+    '%s: imported as a charm, never served to snapd',
+    async (_name, make, i) => {
+      const before = await assertionRows()
+      const res = await t.push('/admin/v1/charms', `forged-${'ab'[i]}.tar.gz`, await charmWith(`forged-${'ab'[i]}`, make()))
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+      expect(await assertionRows()).toEqual(before)
+      const r = await served(`/v2/assertions/account/${PUBLISHER.id}`)
+      expect(r.statusCode).toBe(200)
+      expect(r.rawPayload.equals(verified)).toBe(true)
+    },
+  )
+
   it('an unverified account assertion for an account the store does not hold is not served either', async () => {
-    const res = await t.push('/admin/v1/charms', 'stranger.tar.gz', await charmWith('stranger', accountAssertion({ id: 'stranger0000000000000000000000ab', username: 'stranger', displayName: 'Stranger' })))
+    const res = await t.push(
+      '/admin/v1/charms',
+      'stranger.tar.gz',
+      await charmWith(
+        'stranger',
+        accountAssertion({ id: 'stranger0000000000000000000000ab', username: 'stranger', displayName: 'Stranger' }),
+      ),
+    )
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect((await served('/v2/assertions/account/stranger0000000000000000000000ab')).statusCode).toBe(404)
   })
@@ -66,7 +102,15 @@ describe.each(dialects)('%s: charm export assertions', (dialect) => {
   })
 
   it('an account assertion that verifies up to a trusted root is stored and served, as from a snap', async () => {
-    const newer = account({ ...common, key: testStoreKey(), accountId: PUBLISHER.id, username: PUBLISHER.username, displayName: 'Publisher One (renamed)', validation: 'verified', extra: { revision: '2' } })
+    const newer = account({
+      ...common,
+      key: testStoreKey(),
+      accountId: PUBLISHER.id,
+      username: PUBLISHER.username,
+      displayName: 'Publisher One (renamed)',
+      validation: 'verified',
+      extra: { revision: '2' },
+    })
     const chain = Buffer.concat([fixture('test-store.account-key'), Buffer.from('\n'), newer])
     const res = await t.push('/admin/v1/charms', 'signed.tar.gz', await charmWith('signed', chain))
     expect(res.status, JSON.stringify(res.body)).toBe(200)

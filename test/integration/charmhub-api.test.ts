@@ -6,9 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
 import * as S from '../../src/charmhub/schemas.js'
-import { downloadByChannel, downloadByRevision, installByChannel, installByRevision, JUJU_HEADERS, refreshOne, type JujuVersion } from '../support/juju-requests.js'
+import {
+  downloadByChannel,
+  downloadByRevision,
+  installByChannel,
+  installByRevision,
+  JUJU_HEADERS,
+  refreshOne,
+  type JujuVersion,
+} from '../support/juju-requests.js'
 
-const OCI = { ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/postgresql-image@sha256:' + 'a'.repeat(64), Username: 'docker-registry', Password: 'pw' }
+const OCI = {
+  ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/postgresql-image@sha256:' + 'a'.repeat(64),
+  Username: 'docker-registry',
+  Password: 'pw',
+}
 const amd64 = (channel = '22.04') => ({ name: 'ubuntu', channel, architecture: 'amd64' })
 
 let t: TestApp
@@ -22,20 +34,48 @@ beforeAll(async () => {
     for (const r of res.body.revisions) ids[r.name] = r.id
   }
   // A machine charm with several bases, released to 14/stable (no metadata.json: the YAML decides).
-  await push({ charms: [{ name: 'postgresql', revision: 429, metadataJson: false, bases: ['ubuntu@22.04/amd64', 'ubuntu@20.04/amd64', 'ubuntu@24.04/amd64'],
-    resources: { snap: { type: 'file', filename: 'postgresql.snap', description: 'snap' } }, resourceFiles: { snap: { revision: 3, body: Buffer.from('snap-bytes') } } }],
-  bundleYaml: { applications: { pg: { charm: 'postgresql', channel: '14/stable' } } } })
+  await push({
+    charms: [
+      {
+        name: 'postgresql',
+        revision: 429,
+        metadataJson: false,
+        bases: ['ubuntu@22.04/amd64', 'ubuntu@20.04/amd64', 'ubuntu@24.04/amd64'],
+        resources: { snap: { type: 'file', filename: 'postgresql.snap', description: 'snap' } },
+        resourceFiles: { snap: { revision: 3, body: Buffer.from('snap-bytes') } },
+      },
+    ],
+    bundleYaml: { applications: { pg: { charm: 'postgresql', channel: '14/stable' } } },
+  })
   // A Kubernetes charm with an oci-image resource.
-  await push({ charms: [{ name: 'postgresql-k8s', revision: 20, bases: ['ubuntu@22.04/amd64'],
-    resources: { 'postgresql-image': { type: 'oci-image', description: 'OCI image' } }, resourceFiles: { 'postgresql-image': { revision: 19, body: OCI } } }] })
+  await push({
+    charms: [
+      {
+        name: 'postgresql-k8s',
+        revision: 20,
+        bases: ['ubuntu@22.04/amd64'],
+        resources: { 'postgresql-image': { type: 'oci-image', description: 'OCI image' } },
+        resourceFiles: { 'postgresql-image': { revision: 19, body: OCI } },
+      },
+    ],
+  })
   // A multi-architecture charm.
-  await push({ charms: [{ name: 'grafana-agent', revision: 7, metadataJson: false, bases: ['ubuntu@22.04/amd64,arm64', 'ubuntu@24.04/arm64'] }] })
+  await push({
+    charms: [{ name: 'grafana-agent', revision: 7, metadataJson: false, bases: ['ubuntu@22.04/amd64,arm64', 'ubuntu@24.04/arm64'] }],
+  })
   ids = { ...ids }
 })
-afterAll(async () => { await t?.close() })
+afterAll(async () => {
+  await t?.close()
+})
 
 async function refresh(v: JujuVersion, body: unknown) {
-  const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', headers: JUJU_HEADERS(v), payload: JSON.stringify(body) + '\n' })
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v2/charms/refresh',
+    headers: JUJU_HEADERS(v),
+    payload: JSON.stringify(body) + '\n',
+  })
   expect(res.headers['content-type']).toBe('application/json')
   expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length)
   const json = JSON.parse(res.body)
@@ -81,7 +121,9 @@ describe.each(['3.6', '4.0'] as const)('Juju %s refresh', (v) => {
     expect(r).toMatchObject({ result: 'error', charm: null, 'released-at': null, id: ids.postgresql })
     expect(r.error.code).toBe('revision-not-found')
     expect(r.error.extra.releases).toEqual([
-      { base: amd64('24.04'), channel: '14/stable' }, { base: amd64('22.04'), channel: '14/stable' }, { base: amd64('20.04'), channel: '14/stable' },
+      { base: amd64('24.04'), channel: '14/stable' },
+      { base: amd64('22.04'), channel: '14/stable' },
+      { base: amd64('20.04'), channel: '14/stable' },
     ])
   })
 
@@ -94,9 +136,15 @@ describe.each(['3.6', '4.0'] as const)('Juju %s refresh', (v) => {
   it('offers a multi-architecture charm on arm64 only the bases that exist for arm64', async () => {
     const arm = { name: 'NA', channel: 'NA', architecture: 'arm64' }
     const na = await refresh(v, installByChannel(v, 'grafana-agent', 'stable', arm))
-    expect(na.json.results[0].error.extra['default-bases']).toEqual([{ ...arm, name: 'ubuntu', channel: '24.04' }, { ...arm, name: 'ubuntu', channel: '22.04' }])
+    expect(na.json.results[0].error.extra['default-bases']).toEqual([
+      { ...arm, name: 'ubuntu', channel: '24.04' },
+      { ...arm, name: 'ubuntu', channel: '22.04' },
+    ])
     const ok = await refresh(v, installByChannel(v, 'grafana-agent', 'stable', { name: 'ubuntu', channel: '22.04', architecture: 'arm64' }))
-    expect(ok.json.results[0].charm.bases).toEqual([{ name: 'ubuntu', channel: '24.04', architecture: 'arm64' }, { name: 'ubuntu', channel: '22.04', architecture: 'arm64' }])
+    expect(ok.json.results[0].charm.bases).toEqual([
+      { name: 'ubuntu', channel: '24.04', architecture: 'arm64' },
+      { name: 'ubuntu', channel: '22.04', architecture: 'arm64' },
+    ])
     const amd = await refresh(v, installByChannel(v, 'grafana-agent', 'stable', amd64()))
     expect(amd.json.results[0].charm.bases).toEqual([amd64('22.04')])
   })
@@ -149,7 +197,12 @@ describe.each(['3.6', '4.0'] as const)('Juju %s refresh', (v) => {
 
 describe('refresh edge cases', () => {
   it('reads a __proto__ key as plain data', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', headers: JUJU_HEADERS('3.6'), payload: '{"__proto__":{"actions":[1]},"context":[],"actions":[]}' })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v2/charms/refresh',
+      headers: JUJU_HEADERS('3.6'),
+      payload: '{"__proto__":{"actions":[1]},"context":[],"actions":[]}',
+    })
     expect(res.statusCode).toBe(200)
     expect(JSON.parse(res.body)).toEqual({ 'error-list': [], results: [] })
   })
@@ -160,7 +213,10 @@ describe('refresh edge cases', () => {
   })
   it.each([
     ['not JSON', '{"context":'],
-    ['wrong type', JSON.stringify({ context: [], actions: [{ action: 'install', 'instance-key': 'k', name: 'x', revision: 'seven', base: null }] })],
+    [
+      'wrong type',
+      JSON.stringify({ context: [], actions: [{ action: 'install', 'instance-key': 'k', name: 'x', revision: 'seven', base: null }] }),
+    ],
     ['bad action', JSON.stringify({ context: [], actions: [{ action: 'destroy' }] })],
     ['not an object', '[]'],
     ['empty', ''],
@@ -180,7 +236,11 @@ describe('info, find, resources', () => {
     expect(res.headers['content-type']).toBe('application/json')
     const json = JSON.parse(res.body)
     expect([...Value.Errors(S.InfoResponse, json)].map((e) => `${e.path}: ${e.message}`)).toEqual([])
-    expect(json['channel-map'].map((e: any) => `${e.channel.name}@${e.channel.base.channel}`)).toEqual(['14/stable@24.04', '14/stable@22.04', '14/stable@20.04'])
+    expect(json['channel-map'].map((e: any) => `${e.channel.name}@${e.channel.base.channel}`)).toEqual([
+      '14/stable@24.04',
+      '14/stable@22.04',
+      '14/stable@20.04',
+    ])
     for (const e of json['channel-map']) expect(e.channel['released-at'].length).toBeGreaterThanOrEqual(10)
     expect(json['default-release'].revision.subordinate).toBe(false)
     expect(json['default-release'].resources.map((r: any) => r.name)).toEqual(['snap'])
@@ -188,8 +248,15 @@ describe('info, find, resources', () => {
 
   it('info honours fields as python-libjuju sends them', async () => {
     const res = await t.app.inject({ url: '/v2/charms/info/postgresql?fields=default-release.revision.subordinate' })
-    expect(JSON.parse(res.body)).toEqual({ type: 'charm', id: ids.postgresql, name: 'postgresql', 'default-release': { revision: { subordinate: false } } })
-    const cm = JSON.parse((await t.app.inject({ url: '/v2/charms/info/postgresql?fields=channel-map.channel.track%2Cchannel-map.channel.risk' })).body)
+    expect(JSON.parse(res.body)).toEqual({
+      type: 'charm',
+      id: ids.postgresql,
+      name: 'postgresql',
+      'default-release': { revision: { subordinate: false } },
+    })
+    const cm = JSON.parse(
+      (await t.app.inject({ url: '/v2/charms/info/postgresql?fields=channel-map.channel.track%2Cchannel-map.channel.risk' })).body,
+    )
     expect(cm['channel-map'][0]).toEqual({ channel: { track: '14', risk: 'stable' } })
   })
 
@@ -208,8 +275,15 @@ describe('info, find, resources', () => {
       expect([...Value.Errors(S.FindResponse, json)].map((e) => `${e.path}: ${e.message}`)).toEqual([])
       return json.results.map((r: any) => r.name)
     }
-    const jujuFields = ['result.publisher.display-name', 'result.summary', 'result.store-url', 'default-release.revision.bases.architecture',
-      'default-release.revision.bases.name', 'default-release.revision.bases.channel', 'default-release.revision.version'].join('%2C')
+    const jujuFields = [
+      'result.publisher.display-name',
+      'result.summary',
+      'result.store-url',
+      'default-release.revision.bases.architecture',
+      'default-release.revision.bases.name',
+      'default-release.revision.bases.channel',
+      'default-release.revision.version',
+    ].join('%2C')
     expect(await q(`fields=${jujuFields}&q=postgres`)).toEqual(['postgresql', 'postgresql-k8s'])
     expect(await q('q=nothing-like-this')).toEqual([])
     expect(await q('q=cs%3Aubuntu')).toEqual([])
@@ -227,7 +301,11 @@ describe('info, find, resources', () => {
   })
 
   it('unknown download and API paths answer JSON 404s', async () => {
-    for (const url of ['/api/v1/charms/download/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_1.charm', '/api/v1/charms/download/../../etc/passwd', '/v2/charms/nope']) {
+    for (const url of [
+      '/api/v1/charms/download/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_1.charm',
+      '/api/v1/charms/download/../../etc/passwd',
+      '/v2/charms/nope',
+    ]) {
       const res = await t.app.inject({ url })
       expect(res.statusCode).toBe(404)
       expect(res.headers['content-type']).toBe('application/json')
@@ -238,10 +316,17 @@ describe('info, find, resources', () => {
 describe('rendered answers are reused, never stale', () => {
   const push = async (revision: number) => {
     // --push-channel-map: a re-push moves latest/stable to the new revision.
-    const res = await t.push('/admin/v1/charms?push-channel-map=true', 'export.tar.gz', await buildCharmExport({ charms: [{ name: 'cache-probe', revision, bases: ['ubuntu@22.04/amd64'] }] }))
+    const res = await t.push(
+      '/admin/v1/charms?push-channel-map=true',
+      'export.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'cache-probe', revision, bases: ['ubuntu@22.04/amd64'] }] }),
+    )
     expect(res.status, JSON.stringify(res.body)).toBe(200)
   }
-  const install = (key: string) => ({ context: [], actions: [{ action: 'install', 'instance-key': key, name: 'cache-probe', channel: 'stable', base: amd64() }] })
+  const install = (key: string) => ({
+    context: [],
+    actions: [{ action: 'install', 'instance-key': key, name: 'cache-probe', channel: 'stable', base: amd64() }],
+  })
 
   it('echoes each request its own instance-key, escaped, from one rendered result', async () => {
     await push(1)
@@ -253,7 +338,8 @@ describe('rendered answers are reused, never stale', () => {
     }
     // Several kept results in one answer: its Content-Length is counted from theirs (checked in refresh()).
     const both = { context: [], actions: [...install('ключ-1').actions, ...install('second').actions] }
-    for (let i = 0; i < 2; i++) expect((await refresh('3.6', both)).json.results.map((r: any) => r['instance-key'])).toEqual(['ключ-1', 'second'])
+    for (let i = 0; i < 2; i++)
+      expect((await refresh('3.6', both)).json.results.map((r: any) => r['instance-key'])).toEqual(['ключ-1', 'second'])
   })
 
   it('answers refresh and info from the new revision after a re-import', async () => {

@@ -13,14 +13,24 @@ describe('with the database down', () => {
   let t: TestApp
   beforeAll(async () => {
     t = await createTestApp('pglite')
-    const one = await t.push('/admin/v1/charms', 'a.tar.gz', await buildCharmExport({ charms: [{ name: 'redis', revision: 1, metadataJson: false }] }))
+    const one = await t.push(
+      '/admin/v1/charms',
+      'a.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'redis', revision: 1, metadataJson: false }] }),
+    )
     expect(one.status).toBe(200)
-    const two = await t.push('/admin/v1/charms', 'b.tar.gz', await buildCharmExport({ charms: [{ name: 'valkey', revision: 1, metadataJson: false }] }))
+    const two = await t.push(
+      '/admin/v1/charms',
+      'b.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'valkey', revision: 1, metadataJson: false }] }),
+    )
     expect(two.status).toBe(200)
     expect((await t.app.inject({ url: '/v2/charms/info/redis' })).statusCode).toBe(200) // texts now cached
     await t.database.close()
   })
-  afterAll(async () => { await t?.app.close() })
+  afterAll(async () => {
+    await t?.app.close()
+  })
 
   it('serves what is in memory', async () => {
     const info = await t.app.inject({ url: '/v2/charms/info/redis?fields=result.summary' })
@@ -37,10 +47,22 @@ describe('with the database down', () => {
   })
 
   it('refuses admin writes and reads with 503 + Retry-After', async () => {
-    const push = await t.push('/admin/v1/charms', 'c.tar.gz', await buildCharmExport({ charms: [{ name: 'redis', revision: 2, metadataJson: false }] }))
+    const push = await t.push(
+      '/admin/v1/charms',
+      'c.tar.gz',
+      await buildCharmExport({ charms: [{ name: 'redis', revision: 2, metadataJson: false }] }),
+    )
     // The embedded database is not pinged first: the import finds it gone (PostgreSQL is checked
     // before the upload is read: test/e2e/postgres-outage.test.ts).
-    expect(push).toEqual({ status: 503, body: { error: { code: 'unavailable', message: expect.stringMatching(/database stopped answering during the request; .*pushing the same files again is safe/) } } })
+    expect(push).toEqual({
+      status: 503,
+      body: {
+        error: {
+          code: 'unavailable',
+          message: expect.stringMatching(/database stopped answering during the request; .*pushing the same files again is safe/),
+        },
+      },
+    })
     const list = await t.app.inject({ url: '/admin/v1/charms', headers: { authorization: `Bearer ${t.token}` } })
     expect(list.statusCode).toBe(503)
     expect(list.headers['retry-after']).toBe('5')
@@ -59,7 +81,9 @@ describe('Snap Store API with the database down', () => {
     expect(await expired.ofType('snap-declaration')).not.toEqual([])
     await t.database.close()
   })
-  afterAll(async () => { await t?.app.close() })
+  afterAll(async () => {
+    await t?.app.close()
+  })
 
   it('serves an assertion read before, however old, and answers 503 + Retry-After for one never read', async () => {
     expect((await t.app.inject({ url: declaration('hello') })).statusCode).toBe(200)

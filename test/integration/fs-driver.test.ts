@@ -30,6 +30,8 @@ describe('filesystem driver layout', () => {
       for await (const o of d.list('blobs/')) listed.push(o.key)
       expect(listed.sort()).toEqual(['blobs/sha256/aa/aa1', 'blobs/sha256/bb/bb2'])
       expect(() => d.localPath('../x')).toThrow(/not a valid storage key/)
-    } finally { await rm(dir, { recursive: true, force: true }) }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -36,7 +36,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-oci-archives-'))
   img = await buildOciLayout(join(dir, 'layout'), { layerSizes: [1000, 70_000] })
 })
-afterAll(async () => { if (dir) await removeDir(dir) })
+afterAll(async () => {
+  if (dir) await removeDir(dir)
+})
 
 describe('oci-archive (skopeo)', () => {
   it('reads the manifest byte for byte and locates every blob in the file', async () => {
@@ -70,7 +72,11 @@ describe('several images in one layout (skopeo oci:DIR:NAME, then tar)', () => {
     const tarred = join(dir, 'multi.tar')
     expect((await run('tar', ['-C', multi, '-cf', tarred, '.'])).code).toBe(0)
     const a = await openImageArchive(tarred)
-    expect(a.manifests.map((m) => [m.digest, m.names])).toEqual([[img.digest, ['first']], [other.digest, ['second']], [img.digest, ['first-again']]])
+    expect(a.manifests.map((m) => [m.digest, m.names])).toEqual([
+      [img.digest, ['first']],
+      [other.digest, ['second']],
+      [img.digest, ['first-again']],
+    ])
     const wanted = { original: 'u.io/x', target: 'r:1/x', registry: 'r:1', repository: 'x', digest: img.digest, tag: null, resources: [] }
     const plan = planPush([wanted], [a])
     expect(plan.push).toHaveLength(1)
@@ -86,7 +92,8 @@ describe('docker-archive (skopeo)', () => {
     const m = a.manifests[0]!
     expect(m.names).toEqual(['docker.io/x/y:2'])
     expect(JSON.parse(m.bytes.toString())).toEqual({
-      schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
       config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: plain.config.size, digest: plain.config.digest },
       layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: plain.layers[0]!.size, digest: plain.layers[0]!.digest }],
     })
@@ -107,7 +114,10 @@ describe('docker-archive (skopeo)', () => {
   })
 
   it('reports an image whose layer is absent as broken, naming the member', async () => {
-    const p = await tarFile('nolayer.tar', [{ name: 'c.json', data: '{}' }, { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', RepoTags: ['b:1'], Layers: ['gone.tar'] }]) }])
+    const p = await tarFile('nolayer.tar', [
+      { name: 'c.json', data: '{}' },
+      { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', RepoTags: ['b:1'], Layers: ['gone.tar'] }]) },
+    ])
     const a = await openImageArchive(p)
     expect(a.manifests).toEqual([])
     expect(a.broken).toEqual([{ digest: '', names: ['b:1'], error: 'member gone.tar is not in the archive' }])
@@ -115,25 +125,44 @@ describe('docker-archive (skopeo)', () => {
 })
 
 describe('hand-made OCI layouts', () => {
-  const manifest = (config: string, layers: Buffer[]) => JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(l), size: l.length })),
-  })
+  const manifest = (config: string, layers: Buffer[]) =>
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(l), size: l.length })),
+    })
   const desc = (b: string, mediaType: string) => ({ mediaType, digest: sha(b), size: Buffer.byteLength(b) })
-  const top = (...d: object[]) => [{ name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' }, { name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: d }) }]
+  const top = (...d: object[]) => [
+    { name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' },
+    { name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: d }) },
+  ]
 
   it('an index with one platform present: the child is usable, the index is not pushable', async () => {
     const cfg = '{"os":"linux"}'
     const layer = gzipSync(Buffer.from('layer'))
     const amd = manifest(cfg, [layer])
     const arm = manifest('{"os":"linux","architecture":"arm64"}', [])
-    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [desc(amd, 'application/vnd.oci.image.manifest.v1+json'), desc(arm, 'application/vnd.oci.image.manifest.v1+json')] })
-    const a = await openImageArchive(await tarFile('index.tar', [blob(cfg), blob(layer), blob(amd), blob(index), ...top(desc(index, 'application/vnd.oci.image.index.v1+json'))]))
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [desc(amd, 'application/vnd.oci.image.manifest.v1+json'), desc(arm, 'application/vnd.oci.image.manifest.v1+json')],
+    })
+    const a = await openImageArchive(
+      await tarFile('index.tar', [
+        blob(cfg),
+        blob(layer),
+        blob(amd),
+        blob(index),
+        ...top(desc(index, 'application/vnd.oci.image.index.v1+json')),
+      ]),
+    )
     const root = a.manifests[0]!
     expect(root.children.map((c) => c.digest)).toEqual([sha(amd)])
     expect(root.missingChildren).toEqual([sha(arm)])
-    expect(() => imageBlobs(a, root)).toThrow(/only part of this multi-platform image: manifest sha256:\w+ is missing \(copy it with skopeo copy --all\)/)
+    expect(() => imageBlobs(a, root)).toThrow(
+      /only part of this multi-platform image: manifest sha256:\w+ is missing \(copy it with skopeo copy --all\)/,
+    )
     expect(imageBlobs(a, root.children[0]!).map((b) => b.digest)).toEqual([sha(cfg), sha(layer)])
   })
 
@@ -141,8 +170,14 @@ describe('hand-made OCI layouts', () => {
     const cfg = '{"os":"linux"}'
     const good = manifest(cfg, [])
     const bad = manifest('{"os":"other"}', [])
-    const a = await openImageArchive(await tarFile('badmanifest.tar', [blob(cfg), blob(good), { name: `blobs/sha256/${sha(bad).slice(7)}`, data: bad.replace('"schemaVersion":2', '"schemaVersion":3') },
-      ...top(desc(good, 'application/vnd.oci.image.manifest.v1+json'), desc(bad, 'application/vnd.oci.image.manifest.v1+json'))]))
+    const a = await openImageArchive(
+      await tarFile('badmanifest.tar', [
+        blob(cfg),
+        blob(good),
+        { name: `blobs/sha256/${sha(bad).slice(7)}`, data: bad.replace('"schemaVersion":2', '"schemaVersion":3') },
+        ...top(desc(good, 'application/vnd.oci.image.manifest.v1+json'), desc(bad, 'application/vnd.oci.image.manifest.v1+json')),
+      ]),
+    )
     expect(a.manifests.map((m) => m.digest)).toEqual([sha(good)])
     expect(a.broken).toHaveLength(1)
     expect(a.broken[0]!.digest).toBe(sha(bad))
@@ -152,7 +187,9 @@ describe('hand-made OCI layouts', () => {
   it('a layer missing from the archive is found before anything is pushed', async () => {
     const cfg = '{"os":"linux"}'
     const m = manifest(cfg, [gzipSync(Buffer.from('absent'))])
-    const a = await openImageArchive(await tarFile('nolayer-oci.tar', [blob(cfg), blob(m), ...top(desc(m, 'application/vnd.oci.image.manifest.v1+json'))]))
+    const a = await openImageArchive(
+      await tarFile('nolayer-oci.tar', [blob(cfg), blob(m), ...top(desc(m, 'application/vnd.oci.image.manifest.v1+json'))]),
+    )
     expect(() => imageBlobs(a, a.manifests[0]!)).toThrow(/^blob sha256:\w+ is not in the archive$/)
   })
 })
@@ -160,7 +197,10 @@ describe('hand-made OCI layouts', () => {
 describe('the tar index', () => {
   it('reads pax long names and locates members by offset', async () => {
     const long = `${'d'.repeat(120)}/${'f'.repeat(150)}`
-    const p = await tarFile('pax.tar', [{ name: long, data: 'hello' }, { name: 'short', data: 'x'.repeat(600) }])
+    const p = await tarFile('pax.tar', [
+      { name: long, data: 'hello' },
+      { name: 'short', data: 'x'.repeat(600) },
+    ])
     const idx = await indexTar(p)
     const m = idx.members.get(long)!
     const bytes = await readFile(p)
@@ -169,7 +209,13 @@ describe('the tar index', () => {
   })
 
   it('refuses gzip, garbage and empty files; keeps what precedes a truncation', async () => {
-    const ok = await buildTar([{ name: 'a', data: 'aaa' }, { name: 'b', data: Buffer.alloc(5000, 1) }], { gzip: false })
+    const ok = await buildTar(
+      [
+        { name: 'a', data: 'aaa' },
+        { name: 'b', data: Buffer.alloc(5000, 1) },
+      ],
+      { gzip: false },
+    )
     await writeFile(join(dir, 'x.tar.gz'), gzipSync(ok))
     await expect(indexTar(join(dir, 'x.tar.gz'))).rejects.toThrow(/gzip-compressed/)
     await writeFile(join(dir, 'garbage'), Buffer.alloc(2048, 7))

@@ -25,10 +25,21 @@ describe.each(dialects)('%s: GET /admin/v1/images', (dialect) => {
   beforeAll(async () => {
     t = await createTestApp(dialect)
     const push = async (revision: number, pgRes: number, body: object) => {
-      const data = await buildCharmExport({ charms: [{
-        name: 'pg-k8s', revision, metadataJson: false, resources: { 'pg-image': { type: 'oci-image' }, sidecar: { type: 'oci-image' }, tools: { type: 'file', filename: 't.tgz' } },
-        resourceFiles: { 'pg-image': { revision: pgRes, body }, sidecar: { revision: 1, body: { ImageName: IMG2 } }, tools: { revision: 1, body: Buffer.from('x') } },
-      }] })
+      const data = await buildCharmExport({
+        charms: [
+          {
+            name: 'pg-k8s',
+            revision,
+            metadataJson: false,
+            resources: { 'pg-image': { type: 'oci-image' }, sidecar: { type: 'oci-image' }, tools: { type: 'file', filename: 't.tgz' } },
+            resourceFiles: {
+              'pg-image': { revision: pgRes, body },
+              sidecar: { revision: 1, body: { ImageName: IMG2 } },
+              tools: { revision: 1, body: Buffer.from('x') },
+            },
+          },
+        ],
+      })
       const res = await t.push('/admin/v1/charms', `r${revision}.tar.gz`, data)
       expect(res.status, JSON.stringify(res.body)).toBe(200)
     }
@@ -37,10 +48,19 @@ describe.each(dialects)('%s: GET /admin/v1/images', (dialect) => {
     await push(2, 2, { ImageName: IMG1 })
     // The same database, served by an app configured with a registry domain.
     const config = loadConfig({ env: { AIRLOCK_OCI_REGISTRY_DOMAIN: 'registry.local:5000' }, flags: { dataDir: t.dataDir } })
-    withDomain = await buildApp({ config, database: t.database, blobs: createLocalBlobStore(t.dataDir), signingKey: loadSigningKey(t.dataDir, false), logger: createLogger('silent') })
+    withDomain = await buildApp({
+      config,
+      database: t.database,
+      blobs: createLocalBlobStore(t.dataDir),
+      signingKey: loadSigningKey(t.dataDir, false),
+      logger: createLogger('silent'),
+    })
     await withDomain.ready()
   })
-  afterAll(async () => { await withDomain?.close(); await t?.close() })
+  afterAll(async () => {
+    await withDomain?.close()
+    await t?.close()
+  })
 
   it('needs an admin token', async () => {
     expect((await get(t.app)).statusCode).toBe(401)
@@ -52,10 +72,23 @@ describe.each(dialects)('%s: GET /admin/v1/images', (dialect) => {
     expect(res.json()).toEqual({
       registry: { domain: 'registry.local:5000' },
       images: [
-        { original: IMG1, local: `registry.local:5000/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/pg-image@${D1}`, digest: D1, tag: null,
-          resources: [{ charm: 'pg-k8s', charmId: expect.any(String), resource: 'pg-image', revision: 1 }, { charm: 'pg-k8s', charmId: expect.any(String), resource: 'pg-image', revision: 2 }] },
-        { original: IMG2, local: `registry.local:5000/charm/zzzz/sidecar:2.1@${D2}`, digest: D2, tag: '2.1',
-          resources: [{ charm: 'pg-k8s', charmId: expect.any(String), resource: 'sidecar', revision: 1 }] },
+        {
+          original: IMG1,
+          local: `registry.local:5000/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/pg-image@${D1}`,
+          digest: D1,
+          tag: null,
+          resources: [
+            { charm: 'pg-k8s', charmId: expect.any(String), resource: 'pg-image', revision: 1 },
+            { charm: 'pg-k8s', charmId: expect.any(String), resource: 'pg-image', revision: 2 },
+          ],
+        },
+        {
+          original: IMG2,
+          local: `registry.local:5000/charm/zzzz/sidecar:2.1@${D2}`,
+          digest: D2,
+          tag: '2.1',
+          resources: [{ charm: 'pg-k8s', charmId: expect.any(String), resource: 'sidecar', revision: 1 }],
+        },
       ],
     })
   })

@@ -46,7 +46,9 @@ describe.each([
 
   it('uploads every blob, then the manifest by digest and by tag, counting every byte once', async () => {
     let bytes = 0
-    const out = await pushImage(archive, archive.manifests[0]!, { client, repository: 'team/app', tag: 'v1' }, session, (n) => { bytes += n })
+    const out = await pushImage(archive, archive.manifests[0]!, { client, repository: 'team/app', tag: 'v1' }, session, (n) => {
+      bytes += n
+    })
     expect(out).toMatchObject({ status: 'pushed', uploaded: 3, mounted: 0, skipped: 0 })
     expect(bytes).toBe(img.config.size + img.layers.reduce((n, l) => n + l.size, 0))
     expect(await client.manifestDigest('team/app', 'v1')).toBe(img.digest)
@@ -59,7 +61,10 @@ describe.each([
   })
 
   it('is idempotent: present, nothing written; a missing tag is added', async () => {
-    expect(await pushImage(archive, archive.manifests[0]!, { client, repository: 'team/app', tag: 'v1' }, session)).toMatchObject({ status: 'present', uploaded: 0 })
+    expect(await pushImage(archive, archive.manifests[0]!, { client, repository: 'team/app', tag: 'v1' }, session)).toMatchObject({
+      status: 'present',
+      uploaded: 0,
+    })
     expect((await pushImage(archive, archive.manifests[0]!, { client, repository: 'team/app', tag: 'v2' }, session)).status).toBe('pushed')
     expect(await client.manifestDigest('team/app', 'v2')).toBe(img.digest)
   })

@@ -21,15 +21,25 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
     return { status: res.statusCode, body: res.json() }
   }
   const charmhub = async (body: unknown) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v2/charms/refresh', payload: body as object, headers: { 'content-type': 'application/json' } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v2/charms/refresh',
+      payload: body as object,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.statusCode).toBe(200)
     return res.json().results[0]
   }
   const refresh = (channel: string, base = AMD64) => charmhub(refreshOne('3.6', pgId, 1, channel, base))
   const snapRefresh = async (name: string, channel: string, architecture: string) => {
     const res = await t.app.inject({
-      method: 'POST', url: '/v2/snaps/refresh',
-      payload: JSON.stringify({ context: [], fields: ['revision', 'download'], actions: [{ action: 'install', 'instance-key': 'k', name, channel, epoch: null }] }),
+      method: 'POST',
+      url: '/v2/snaps/refresh',
+      payload: JSON.stringify({
+        context: [],
+        fields: ['revision', 'download'],
+        actions: [{ action: 'install', 'instance-key': 'k', name, channel, epoch: null }],
+      }),
       headers: { 'content-type': 'application/json', 'snap-device-architecture': architecture, 'snap-device-series': '16' },
     })
     return res.json().results[0]
@@ -39,12 +49,18 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
   beforeAll(async () => {
     t = await createTestApp(dialect, { trustedAssertions: TEST_ROOT_FILES })
     for (const revision of [1, 2, 3]) {
-      const res = await t.push('/admin/v1/charms', `pg-${revision}.tar.gz`, await buildCharmExport({ charms: [{ name: 'pg', revision, bases: ['ubuntu@22.04/amd64,arm64'] }] }))
+      const res = await t.push(
+        '/admin/v1/charms',
+        `pg-${revision}.tar.gz`,
+        await buildCharmExport({ charms: [{ name: 'pg', revision, bases: ['ubuntu@22.04/amd64,arm64'] }] }),
+      )
       expect(res.status, JSON.stringify(res.body)).toBe(200)
       pgId = res.body.revisions[0].id
     }
   })
-  afterAll(async () => { await t?.close() })
+  afterAll(async () => {
+    await t?.close()
+  })
 
   it('release points channels at a revision on every base it supports; a kept refresh answer is not served after it', async () => {
     expect((await refresh('stable')).charm.revision).toBe(1)
@@ -52,8 +68,10 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
     const res = await op('release', { name: 'pg', revision: 2, channels: ['stable', 'edge'] })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body.changes).toEqual([
-      { slot: 'latest/stable ubuntu@22.04/amd64', from: 1, to: 2 }, { slot: 'latest/stable ubuntu@22.04/arm64', from: 1, to: 2 },
-      { slot: 'latest/edge ubuntu@22.04/amd64', from: null, to: 2 }, { slot: 'latest/edge ubuntu@22.04/arm64', from: null, to: 2 },
+      { slot: 'latest/stable ubuntu@22.04/amd64', from: 1, to: 2 },
+      { slot: 'latest/stable ubuntu@22.04/arm64', from: 1, to: 2 },
+      { slot: 'latest/edge ubuntu@22.04/amd64', from: null, to: 2 },
+      { slot: 'latest/edge ubuntu@22.04/arm64', from: null, to: 2 },
     ])
     const r = await refresh('stable')
     expect(r.charm.revision).toBe(2)
@@ -83,11 +101,18 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
     for (let i = 0; i < 2; i++) {
       expect((await refresh('edge', ARM64))['effective-channel']).toBe('latest/edge')
       expect((await refresh('edge', AMD64)).charm.revision).toBe(3)
-      expect((await t.app.inject({ url: '/v2/charms/info/pg?fields=channel-map' })).json()['channel-map'].map((c: { channel: { name: string } }) => c.channel.name)).toContain('edge')
+      expect(
+        (await t.app.inject({ url: '/v2/charms/info/pg?fields=channel-map' }))
+          .json()
+          ['channel-map'].map((c: { channel: { name: string } }) => c.channel.name),
+      ).toContain('edge')
     }
     const res = await op('close', { name: 'pg', channels: ['edge'] })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
-    expect(res.body.changes.map((c: { slot: string }) => c.slot)).toEqual(['latest/edge ubuntu@22.04/amd64', 'latest/edge ubuntu@22.04/arm64'])
+    expect(res.body.changes.map((c: { slot: string }) => c.slot)).toEqual([
+      'latest/edge ubuntu@22.04/amd64',
+      'latest/edge ubuntu@22.04/arm64',
+    ])
     const arm = await refresh('edge', ARM64)
     expect(arm.charm.revision).toBe(3) // beta (arm64 only) is next
     expect(arm['effective-channel']).toBe('latest/beta')
@@ -110,8 +135,16 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
   })
 
   it.each([
-    [{ name: 'pg', revision: 2, channels: ['stable', 'stable/x/y/z'] }, 422, /"stable\/x\/y\/z" is not a channel: expected \[track\/\]risk\[\/branch\]/],
-    [{ name: 'pg', revision: 2, channels: ['stable'], base: 'ubuntu@24.04' }, 422, /charm pg revision 2 does not support ubuntu@24.04 \(it supports ubuntu@22.04\/amd64, ubuntu@22.04\/arm64\)/],
+    [
+      { name: 'pg', revision: 2, channels: ['stable', 'stable/x/y/z'] },
+      422,
+      /"stable\/x\/y\/z" is not a channel: expected \[track\/\]risk\[\/branch\]/,
+    ],
+    [
+      { name: 'pg', revision: 2, channels: ['stable'], base: 'ubuntu@24.04' },
+      422,
+      /charm pg revision 2 does not support ubuntu@24.04 \(it supports ubuntu@22.04\/amd64, ubuntu@22.04\/arm64\)/,
+    ],
     [{ name: 'pg', revision: 2, channels: ['stable'], arch: 's390x' }, 422, /does not support s390x/],
     [{ name: 'pg', revision: 9, channels: ['stable'] }, 404, /charm pg has no revision 9 in the store/],
     [{ name: 'nope', revision: 1, channels: ['stable'] }, 404, /no charm, bundle or snap named "nope" in the store/],
@@ -129,7 +162,11 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
     expect((await t.push('/admin/v1/charms', 's.tar.gz', data)).status).toBe(200)
     expect((await op('close', { name: 'solo', channels: ['stable'] })).status).toBe(200)
     const again = await t.push('/admin/v1/charms', 's.tar.gz', data)
-    expect(again.body.revisions[0]).toMatchObject({ status: 'unchanged', released: [], held: [{ channel: 'latest/stable', revision: null }] })
+    expect(again.body.revisions[0]).toMatchObject({
+      status: 'unchanged',
+      released: [],
+      held: [{ channel: 'latest/stable', revision: null }],
+    })
     const r = await charmhub(installByChannel('3.6', 'solo', 'stable', AMD64))
     expect(r.error.code).toBe('revision-not-found')
   })
@@ -162,7 +199,11 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
   })
 
   it('refuses to remove the last revision of a charm a bundle names, unless forced', async () => {
-    const data = await buildBundleExport({ name: 'kit', applications: { db: { charm: 'dbx' } }, charms: [{ name: 'dbx', revision: 5, bases: ['ubuntu@22.04/amd64'] }] })
+    const data = await buildBundleExport({
+      name: 'kit',
+      applications: { db: { charm: 'dbx' } },
+      charms: [{ name: 'dbx', revision: 5, bases: ['ubuntu@22.04/amd64'] }],
+    })
     expect((await t.push('/admin/v1/bundles', 'kit.tar.gz', data)).status).toBe(200)
     const before = await t.dump()
     const res = await op('remove', { name: 'dbx' })
@@ -179,15 +220,23 @@ describe.each(dialects)('%s: release, close, remove', (dialect) => {
 
   describe('snaps', () => {
     beforeAll(async () => {
-      for (const [revision, architectures] of [[10, ['amd64']], [11, ['arm64']], [12, ['amd64']]] as const) {
-        const res = await t.push('/admin/v1/snaps', `tool_${revision}.tar`, await packPair(signedSnap({ name: 'tool', revision, architectures: [...architectures] })))
+      for (const [revision, architectures] of [
+        [10, ['amd64']],
+        [11, ['arm64']],
+        [12, ['amd64']],
+      ] as const) {
+        const res = await t.push(
+          '/admin/v1/snaps',
+          `tool_${revision}.tar`,
+          await packPair(signedSnap({ name: 'tool', revision, architectures: [...architectures] })),
+        )
         expect(res.status, JSON.stringify(res.body)).toBe(200)
       }
       // a snap that shares its name with the charm
       expect((await t.push('/admin/v1/snaps', 'pg_1.tar', await packPair(signedSnap({ name: 'pg', revision: 1 })))).status).toBe(200)
     })
 
-    it('release fills the revision\'s architecture only', async () => {
+    it("release fills the revision's architecture only", async () => {
       expect((await snapRefresh('tool', 'candidate', 'amd64')).snap.revision).toBe(10)
       const res = await op('release', { name: 'tool', revision: 12, channels: ['candidate'] })
       expect(res.body.changes).toEqual([{ slot: 'latest/candidate amd64', from: null, to: 12 }])

@@ -29,23 +29,30 @@ describe('PGlite dialect', () => {
       await sql`INSERT INTO t VALUES (2)`.execute(trx)
     })
     expect(await count()).toBe(2)
-    await expect(database.db.transaction().execute(async (trx) => {
-      await sql`INSERT INTO t VALUES (3)`.execute(trx)
-      await sql`INSERT INTO t VALUES (1)`.execute(trx) // duplicate key
-    })).rejects.toThrow(/duplicate key/)
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO t VALUES (3)`.execute(trx)
+        await sql`INSERT INTO t VALUES (1)`.execute(trx) // duplicate key
+      }),
+    ).rejects.toThrow(/duplicate key/)
     expect(await count()).toBe(2)
   })
 
   it('runs queries outside a transaction after it, not inside it', async () => {
     let release!: () => void
-    const held = new Promise<void>((r) => { release = r })
+    const held = new Promise<void>((r) => {
+      release = r
+    })
     const tx = database.db.transaction().execute(async (trx) => {
       await sql`INSERT INTO t VALUES (10)`.execute(trx)
       await held
       throw new Error('roll back')
     })
     // Issued while the transaction is open: it must neither see row 10 nor end up in the rollback.
-    const outside = (async () => { await sql`INSERT INTO t VALUES (20)`.execute(database.db); return count() })()
+    const outside = (async () => {
+      await sql`INSERT INTO t VALUES (20)`.execute(database.db)
+      return count()
+    })()
     const ping = database.ping()
     await new Promise((r) => setTimeout(r, 50))
     release()

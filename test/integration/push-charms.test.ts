@@ -4,24 +4,41 @@ import { createTestApp, type TestApp } from '../support/test-app.js'
 import { buildCharmExport } from '../support/charm-builder.js'
 import { dialects } from '../support/dialects.js'
 
-const OCI = { ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/postgresql-image@sha256:' + 'a'.repeat(64), Username: 'docker-registry', Password: 'secret' }
+const OCI = {
+  ImageName: 'registry.jujucharms.com/charm/kotcfrohea62xreenq1q75n1lyspke0qkurhk/postgresql-image@sha256:' + 'a'.repeat(64),
+  Username: 'docker-registry',
+  Password: 'secret',
+}
 
 describe.each(dialects)('%s: push-charms', (dialect) => {
   let t: TestApp
-  beforeAll(async () => { t = await createTestApp(dialect) })
-  afterAll(async () => { await t?.close() })
+  beforeAll(async () => {
+    t = await createTestApp(dialect)
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
 
   it('imports a Kubernetes charm with file and oci-image resources', async () => {
-    const data = await buildCharmExport({ charms: [{
-      name: 'postgresql-k8s', revision: 20, bases: ['ubuntu@22.04/amd64'],
-      resources: { 'postgresql-image': { type: 'oci-image' }, 'bin': { type: 'file', filename: 'bin.tgz' } },
-      resourceFiles: { 'postgresql-image': { revision: 19, body: OCI }, bin: { revision: 3, body: Buffer.from('binary') } },
-    }] })
+    const data = await buildCharmExport({
+      charms: [
+        {
+          name: 'postgresql-k8s',
+          revision: 20,
+          bases: ['ubuntu@22.04/amd64'],
+          resources: { 'postgresql-image': { type: 'oci-image' }, bin: { type: 'file', filename: 'bin.tgz' } },
+          resourceFiles: { 'postgresql-image': { revision: 19, body: OCI }, bin: { revision: 3, body: Buffer.from('binary') } },
+        },
+      ],
+    })
     const res = await t.push('/admin/v1/charms', 'charms-export-20240426T163115.tar.gz', data)
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     const [r] = res.body.revisions
     expect(r).toMatchObject({ name: 'postgresql-k8s', revision: 20, status: 'imported', released: ['latest/stable'] })
-    expect(r.resources).toEqual([{ name: 'postgresql-image', type: 'oci-image', revision: 19 }, { name: 'bin', type: 'file', revision: 3 }])
+    expect(r.resources).toEqual([
+      { name: 'postgresql-image', type: 'oci-image', revision: 19 },
+      { name: 'bin', type: 'file', revision: 3 },
+    ])
   })
 
   it('re-pushing the same export is a no-op', async () => {

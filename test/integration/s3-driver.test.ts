@@ -11,10 +11,16 @@ import { startS3Server, type S3Server } from '../support/s3-server.js'
 let s3: S3Server
 let driver: S3Driver
 
-const driverFor = (server: S3Server, bucket: string, extra: Partial<ConstructorParameters<typeof S3Driver>[0]> = {}) => new S3Driver({
-  endpoint: server.endpoint, bucket, region: server.region, accessKeyId: server.accessKeyId,
-  secretAccessKey: server.secretAccessKey, forcePathStyle: true, ...extra,
-})
+const driverFor = (server: S3Server, bucket: string, extra: Partial<ConstructorParameters<typeof S3Driver>[0]> = {}) =>
+  new S3Driver({
+    endpoint: server.endpoint,
+    bucket,
+    region: server.region,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+    forcePathStyle: true,
+    ...extra,
+  })
 
 async function readAll(r: Readable): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -90,7 +96,13 @@ describe('S3 driver', () => {
     await driver.put('tmp/r', Readable.from([data]))
     const r = await driver.reader('tmp/r')
     expect(r.size).toBe(data.length)
-    for (const [pos, len] of [[0, 10], [5, 100], [699_990, 100], [300_000, 300_000], [1000, 4]] as const) {
+    for (const [pos, len] of [
+      [0, 10],
+      [5, 100],
+      [699_990, 100],
+      [300_000, 300_000],
+      [1000, 4],
+    ] as const) {
       const buf = Buffer.alloc(len)
       const n = await r.read(buf, pos, len)
       expect(n).toBe(Math.min(len, data.length - pos))
@@ -103,7 +115,10 @@ describe('S3 driver', () => {
   it('lists past one page', async () => {
     await Promise.all(Array.from({ length: 1005 }, (_, i) => driver.put(`many/k${i}`, Readable.from([Buffer.from('x')]))))
     let n = 0
-    for await (const o of driver.list('many/')) { n++; expect(o.size).toBe(1) }
+    for await (const o of driver.list('many/')) {
+      n++
+      expect(o.size).toBe(1)
+    }
     expect(n).toBe(1005)
     await Promise.all(Array.from({ length: 1005 }, (_, i) => driver.delete(`many/k${i}`)))
   })
@@ -129,7 +144,14 @@ describe('S3 driver', () => {
     const bad = driverFor(s3, 'driver-test', { secretAccessKey: 'wrong' })
     await expect(bad.check()).rejects.toMatchObject({ code: 'EACCES' })
     await bad.close()
-    const gone = new S3Driver({ endpoint: 'http://127.0.0.1:9', bucket: 'x', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', forcePathStyle: true })
+    const gone = new S3Driver({
+      endpoint: 'http://127.0.0.1:9',
+      bucket: 'x',
+      region: 'us-east-1',
+      accessKeyId: 'a',
+      secretAccessKey: 'b',
+      forcePathStyle: true,
+    })
     await expect(gone.check()).rejects.toMatchObject({ code: 'EUNAVAILABLE' })
     await gone.close()
   })

@@ -10,7 +10,10 @@ import { sendBlob } from '../../src/http/send-blob.js'
 import type { BlobFile, BlobStore } from '../../src/storage/blobs/blob-store.js'
 
 const MiB = 1 << 20
-const blobs = new Map<string, Buffer>([['a'.repeat(64), randomBytes(5 * MiB + 12345)], ['b'.repeat(64), randomBytes(3 * MiB)]])
+const blobs = new Map<string, Buffer>([
+  ['a'.repeat(64), randomBytes(5 * MiB + 12345)],
+  ['b'.repeat(64), randomBytes(3 * MiB)],
+])
 let opened = 0
 let closed = 0
 
@@ -24,7 +27,9 @@ const store = {
         await new Promise((r) => setTimeout(r, 1))
         return data.copy(into, 0, position, Math.min(position + length, data.length))
       },
-      async close() { closed++ },
+      async close() {
+        closed++
+      },
     }
   },
 } as unknown as BlobStore
@@ -41,9 +46,16 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 })
-afterAll(async () => { await app?.close() })
+afterAll(async () => {
+  await app?.close()
+})
 
-interface Got { status: number; headers: http.IncomingHttpHeaders; body: Buffer; complete: boolean }
+interface Got {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+  complete: boolean
+}
 
 function get(path: string, headers: Record<string, string> = {}, abortAfter?: number): Promise<Got> {
   return new Promise((resolve, reject) => {
@@ -53,7 +65,10 @@ function get(path: string, headers: Record<string, string> = {}, abortAfter?: nu
       res.on('data', (c: Buffer) => {
         chunks.push(c)
         n += c.length
-        if (abortAfter !== undefined && n >= abortAfter) { req.destroy(); resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), complete: false }) }
+        if (abortAfter !== undefined && n >= abortAfter) {
+          req.destroy()
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), complete: false })
+        }
       })
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete }))
       res.on('error', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), complete: false }))
@@ -74,7 +89,12 @@ describe('sendBlob', () => {
     expect(r.body.equals(data)).toBe(true)
   })
 
-  it.each([[0, 0], [1, MiB], [MiB - 1, 3 * MiB + 7], [data.length - 10, data.length - 1]])('sends bytes %i-%i', async (start, end) => {
+  it.each([
+    [0, 0],
+    [1, MiB],
+    [MiB - 1, 3 * MiB + 7],
+    [data.length - 10, data.length - 1],
+  ])('sends bytes %i-%i', async (start, end) => {
     const r = await get(`/${A}/${data.length}`, { range: `bytes=${start}-${end}` })
     expect(r.status).toBe(206)
     expect(r.headers['content-range']).toBe(`bytes ${start}-${end}/${data.length}`)

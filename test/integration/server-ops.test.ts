@@ -35,7 +35,9 @@ describe.skipIf(!pgState.ok)('PostgreSQL replicas', () => {
         await Promise.all([a.stop(), b.stop()])
         await Promise.all([removeDir(a.dataDir), removeDir(b.dataDir)])
       }
-    } finally { await db.drop() }
+    } finally {
+      await db.drop()
+    }
   })
 
   it('airlock migrate applies the migrations once, then reports up to date', async () => {
@@ -47,6 +49,9 @@ describe.skipIf(!pgState.ok)('PostgreSQL replicas', () => {
       expect(first.stdout).toMatch(/applied: 0001_catalog/)
       const again = await runCli(['migrate', '--database-url', db.url, '--data-dir', dir])
       expect(again.stdout).toMatch(/up to date/)
-    } finally { await db.drop(); await removeDir(dir) }
+    } finally {
+      await db.drop()
+      await removeDir(dir)
+    }
   })
 })

@@ -6,22 +6,66 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as S from '../../src/snapstore/schemas.js'
 import { digestOf, SAMPLE_SNAPS, seededApp, snapIdOf, type SeededApp } from '../support/snap-store-fixtures.js'
 
-const FIELDS = ['architectures', 'base', 'confinement', 'links', 'contact', 'created-at', 'description', 'download', 'epoch', 'license', 'name', 'prices',
-  'private', 'publisher', 'revision', 'snap-id', 'snap-yaml', 'summary', 'title', 'type', 'version', 'website', 'store-url', 'integrity', 'media', 'common-ids', 'categories']
+const FIELDS = [
+  'architectures',
+  'base',
+  'confinement',
+  'links',
+  'contact',
+  'created-at',
+  'description',
+  'download',
+  'epoch',
+  'license',
+  'name',
+  'prices',
+  'private',
+  'publisher',
+  'revision',
+  'snap-id',
+  'snap-yaml',
+  'summary',
+  'title',
+  'type',
+  'version',
+  'website',
+  'store-url',
+  'integrity',
+  'media',
+  'common-ids',
+  'categories',
+]
 const HELLO = snapIdOf('hello')
 const MULTI = snapIdOf('multi')
 
 let t: SeededApp
-beforeAll(async () => { t = await seededApp(SAMPLE_SNAPS) })
-afterAll(async () => { await t?.close() })
+beforeAll(async () => {
+  t = await seededApp(SAMPLE_SNAPS)
+})
+afterAll(async () => {
+  await t?.close()
+})
 
-const install = (name: string, extra: Record<string, unknown> = {}, action = 'install') =>
-  ({ action, 'instance-key': `${action}-1`, name, epoch: null, ...extra })
+const install = (name: string, extra: Record<string, unknown> = {}, action = 'install') => ({
+  action,
+  'instance-key': `${action}-1`,
+  name,
+  epoch: null,
+  ...extra,
+})
 
 async function refresh(body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const res = await t.app.inject({
-    method: 'POST', url: '/v2/snaps/refresh', payload: JSON.stringify({ context: [], fields: FIELDS, ...body }),
-    headers: { 'content-type': 'application/json', accept: 'application/json', 'snap-device-architecture': 'amd64', 'snap-device-series': '16', ...headers },
+    method: 'POST',
+    url: '/v2/snaps/refresh',
+    payload: JSON.stringify({ context: [], fields: FIELDS, ...body }),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'snap-device-architecture': 'amd64',
+      'snap-device-series': '16',
+      ...headers,
+    },
   })
   expect(res.headers['content-type']).toBe('application/json')
   const json = JSON.parse(res.body)
@@ -34,9 +78,25 @@ describe('POST /v2/snaps/refresh: install and download', () => {
     const { results } = await refresh({ actions: [install('hello', { channel: 'stable' })] })
     expect(results).toHaveLength(1)
     const [r] = results
-    expect(r).toMatchObject({ result: 'install', 'instance-key': 'install-1', 'snap-id': HELLO, name: 'hello', 'effective-channel': 'stable' })
-    expect(r.snap).toMatchObject({ name: 'hello', 'snap-id': HELLO, revision: 1, version: '1.0', type: 'app', confinement: 'strict', base: null,
-      architectures: ['all'], epoch: { read: [0], write: [0] }, publisher: { id: 'developer1', username: 'developer1', 'display-name': 'Developer 1', validation: 'unproven' } })
+    expect(r).toMatchObject({
+      result: 'install',
+      'instance-key': 'install-1',
+      'snap-id': HELLO,
+      name: 'hello',
+      'effective-channel': 'stable',
+    })
+    expect(r.snap).toMatchObject({
+      name: 'hello',
+      'snap-id': HELLO,
+      revision: 1,
+      version: '1.0',
+      type: 'app',
+      confinement: 'strict',
+      base: null,
+      architectures: ['all'],
+      epoch: { read: [0], write: [0] },
+      publisher: { id: 'developer1', username: 'developer1', 'display-name': 'Developer 1', validation: 'unproven' },
+    })
     expect(r.snap['snap-yaml']).toMatch(/^name: hello$/m)
     expect(r.snap).not.toHaveProperty('prices')
     expect(r.snap.download.url).toBe(`http://127.0.0.1:8080/api/v1/snaps/download/${HELLO}_1.snap`)
@@ -51,7 +111,10 @@ describe('POST /v2/snaps/refresh: install and download', () => {
   it('serves exactly the bytes described: size, lowercase-hex sha3-384, the snap-revision digest', async () => {
     const { results } = await refresh({ actions: [install('multi', { channel: 'beta' })] })
     const d = results[0].snap.download
-    const res = await t.app.inject({ url: new URL(d.url).pathname, headers: { 'accept-encoding': 'gzip', 'x-ubuntu-architecture': 'amd64' } })
+    const res = await t.app.inject({
+      url: new URL(d.url).pathname,
+      headers: { 'accept-encoding': 'gzip', 'x-ubuntu-architecture': 'amd64' },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('application/octet-stream')
     expect(res.headers['content-encoding']).toBeUndefined()
@@ -81,7 +144,11 @@ describe('POST /v2/snaps/refresh: install and download', () => {
     const bad = await t.app.inject({ url: path, headers: { range: `bytes=${d.size}-` } })
     expect(bad.statusCode).toBe(416)
     expect(bad.headers['content-range']).toBe(`bytes */${d.size}`)
-    for (const url of [`/api/v1/snaps/download/${HELLO}_99.snap`, '/api/v1/snaps/download/nope.snap', `/api/v1/snaps/download/${HELLO}_1.charm`]) {
+    for (const url of [
+      `/api/v1/snaps/download/${HELLO}_99.snap`,
+      '/api/v1/snaps/download/nope.snap',
+      `/api/v1/snaps/download/${HELLO}_1.charm`,
+    ]) {
       const res = await t.app.inject({ url })
       expect(res.statusCode).toBe(404)
       expect(res.headers['content-type']).toBe('application/json')
@@ -90,9 +157,13 @@ describe('POST /v2/snaps/refresh: install and download', () => {
   })
 
   it.each([
-    ['amd64', 'stable', 10, 'stable'], ['arm64', 'stable', 11, 'stable'], ['amd64', 'beta', 12, 'beta'],
+    ['amd64', 'stable', 10, 'stable'],
+    ['arm64', 'stable', 11, 'stable'],
+    ['amd64', 'beta', 12, 'beta'],
     ['amd64', 'candidate', 10, 'stable'], // closed channel: falls back to a more stable risk
-    ['arm64', 'edge', 11, 'stable'], ['amd64', 'latest/edge', 13, 'edge'], ['amd64', 'beta/hotfix', 12, 'beta'],
+    ['arm64', 'edge', 11, 'stable'],
+    ['amd64', 'latest/edge', 13, 'edge'],
+    ['amd64', 'beta/hotfix', 12, 'beta'],
   ])('picks the build for %s from %s → revision %i (effective %s)', async (arch, channel, revision, effective) => {
     const { results } = await refresh({ actions: [install('multi', { channel })] }, { 'snap-device-architecture': arch })
     expect(results[0]).toMatchObject({ result: 'install', 'effective-channel': effective })
@@ -101,7 +172,9 @@ describe('POST /v2/snaps/refresh: install and download', () => {
   })
 
   it('reads a bare track as <track>/stable, and installs by revision', async () => {
-    const { results } = await refresh({ actions: [install('hello', { channel: '2.0' }), { ...install('hello', { revision: 2 }), 'instance-key': 'install-2' }] })
+    const { results } = await refresh({
+      actions: [install('hello', { channel: '2.0' }), { ...install('hello', { revision: 2 }), 'instance-key': 'install-2' }],
+    })
     expect(results[0]).toMatchObject({ 'instance-key': 'install-1', 'effective-channel': '2.0/stable' })
     expect(results[0].snap.revision).toBe(3)
     expect(results[1]).toMatchObject({ 'instance-key': 'install-2', 'effective-channel': 'edge' })
@@ -109,15 +182,37 @@ describe('POST /v2/snaps/refresh: install and download', () => {
   })
 
   it('answers per-action errors with snapd codes, names and releases', async () => {
-    const { results } = await refresh({ actions: [
-      install('nope'),
-      { ...install('multi', { channel: 'stable' }), 'instance-key': 'install-2' },
-      { ...install('hello', { channel: 'nope/nope/nope/nope' }), 'instance-key': 'install-3' },
-      { ...install('hello', { revision: 42 }), 'instance-key': 'install-4' },
-    ] }, { 'snap-device-architecture': 's390x' })
-    expect(results[0]).toEqual({ result: 'error', 'instance-key': 'install-1', name: 'nope', error: { code: 'name-not-found', message: "No snap named 'nope' found" } })
-    expect(results[1]).toMatchObject({ result: 'error', 'instance-key': 'install-2', name: 'multi', 'snap-id': MULTI, error: { code: 'revision-not-found' } })
-    expect(results[1].error.extra.releases).toEqual(expect.arrayContaining([{ architecture: 'amd64', channel: 'stable' }, { architecture: 'arm64', channel: 'stable' }, { architecture: 'amd64', channel: 'edge' }]))
+    const { results } = await refresh(
+      {
+        actions: [
+          install('nope'),
+          { ...install('multi', { channel: 'stable' }), 'instance-key': 'install-2' },
+          { ...install('hello', { channel: 'nope/nope/nope/nope' }), 'instance-key': 'install-3' },
+          { ...install('hello', { revision: 42 }), 'instance-key': 'install-4' },
+        ],
+      },
+      { 'snap-device-architecture': 's390x' },
+    )
+    expect(results[0]).toEqual({
+      result: 'error',
+      'instance-key': 'install-1',
+      name: 'nope',
+      error: { code: 'name-not-found', message: "No snap named 'nope' found" },
+    })
+    expect(results[1]).toMatchObject({
+      result: 'error',
+      'instance-key': 'install-2',
+      name: 'multi',
+      'snap-id': MULTI,
+      error: { code: 'revision-not-found' },
+    })
+    expect(results[1].error.extra.releases).toEqual(
+      expect.arrayContaining([
+        { architecture: 'amd64', channel: 'stable' },
+        { architecture: 'arm64', channel: 'stable' },
+        { architecture: 'amd64', channel: 'edge' },
+      ]),
+    )
     expect(results[2]).toMatchObject({ name: 'hello', error: { code: 'invalid-channel' } })
     // hello is arch "all": releases are shown for the device's architecture, so snapd blames the channel, not the architecture.
     expect(results[3]).toMatchObject({ name: 'hello', error: { code: 'revision-not-found' } })
@@ -131,9 +226,20 @@ describe('POST /v2/snaps/refresh: install and download', () => {
 })
 
 describe('POST /v2/snaps/refresh: refresh from context', () => {
-  const ctx = (snapId: string, revision: number, tracking: string, epoch = { read: [0], write: [0] }) =>
-    ({ 'snap-id': snapId, 'instance-key': snapId, revision, 'tracking-channel': tracking, epoch, 'refreshed-date': '2024-04-01T12:00:00Z' })
-  const refreshAction = (snapId: string, extra: Record<string, unknown> = {}) => ({ action: 'refresh', 'instance-key': snapId, 'snap-id': snapId, ...extra })
+  const ctx = (snapId: string, revision: number, tracking: string, epoch = { read: [0], write: [0] }) => ({
+    'snap-id': snapId,
+    'instance-key': snapId,
+    revision,
+    'tracking-channel': tracking,
+    epoch,
+    'refreshed-date': '2024-04-01T12:00:00Z',
+  })
+  const refreshAction = (snapId: string, extra: Record<string, unknown> = {}) => ({
+    action: 'refresh',
+    'instance-key': snapId,
+    'snap-id': snapId,
+    ...extra,
+  })
 
   it('follows the tracking channel, says "no update" with the same revision, and switches channel', async () => {
     const { results } = await refresh({
@@ -148,7 +254,12 @@ describe('POST /v2/snaps/refresh: refresh from context', () => {
 
   it('refuses a revision that cannot read the installed epoch, and offers one that can', async () => {
     const refused = await refresh({ context: [ctx(MULTI, 12, 'latest/edge')], actions: [refreshAction(MULTI)] })
-    expect(refused.results[0]).toMatchObject({ result: 'error', 'instance-key': MULTI, 'snap-id': MULTI, error: { code: 'revision-not-found' } })
+    expect(refused.results[0]).toMatchObject({
+      result: 'error',
+      'instance-key': MULTI,
+      'snap-id': MULTI,
+      error: { code: 'revision-not-found' },
+    })
     expect(refused.results[0].error.message).toMatch(/epoch/)
     const ok = await refresh({ context: [ctx(MULTI, 12, 'latest/edge', { read: [0, 1], write: [1] })], actions: [refreshAction(MULTI)] })
     expect(ok.results[0].snap).toMatchObject({ revision: 13, epoch: { read: [1], write: [1] } })
@@ -169,16 +280,30 @@ describe('POST /v2/snaps/refresh: refresh from context', () => {
   it('answers id-not-found for a snap the store does not have', async () => {
     const gone = 'G'.repeat(32)
     const { results } = await refresh({ context: [ctx(gone, 3, 'stable')], actions: [refreshAction(gone)] })
-    expect(results[0]).toEqual({ result: 'error', 'instance-key': gone, 'snap-id': gone, error: { code: 'id-not-found', message: `No snap with id '${gone}' found` } })
+    expect(results[0]).toEqual({
+      result: 'error',
+      'instance-key': gone,
+      'snap-id': gone,
+      error: { code: 'id-not-found', message: `No snap with id '${gone}' found` },
+    })
   })
 
   it('refuses malformed requests with 400 and an error-list', async () => {
-    for (const body of [{ actions: [{ action: 'explode', 'instance-key': 'x' }] }, { context: 'nope' }, { actions: [{ action: 'install', 'instance-key': 'install-1', revision: '3', name: 'hello' }] }]) {
+    for (const body of [
+      { actions: [{ action: 'explode', 'instance-key': 'x' }] },
+      { context: 'nope' },
+      { actions: [{ action: 'install', 'instance-key': 'install-1', revision: '3', name: 'hello' }] },
+    ]) {
       const { status, json } = await refresh(body)
       expect(status).toBe(400)
       expect(Value.Check(S.ErrorList, json)).toBe(true)
     }
-    const res = await t.app.inject({ method: 'POST', url: '/v2/snaps/refresh', payload: '{not json', headers: { 'content-type': 'application/json' } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v2/snaps/refresh',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.statusCode).toBe(400)
     expect(res.headers['content-type']).toBe('application/json')
   })

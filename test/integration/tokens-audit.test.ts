@@ -12,12 +12,21 @@ import { readFileSync, rmSync } from 'node:fs'
 describe.each(dialects)('%s: tokens, audit, status', (dialect) => {
   let t: TestApp
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) => {
-    const res = await t.app.inject({ method, url: `/admin/v1/${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload: payload as object } : {}) })
+    const res = await t.app.inject({
+      method,
+      url: `/admin/v1/${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload ? { payload: payload as object } : {}),
+    })
     return { status: res.statusCode, body: res.json() }
   }
 
-  beforeAll(async () => { t = await createTestApp(dialect, { trustedAssertions: TEST_ROOT_FILES }) })
-  afterAll(async () => { await t?.close() })
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { trustedAssertions: TEST_ROOT_FILES })
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
 
   it('registers a token minted before tokens were recorded at its first use', async () => {
     const list = await call('GET', 'tokens', t.token)
@@ -70,14 +79,30 @@ describe.each(dialects)('%s: tokens, audit, status', (dialect) => {
     const minted = (await call('POST', 'tokens', t.token, { name: 'operator' })).body
     const data = await buildCharmExport({ charms: [{ name: 'audited', revision: 4, bases: ['ubuntu@22.04/amd64'] }] })
     const boundary = 'b0undary'
-    const payload = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.tar.gz"\r\n\r\n`), data, Buffer.from(`\r\n--${boundary}--\r\n`)])
-    const push = await t.app.inject({ method: 'POST', url: '/admin/v1/charms', payload, headers: { authorization: `Bearer ${minted.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.tar.gz"\r\n\r\n`),
+      data,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ])
+    const push = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/charms',
+      payload,
+      headers: { authorization: `Bearer ${minted.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    })
     expect(push.statusCode).toBe(200)
     expect((await call('POST', 'release', minted.token, { name: 'audited', revision: 4, channels: ['edge'] })).status).toBe(200)
-    const { entries } = (await call('GET', `audit?since=${encodeURIComponent(new Date(Date.now() - 3600_000).toISOString())}`, t.token)).body
+    const { entries } = (await call('GET', `audit?since=${encodeURIComponent(new Date(Date.now() - 3600_000).toISOString())}`, t.token))
+      .body
     const mine = entries.filter((e: { tokenId: string }) => e.tokenId === minted.id)
     expect(mine.map((e: { action: string }) => e.action)).toEqual(['push', 'release'])
-    expect(mine[0]).toMatchObject({ tokenName: 'operator', packageType: 'charm', packageName: 'audited', revisions: [4], channels: ['latest/stable'] })
+    expect(mine[0]).toMatchObject({
+      tokenName: 'operator',
+      packageType: 'charm',
+      packageName: 'audited',
+      revisions: [4],
+      channels: ['latest/stable'],
+    })
     expect(mine[1]).toMatchObject({ packageName: 'audited', revisions: [4], channels: ['latest/edge ubuntu@22.04/amd64'] })
     expect(entries.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['token-create', 'token-revoke']))
     const future = (await call('GET', `audit?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`, t.token)).body
@@ -86,7 +111,11 @@ describe.each(dialects)('%s: tokens, audit, status', (dialect) => {
 
   it('status: version, database health, counts, free space, trusted roots, registry, uptime', async () => {
     const s = (await call('GET', 'status', t.token)).body
-    expect(s).toMatchObject({ database: { kind: dialect, ok: true }, ociRegistryDomain: null, counts: { packages: { charm: 1, bundle: 0, snap: 0 }, revisions: 1, blobs: 1 } })
+    expect(s).toMatchObject({
+      database: { kind: dialect, ok: true },
+      ociRegistryDomain: null,
+      counts: { packages: { charm: 1, bundle: 0, snap: 0 }, revisions: 1, blobs: 1 },
+    })
     expect(s.counts.bytes).toBeGreaterThan(0)
     expect(s.blobStore.freeBytes).toBeGreaterThan(0)
     expect(s.trustedRoots.map((r: { accountId: string }) => r.accountId)).toEqual(expect.arrayContaining(['canonical', 'testrootorg']))

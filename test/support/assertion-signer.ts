@@ -39,7 +39,8 @@ export const testRootKey = (): SigningKey => fromFixture('test-root.pkcs8.pem')
 /** snapd's systestkeys TestStorePrivKey (account-key `test-store` of testrootorg, signed by the root). */
 export const testStoreKey = (): SigningKey => fromFixture('test-store.pkcs8.pem')
 /** testrootorg's account and root account-key: the extra roots a withtestkeys snapd trusts. */
-export const testRootAssertions = (): Buffer => Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')])
+export const testRootAssertions = (): Buffer =>
+  Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')])
 
 export interface SignInput {
   readonly type: string
@@ -74,12 +75,19 @@ export function signAssertion(input: SignInput): Buffer {
     if (typeof h[k] !== 'string' || h[k] === '') throw new Error(`primary key header ${k} is missing`)
     if (h[k] !== type.defaults?.[k]) put(k)
   }
-  for (const k of Object.keys(h).filter((k) => !written.has(k)).sort(compareBytes)) put(k)
+  for (const k of Object.keys(h)
+    .filter((k) => !written.has(k))
+    .sort(compareBytes))
+    put(k)
   if (body.length > 0) text += formatHeader('body-length', String(body.length))
   text += formatHeader('sign-key-sha3-384', input.key.id)
   const content = body.length > 0 ? Buffer.concat([Buffer.from(text + '\n\n'), body]) : Buffer.from(text)
   const ts = typeof input.headers.timestamp === 'string' ? new Date(input.headers.timestamp) : undefined
-  const signature = signContent(content, input.key, input.signedAt ?? (ts && !Number.isNaN(ts.getTime()) ? ts : new Date('2024-01-01T00:00:00Z')))
+  const signature = signContent(
+    content,
+    input.key,
+    input.signedAt ?? (ts && !Number.isNaN(ts.getTime()) ? ts : new Date('2024-01-01T00:00:00Z')),
+  )
   return Buffer.concat([content, Buffer.from('\n\n' + signature + '\n')])
 }
 
@@ -103,22 +111,38 @@ export function signContent(content: Buffer, key: SigningKey, signedAt: Date): s
 export const digestOf = (data: Buffer): string => createHash('sha3-384').update(data).digest('base64url')
 
 const T = (d: Date | string) => (typeof d === 'string' ? d : d.toISOString())
-interface Common { key: SigningKey; authorityId?: string; timestamp?: Date | string; signedAt?: Date; extra?: Record<string, HeaderValue> }
+interface Common {
+  key: SigningKey
+  authorityId?: string
+  timestamp?: Date | string
+  signedAt?: Date
+  extra?: Record<string, HeaderValue>
+}
 
 export function account(o: Common & { accountId: string; displayName?: string; username?: string; validation?: string }): Buffer {
   const headers: Record<string, HeaderValue> = {
-    'authority-id': o.authorityId ?? 'testrootorg', 'account-id': o.accountId, 'display-name': o.displayName ?? o.accountId,
-    timestamp: T(o.timestamp ?? new Date()), validation: o.validation ?? 'unproven', ...o.extra,
+    'authority-id': o.authorityId ?? 'testrootorg',
+    'account-id': o.accountId,
+    'display-name': o.displayName ?? o.accountId,
+    timestamp: T(o.timestamp ?? new Date()),
+    validation: o.validation ?? 'unproven',
+    ...o.extra,
   }
   if (o.username) headers.username = o.username
   return signAssertion({ type: 'account', headers, key: o.key, signedAt: o.signedAt })
 }
 
 /** An account-key certifying `certified` for `accountId`, signed by `key`. */
-export function accountKey(o: Common & { certified: SigningKey; accountId: string; name: string; since?: Date | string; until?: Date | string }): Buffer {
+export function accountKey(
+  o: Common & { certified: SigningKey; accountId: string; name: string; since?: Date | string; until?: Date | string },
+): Buffer {
   const headers: Record<string, HeaderValue> = {
-    'authority-id': o.authorityId ?? 'testrootorg', 'public-key-sha3-384': o.certified.id, 'account-id': o.accountId,
-    name: o.name, since: T(o.since ?? '2016-01-01T00:00:00Z'), ...o.extra,
+    'authority-id': o.authorityId ?? 'testrootorg',
+    'public-key-sha3-384': o.certified.id,
+    'account-id': o.accountId,
+    name: o.name,
+    since: T(o.since ?? '2016-01-01T00:00:00Z'),
+    ...o.extra,
   }
   if (o.until) headers.until = T(o.until)
   return signAssertion({ type: 'account-key', headers, body: o.certified.publicKeyBody, key: o.key, signedAt: o.signedAt })
@@ -126,17 +150,27 @@ export function accountKey(o: Common & { certified: SigningKey; accountId: strin
 
 export function snapDeclaration(o: Common & { snapId: string; snapName: string; publisherId: string }): Buffer {
   const headers = {
-    'authority-id': o.authorityId ?? 'testrootorg', series: '16', 'snap-id': o.snapId, 'publisher-id': o.publisherId,
-    'snap-name': o.snapName, timestamp: T(o.timestamp ?? new Date()), ...o.extra,
+    'authority-id': o.authorityId ?? 'testrootorg',
+    series: '16',
+    'snap-id': o.snapId,
+    'publisher-id': o.publisherId,
+    'snap-name': o.snapName,
+    timestamp: T(o.timestamp ?? new Date()),
+    ...o.extra,
   }
   return signAssertion({ type: 'snap-declaration', headers, key: o.key, signedAt: o.signedAt })
 }
 
 export function snapRevision(o: Common & { snap: Buffer; snapId: string; revision: number; developerId: string }): Buffer {
   const headers = {
-    'authority-id': o.authorityId ?? 'testrootorg', 'snap-sha3-384': digestOf(o.snap), 'snap-id': o.snapId,
-    'snap-size': String(o.snap.length), 'snap-revision': String(o.revision), 'developer-id': o.developerId,
-    timestamp: T(o.timestamp ?? new Date()), ...o.extra,
+    'authority-id': o.authorityId ?? 'testrootorg',
+    'snap-sha3-384': digestOf(o.snap),
+    'snap-id': o.snapId,
+    'snap-size': String(o.snap.length),
+    'snap-revision': String(o.revision),
+    'developer-id': o.developerId,
+    timestamp: T(o.timestamp ?? new Date()),
+    ...o.extra,
   }
   return signAssertion({ type: 'snap-revision', headers, key: o.key, signedAt: o.signedAt })
 }

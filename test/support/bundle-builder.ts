@@ -30,7 +30,10 @@ export async function buildBundleArchive(yamlText: string, readme: string | null
 
 /** Reuses the charm export builder for the nested charm tarballs, then re-packs with the bundle parts. */
 export async function buildBundleExport(spec: BundleExportSpec): Promise<Buffer> {
-  const yamlText = spec.bundleYamlText === undefined ? stringify({ description: `The ${spec.name} bundle`, applications: spec.applications }) : spec.bundleYamlText
+  const yamlText =
+    spec.bundleYamlText === undefined
+      ? stringify({ description: `The ${spec.name} bundle`, applications: spec.applications })
+      : spec.bundleYamlText
   const charmsExport = spec.charms.length ? await buildCharmExport({ charms: spec.charms, bundleYaml: false }) : undefined
   const members: TarMemberSpec[] = []
   if (charmsExport) {
@@ -47,7 +50,11 @@ export async function buildBundleExport(spec: BundleExportSpec): Promise<Buffer>
     }
   }
   if (yamlText !== null) {
-    if (spec.archiveRevision !== undefined) members.unshift({ name: `${spec.name}_${spec.archiveRevision}.bundle`, data: await buildBundleArchive(yamlText, spec.noReadme ? null : `# ${spec.name}\n`) })
+    if (spec.archiveRevision !== undefined)
+      members.unshift({
+        name: `${spec.name}_${spec.archiveRevision}.bundle`,
+        data: await buildBundleArchive(yamlText, spec.noReadme ? null : `# ${spec.name}\n`),
+      })
     else members.unshift({ name: 'bundle.yaml', data: yamlText })
   }
   members.push(...(spec.extraMembers ?? []))

@@ -40,8 +40,12 @@ export function manifestYaml(bases: string[]): string {
     if (!m) throw new Error(`bad base spec ${b}`)
     return { name: m[1], channel: m[2], architectures: m[3]!.split(',') }
   })
-  return stringify({ 'charmcraft-version': '3.2.0', 'charmcraft-started-at': '2024-05-01T10:00:00Z', bases: out, analysis: { attributes: [] } })
-    .replace(/channel: ([\d.]+)/g, "channel: '$1'")
+  return stringify({
+    'charmcraft-version': '3.2.0',
+    'charmcraft-started-at': '2024-05-01T10:00:00Z',
+    bases: out,
+    analysis: { attributes: [] },
+  }).replace(/channel: ([\d.]+)/g, "channel: '$1'")
 }
 
 /** A real .charm zip, as a Buffer. */
@@ -50,17 +54,19 @@ export async function buildCharm(spec: CharmSpec): Promise<Buffer> {
   const entries: Record<string, string | Buffer | null> = {
     'metadata.yaml': charmMetadataYaml(spec),
     'manifest.yaml': manifestYaml(spec.bases ?? ['ubuntu@22.04/amd64']),
-    'config.yaml': spec.config === undefined ? stringify({ options: { port: { type: 'int', default: 5432, description: 'port' } } }) : spec.config,
+    'config.yaml':
+      spec.config === undefined ? stringify({ options: { port: { type: 'int', default: 5432, description: 'port' } } }) : spec.config,
     'actions.yaml': spec.actions === undefined ? stringify({ backup: { description: 'Back up.' } }) : spec.actions,
     'src/charm.py': '#!/usr/bin/env python3\nprint("hello")\n',
-    'dispatch': '#!/bin/sh\nexec ./src/charm.py\n',
+    dispatch: '#!/bin/sh\nexec ./src/charm.py\n',
     ...spec.files,
   }
   for (const [name, data] of Object.entries(entries)) {
     if (data === null) continue
     zip.addBuffer(Buffer.isBuffer(data) ? data : Buffer.from(data), name, { mtime: new Date('2024-01-01T00:00:00Z'), mode: 0o100644 })
   }
-  for (const e of spec.rawEntries ?? []) zip.addBuffer(e.data, e.name, { mtime: new Date('2024-01-01T00:00:00Z'), mode: e.mode ?? 0o100644 })
+  for (const e of spec.rawEntries ?? [])
+    zip.addBuffer(e.data, e.name, { mtime: new Date('2024-01-01T00:00:00Z'), mode: e.mode ?? 0o100644 })
   zip.end()
   const chunks: Buffer[] = []
   for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c)
@@ -87,8 +93,14 @@ export async function buildTar(members: TarMemberSpec[], opts: { gzip?: boolean 
   for (const m of members) {
     const type = m.type ?? 'file'
     const data = m.data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data)
-    const header = { name: m.name, type, mode: type === 'directory' ? 0o755 : 0o644, mtime: new Date('2024-01-01T00:00:00Z'),
-      ...(m.linkname ? { linkname: m.linkname } : {}), ...(type === 'file' ? { size: data.length } : {}) }
+    const header = {
+      name: m.name,
+      type,
+      mode: type === 'directory' ? 0o755 : 0o644,
+      mtime: new Date('2024-01-01T00:00:00Z'),
+      ...(m.linkname ? { linkname: m.linkname } : {}),
+      ...(type === 'file' ? { size: data.length } : {}),
+    }
     await new Promise<void>((resolve, reject) => {
       if (type === 'file') pack.entry(header, data, (err) => (err ? reject(err) : resolve()))
       else pack.entry(header, (err) => (err ? reject(err) : resolve()))
@@ -122,12 +134,21 @@ export interface ExportSpec {
 }
 
 export function accountAssertion(p: { id: string; username: string; displayName: string }): string {
-  return [
-    'type: account', 'authority-id: canonical', 'revision: 1', `account-id: ${p.id}`, `display-name: ${p.displayName}`,
-    'timestamp: 2024-01-01T00:00:00.000000Z', `username: ${p.username}`, 'validation: verified',
-    'sign-key-sha3-384: BWDEoaqyr25nF5SNCvEv2v7QnM9QsfCc0PBMYD_i2NGSQ32EF2d4D0hqUel3m8ul', '',
-    'AcLBUgQAAQoABgUCZfake0AAAAAAA' + 'x'.repeat(64),
-  ].join('\n') + '\n'
+  return (
+    [
+      'type: account',
+      'authority-id: canonical',
+      'revision: 1',
+      `account-id: ${p.id}`,
+      `display-name: ${p.displayName}`,
+      'timestamp: 2024-01-01T00:00:00.000000Z',
+      `username: ${p.username}`,
+      'validation: verified',
+      'sign-key-sha3-384: BWDEoaqyr25nF5SNCvEv2v7QnM9QsfCc0PBMYD_i2NGSQ32EF2d4D0hqUel3m8ul',
+      '',
+      'AcLBUgQAAQoABgUCZfake0AAAAAAA' + 'x'.repeat(64),
+    ].join('\n') + '\n'
+  )
 }
 
 function infoMetadata(c: ExportCharm, charmBytes: Buffer, id: string): object {
@@ -135,19 +156,41 @@ function infoMetadata(c: ExportCharm, charmBytes: Buffer, id: string): object {
     const m = /^(\w+)@([\d.]+)\/(.+)$/.exec(b)!
     return m[3]!.split(',').map((a) => ({ name: m[1], channel: m[2], architecture: a }))
   })
-  const download = { 'hash-sha-256': createHash('sha256').update(charmBytes).digest('hex'), size: charmBytes.length, url: `https://api.charmhub.io/api/v1/charms/download/${id}_${c.revision}.charm` }
+  const download = {
+    'hash-sha-256': createHash('sha256').update(charmBytes).digest('hex'),
+    size: charmBytes.length,
+    url: `https://api.charmhub.io/api/v1/charms/download/${id}_${c.revision}.charm`,
+  }
   return {
-    type: 'charm', id, name: c.name,
+    type: 'charm',
+    id,
+    name: c.name,
     'channel-map': bases.map((base) => ({
       channel: { base, name: 'stable', 'released-at': '2024-05-01T10:00:00.000000+00:00', risk: 'stable', track: 'latest' },
-      revision: { attributes: {}, bases, 'created-at': '2024-05-01T10:00:00.000000+00:00', download, revision: c.revision, version: String(c.revision) },
+      revision: {
+        attributes: {},
+        bases,
+        'created-at': '2024-05-01T10:00:00.000000+00:00',
+        download,
+        revision: c.revision,
+        version: String(c.revision),
+      },
     })),
-    result: { summary: c.summary ?? `The ${c.name} charm`, publisher: { id: 'pUbLiShErId00000000000000000000a', username: 'tester', 'display-name': 'Tester', validation: 'verified' }, links: { website: ['https://example.com'] } },
+    result: {
+      summary: c.summary ?? `The ${c.name} charm`,
+      publisher: { id: 'pUbLiShErId00000000000000000000a', username: 'tester', 'display-name': 'Tester', validation: 'verified' },
+      links: { website: ['https://example.com'] },
+    },
   }
 }
 
 export function stableId(name: string): string {
-  return createHash('sha256').update(name).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 32).padEnd(32, 'x')
+  return createHash('sha256')
+    .update(name)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 32)
+    .padEnd(32, 'x')
 }
 
 /** Builds a whole export tarball (a Buffer) shaped like `store-admin export charms`. */
@@ -155,7 +198,9 @@ export async function buildCharmExport(spec: ExportSpec): Promise<Buffer> {
   const outer: TarMemberSpec[] = []
   const pre = spec.prefix ? `${spec.prefix.replace(/\/$/, '')}/` : ''
   if (spec.bundleYaml !== false) {
-    const y = spec.bundleYaml ?? { applications: Object.fromEntries(spec.charms.map((c) => [c.name, { charm: c.name, channel: 'latest/stable' }])) }
+    const y = spec.bundleYaml ?? {
+      applications: Object.fromEntries(spec.charms.map((c) => [c.name, { charm: c.name, channel: 'latest/stable' }])),
+    }
     outer.push({ name: `${pre}bundle.yaml`, data: typeof y === 'string' ? y : stringify(y) })
   }
   for (const c of spec.charms) {
@@ -163,7 +208,10 @@ export async function buildCharmExport(spec: ExportSpec): Promise<Buffer> {
     const id = c.id ?? stableId(c.name)
     const inner: TarMemberSpec[] = [{ name: `${c.name}_${c.revision}.charm`, data: charm }]
     if (c.publisher !== false) {
-      inner.push({ name: `${c.name}_publisher_account.assert`, data: accountAssertion(c.publisher ?? { id: 'pUbLiShErId00000000000000000000a', username: 'tester', displayName: 'Tester' }) })
+      inner.push({
+        name: `${c.name}_publisher_account.assert`,
+        data: accountAssertion(c.publisher ?? { id: 'pUbLiShErId00000000000000000000a', username: 'tester', displayName: 'Tester' }),
+      })
     }
     if (c.metadataJson !== false) {
       const m = c.metadataJson ?? infoMetadata(c, charm, id)
@@ -183,7 +231,9 @@ export async function buildCharmExport(spec: ExportSpec): Promise<Buffer> {
 export async function writeFixture(dir: string, name: string, data: Buffer): Promise<string> {
   const p = join(dir, name)
   await mkdir(dirname(p), { recursive: true })
-  await pipeline(async function* () { yield data }, createWriteStream(p))
+  await pipeline(async function* () {
+    yield data
+  }, createWriteStream(p))
   return p
 }
 

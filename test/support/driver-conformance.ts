@@ -21,7 +21,12 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<Buffer> {
 
 /** `data` as a stream of `chunk`-byte pieces, as an upload arrives. */
 export function chunked(data: Buffer, chunk = 64 << 10): Readable {
-  return Readable.from((function* () { for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk) })(), { objectMode: false })
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk)
+    })(),
+    { objectMode: false },
+  )
 }
 
 async function keys(driver: StorageDriver, prefix: string): Promise<string[]> {
@@ -36,8 +41,14 @@ export function describeDriver(name: string, make: () => Promise<DriverUnderTest
   describe(`${name} storage driver`, () => {
     let t: DriverUnderTest
     let d: StorageDriver
-    beforeEach(async () => { t = await make(); d = t.driver })
-    afterEach(async () => { await d.close(); await t.cleanup() })
+    beforeEach(async () => {
+      t = await make()
+      d = t.driver
+    })
+    afterEach(async () => {
+      await d.close()
+      await t.cleanup()
+    })
 
     it('checks it can reach and write its store', async () => {
       await d.check()
@@ -49,7 +60,9 @@ export function describeDriver(name: string, make: () => Promise<DriverUnderTest
       // Buffer.equals: toEqual walks megabytes element by element.
       expect((await readAll(await d.get('tmp/obj-1'))).equals(data)).toBe(true)
       expect(await readAll(await d.get('tmp/obj-1', { start: 1000, end: 1999 }))).toEqual(data.subarray(1000, 2000))
-      expect(await readAll(await d.get('tmp/obj-1', { start: data.length - 1, end: data.length - 1 }))).toEqual(data.subarray(data.length - 1))
+      expect(await readAll(await d.get('tmp/obj-1', { start: data.length - 1, end: data.length - 1 }))).toEqual(
+        data.subarray(data.length - 1),
+      )
       const r = await d.reader('tmp/obj-1')
       try {
         expect(r.size).toBe(data.length)
@@ -59,7 +72,9 @@ export function describeDriver(name: string, make: () => Promise<DriverUnderTest
         // Reads past the end come back short, not padded.
         expect(await r.read(into, data.length - 10, 5000)).toBe(10)
         expect(into.subarray(0, 10)).toEqual(data.subarray(data.length - 10))
-      } finally { await r.close() }
+      } finally {
+        await r.close()
+      }
       const st = await d.stat('tmp/obj-1')
       expect(st).toMatchObject({ key: 'tmp/obj-1', size: data.length })
       expect(st?.modified).toBeInstanceOf(Date)

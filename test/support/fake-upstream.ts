@@ -32,21 +32,78 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
   const refresh = (res: ServerResponse) => {
     const m = state.mode
     if (m === 'malformed-json') return json(res, 200, '{"results": [{"charm": ')
-    if (m === 'endless-503') { res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{}'); return }
-    if (m === 'hostile-message') return json(res, 200, { 'error-list': [], results: [{ 'instance-key': 'export-1', result: 'error', name: 'fake', charm: null, error: { code: 'weird', message: 'evil\u001b[2J\nsecond line' } }] })
-    if (m === 'unknown-name') return json(res, 200, { 'error-list': [], results: [{ 'instance-key': 'export-1', result: 'error', name: 'fake', charm: null, error: { code: 'name-not-found', message: "No charm or bundle with name 'fake'." } }] })
-    const download: Record<string, unknown> = { url: `${state.url}/api/v1/charms/download/${ID}_1.charm`, size: charm.length, 'hash-sha-256': m === 'wrong-hash' ? 'f'.repeat(64) : hash }
+    if (m === 'endless-503') {
+      res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{}')
+      return
+    }
+    if (m === 'hostile-message')
+      return json(res, 200, {
+        'error-list': [],
+        results: [
+          {
+            'instance-key': 'export-1',
+            result: 'error',
+            name: 'fake',
+            charm: null,
+            error: { code: 'weird', message: 'evil\u001b[2J\nsecond line' },
+          },
+        ],
+      })
+    if (m === 'unknown-name')
+      return json(res, 200, {
+        'error-list': [],
+        results: [
+          {
+            'instance-key': 'export-1',
+            result: 'error',
+            name: 'fake',
+            charm: null,
+            error: { code: 'name-not-found', message: "No charm or bundle with name 'fake'." },
+          },
+        ],
+      })
+    const download: Record<string, unknown> = {
+      url: `${state.url}/api/v1/charms/download/${ID}_1.charm`,
+      size: charm.length,
+      'hash-sha-256': m === 'wrong-hash' ? 'f'.repeat(64) : hash,
+    }
     if (m === 'missing-hash') delete download['hash-sha-256']
-    json(res, 200, { 'error-list': [], results: [{
-      'instance-key': 'export-1', result: 'install', id: ID, name: 'fake', 'effective-channel': 'latest/stable', 'released-at': '2024-05-01T10:00:00+00:00',
-      charm: { type: 'charm', id: ID, name: 'fake', revision: 1, version: '1', publisher: { id: 'pub', 'display-name': 'Pub' }, bases: [{ name: 'ubuntu', channel: '22.04', architecture: 'amd64' }], download, resources: [] },
-    }] })
+    json(res, 200, {
+      'error-list': [],
+      results: [
+        {
+          'instance-key': 'export-1',
+          result: 'install',
+          id: ID,
+          name: 'fake',
+          'effective-channel': 'latest/stable',
+          'released-at': '2024-05-01T10:00:00+00:00',
+          charm: {
+            type: 'charm',
+            id: ID,
+            name: 'fake',
+            revision: 1,
+            version: '1',
+            publisher: { id: 'pub', 'display-name': 'Pub' },
+            bases: [{ name: 'ubuntu', channel: '22.04', architecture: 'amd64' }],
+            download,
+            resources: [],
+          },
+        },
+      ],
+    })
   }
 
   const download = (req: IncomingMessage, res: ServerResponse) => {
     const m = state.mode
-    if (m === 'redirect-loop') { res.writeHead(302, { location: req.url }).end(); return }
-    if (m === 'redirect-elsewhere' && cdn && !req.headers['x-at-cdn']) { res.writeHead(302, { location: `${cdn}${req.url}` }).end(); return }
+    if (m === 'redirect-loop') {
+      res.writeHead(302, { location: req.url }).end()
+      return
+    }
+    if (m === 'redirect-elsewhere' && cdn && !req.headers['x-at-cdn']) {
+      res.writeHead(302, { location: `${cdn}${req.url}` }).end()
+      return
+    }
     if (m === 'truncated') {
       res.writeHead(200, { 'content-length': charm.length, 'content-type': 'application/octet-stream' })
       res.write(charm.subarray(0, charm.length >> 1), () => res.socket?.destroy())
@@ -58,7 +115,9 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
       if (range) {
         state.ranges.push(String(req.headers.range))
         const start = Number(range[1])
-        res.writeHead(206, { 'content-length': charm.length - start, 'content-range': `bytes ${start}-${charm.length - 1}/${charm.length}` }).end(charm.subarray(start))
+        res
+          .writeHead(206, { 'content-length': charm.length - start, 'content-range': `bytes ${start}-${charm.length - 1}/${charm.length}` })
+          .end(charm.subarray(start))
         return
       }
       if (!dropped) {
@@ -74,7 +133,10 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
       res.write(charm.subarray(0, charm.length >> 1))
       return
     }
-    if (m === 'oversize') { res.writeHead(200, { 'content-length': charm.length + 10 }).end(Buffer.concat([charm, Buffer.alloc(10)])); return }
+    if (m === 'oversize') {
+      res.writeHead(200, { 'content-length': charm.length + 10 }).end(Buffer.concat([charm, Buffer.alloc(10)]))
+      return
+    }
     state.downloads++
     res.writeHead(200, { 'content-length': charm.length, 'content-type': 'application/octet-stream' }).end(charm)
   }
@@ -82,13 +144,21 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
   const server = createServer((req, res) => {
     const url = req.url ?? ''
     req.resume()
-    if (req.method === 'POST' && url === '/v2/charms/refresh') { req.on('end', () => refresh(res)); return }
-    if (url.startsWith('/v2/charms/info/fake')) return json(res, 200, { type: 'charm', id: ID, name: 'fake', 'channel-map': [], result: { summary: 'fake' } })
+    if (req.method === 'POST' && url === '/v2/charms/refresh') {
+      req.on('end', () => refresh(res))
+      return
+    }
+    if (url.startsWith('/v2/charms/info/fake'))
+      return json(res, 200, { type: 'charm', id: ID, name: 'fake', 'channel-map': [], result: { summary: 'fake' } })
     if (url.startsWith('/api/v1/charms/download/')) return download(req, res)
     res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"error-list":[{"code":"not-found","message":"not found"}]}')
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  state.close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) })
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
   return state
 }

@@ -23,7 +23,10 @@ export function renameZipEntries(zip: Buffer, from: string, to: string): Buffer 
   if (a.length !== b.length) throw new Error(`renameZipEntries: ${from} and ${to} differ in length`)
   const out = Buffer.from(zip)
   let hits = 0
-  for (let i = out.indexOf(a); i >= 0; i = out.indexOf(a, i + a.length)) { b.copy(out, i); hits++ }
+  for (let i = out.indexOf(a); i >= 0; i = out.indexOf(a, i + a.length)) {
+    b.copy(out, i)
+    hits++
+  }
   if (hits === 0) throw new Error(`renameZipEntries: no entry named ${from}`)
   return out
 }
@@ -58,24 +61,42 @@ export function storedZip(entries: ReadonlyArray<{ name: string; data: Buffer | 
     const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data)
     const crc = crc32(data)
     const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(0x0800, 6)
-    local.writeUInt16LE(0, 8); local.writeUInt16LE(0, 10); local.writeUInt16LE(0x5821, 12) // 2024-01-01
-    local.writeUInt32LE(crc, 14); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(name.length, 26); local.writeUInt16LE(0, 28)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt16LE(0x0800, 6)
+    local.writeUInt16LE(0, 8)
+    local.writeUInt16LE(0, 10)
+    local.writeUInt16LE(0x5821, 12) // 2024-01-01
+    local.writeUInt32LE(crc, 14)
+    local.writeUInt32LE(data.length, 18)
+    local.writeUInt32LE(data.length, 22)
+    local.writeUInt16LE(name.length, 26)
+    local.writeUInt16LE(0, 28)
     const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE((3 << 8) | 20, 4); central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(0x0800, 8); central.writeUInt16LE(0, 10); central.writeUInt16LE(0, 12); central.writeUInt16LE(0x5821, 14)
-    central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24)
+    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt16LE((3 << 8) | 20, 4)
+    central.writeUInt16LE(20, 6)
+    central.writeUInt16LE(0x0800, 8)
+    central.writeUInt16LE(0, 10)
+    central.writeUInt16LE(0, 12)
+    central.writeUInt16LE(0x5821, 14)
+    central.writeUInt32LE(crc, 16)
+    central.writeUInt32LE(data.length, 20)
+    central.writeUInt32LE(data.length, 24)
     central.writeUInt16LE(name.length, 28) // extra, comment, disk, internal attributes: 0
-    central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38); central.writeUInt32LE(offset, 42)
+    central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38)
+    central.writeUInt32LE(offset, 42)
     locals.push(local, name, data)
     centrals.push(central, name)
     offset += 30 + name.length + data.length
   }
   const cd = Buffer.concat(centrals)
   const eocd = Buffer.alloc(22)
-  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(entries.length, 8); eocd.writeUInt16LE(entries.length, 10)
-  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(offset, 16)
+  eocd.writeUInt32LE(0x06054b50, 0)
+  eocd.writeUInt16LE(entries.length, 8)
+  eocd.writeUInt16LE(entries.length, 10)
+  eocd.writeUInt32LE(cd.length, 12)
+  eocd.writeUInt32LE(offset, 16)
   return Buffer.concat([...locals, cd, eocd])
 }
 

@@ -3,23 +3,40 @@
 import { createHash } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import * as S from '../../src/charmhub/schemas.js'
-import { installByChannel, installByRevision, downloadByRevision, refreshOne, JUJU_HEADERS, type JujuVersion, type BaseArg } from './juju-requests.js'
+import {
+  installByChannel,
+  installByRevision,
+  downloadByRevision,
+  refreshOne,
+  JUJU_HEADERS,
+  type JujuVersion,
+  type BaseArg,
+} from './juju-requests.js'
 
 export class JujuError extends Error {}
 
 export class JujuClient {
-  constructor(readonly url: string, readonly version: JujuVersion) {}
+  constructor(
+    readonly url: string,
+    readonly version: JujuVersion,
+  ) {}
 
   private async post(body: unknown): Promise<any> {
-    const res = await fetch(`${this.url}/v2/charms/refresh`, { method: 'POST', headers: JUJU_HEADERS(this.version), body: JSON.stringify(body) + '\n' })
+    const res = await fetch(`${this.url}/v2/charms/refresh`, {
+      method: 'POST',
+      headers: JUJU_HEADERS(this.version),
+      body: JSON.stringify(body) + '\n',
+    })
     const ct = res.headers.get('content-type')
-    if (res.status >= 400 && res.status < 500 && ct !== 'application/json') throw new JujuError(`unexpected content-type from server "${ct}"`)
+    if (res.status >= 400 && res.status < 500 && ct !== 'application/json')
+      throw new JujuError(`unexpected content-type from server "${ct}"`)
     if (res.status >= 500) throw new JujuError(`server error "${this.url}"`)
     const json: any = await res.json()
     const errors = [...Value.Errors(S.RefreshResponse, json)]
     if (errors.length) throw new JujuError(`json: cannot unmarshal: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`)
     const keys = (body as { actions: Array<{ 'instance-key': string }> }).actions.map((a) => a['instance-key'])
-    for (const k of keys) if (!json.results.some((r: any) => r['instance-key'] === k)) throw new JujuError(`missing response: ${k} action key not valid`)
+    for (const k of keys)
+      if (!json.results.some((r: any) => r['instance-key'] === k)) throw new JujuError(`missing response: ${k} action key not valid`)
     return json
   }
 
@@ -35,7 +52,8 @@ export class JujuClient {
       if (r.error) throw new JujuError(`resolving retry error: ${r.error.message}`)
     }
     if (r.error) throw new JujuError(`${r.error.code}: ${r.error.message}`)
-    if (r.charm.type === 'charm' && !r.charm['metadata-yaml']) throw new JujuError(`charmhub refresh response for "${name}" does not include the contents of metadata.yaml`)
+    if (r.charm.type === 'charm' && !r.charm['metadata-yaml'])
+      throw new JujuError(`charmhub refresh response for "${name}" does not include the contents of metadata.yaml`)
     return r
   }
 
@@ -61,9 +79,11 @@ export class JujuClient {
     if (res.status !== 200) throw new JujuError(`unable to locate archive (store API responded with status: ${res.status})`)
     if (res.headers.get('content-encoding')) throw new JujuError('compressed download')
     const body = Buffer.from(await res.arrayBuffer())
-    if (this.version === '4.0' && Number(res.headers.get('content-length')) !== body.length) throw new JujuError(`downloaded size ${body.length} does not match expected size ${res.headers.get('content-length')}`)
+    if (this.version === '4.0' && Number(res.headers.get('content-length')) !== body.length)
+      throw new JujuError(`downloaded size ${body.length} does not match expected size ${res.headers.get('content-length')}`)
     if (body.length !== expect.size) throw new JujuError(`size mismatch: ${body.length} != ${expect.size}`)
-    if (expect.sha256 && createHash('sha256').update(body).digest('hex') !== expect.sha256) throw new JujuError('detected SHA256 hash mismatch')
+    if (expect.sha256 && createHash('sha256').update(body).digest('hex') !== expect.sha256)
+      throw new JujuError('detected SHA256 hash mismatch')
     if (expect.sha384 && createHash('sha384').update(body).digest('hex') !== expect.sha384) throw new JujuError('hash mismatch')
     return body
   }

@@ -7,14 +7,25 @@ import pg from 'pg'
 
 const ADMIN_URL = process.env.AIRLOCK_TEST_PG_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-export interface TestDatabase { url: string; drop(): Promise<void> }
+export interface TestDatabase {
+  url: string
+  drop(): Promise<void>
+}
 
 let serverUrl: Promise<string | undefined> | undefined
 let skipReason = ''
 
 async function probe(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
-  try { await c.connect(); await c.query('SELECT 1'); return true } catch { return false } finally { await c.end().catch(() => {}) }
+  try {
+    await c.connect()
+    await c.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await c.end().catch(() => {})
+  }
 }
 
 async function findServer(): Promise<string | undefined> {
@@ -24,7 +35,10 @@ async function findServer(): Promise<string | undefined> {
       const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
       const c = await new PostgreSqlContainer('postgres:15-alpine').start()
       return c.getConnectionUri()
-    } catch (err) { skipReason = `no PostgreSQL at ${ADMIN_URL} and testcontainers failed: ${(err as Error).message}`; return undefined }
+    } catch (err) {
+      skipReason = `no PostgreSQL at ${ADMIN_URL} and testcontainers failed: ${(err as Error).message}`
+      return undefined
+    }
   }
   skipReason = `no PostgreSQL at ${ADMIN_URL} and no Docker engine for testcontainers`
   return undefined

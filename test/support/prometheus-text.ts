@@ -5,8 +5,17 @@
 // twice; every value a float; samples of a family together; histogram buckets cumulative, ending
 // in le="+Inf" equal to _count, with _sum present.
 
-export interface Sample { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly value: number }
-export interface Family { readonly name: string; type: string; help: string; readonly samples: Sample[] }
+export interface Sample {
+  readonly name: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly value: number
+}
+export interface Family {
+  readonly name: string
+  type: string
+  help: string
+  readonly samples: Sample[]
+}
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
@@ -35,7 +44,7 @@ function parseLabels(text: string, line: number): { labels: Record<string, strin
     if (text[eq + 1] !== '"') throw new Error(`line ${line}: label ${name} value not quoted`)
     let v = ''
     let j = eq + 2
-    for (;; j++) {
+    for (; ; j++) {
       const c = text[j]
       if (c === undefined) throw new Error(`line ${line}: unterminated label value`)
       if (c === '"') break
@@ -106,7 +115,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     let labels: Record<string, string> = {}
     if (m[2] === '{') ({ labels, rest } = parseLabels(rest, n))
     const parts = rest.trim().split(/\s+/)
-    if (parts.length < 1 || parts.length > 2 || parts[0] === '') throw new Error(`line ${n}: expected a value (and a timestamp) after ${name}`)
+    if (parts.length < 1 || parts.length > 2 || parts[0] === '')
+      throw new Error(`line ${n}: expected a value (and a timestamp) after ${name}`)
     const value = parseValue(parts[0]!, n)
     if (parts[1] !== undefined && !/^-?\d+$/.test(parts[1])) throw new Error(`line ${n}: bad timestamp`)
     const f = familyOf(name, families)
@@ -123,7 +133,12 @@ export function parsePrometheusText(text: string): Map<string, Family> {
 
 function checkHistogram(f: Family): void {
   const groups = new Map<string, Sample[]>()
-  const keyOf = (s: Sample): string => JSON.stringify(Object.entries(s.labels).filter(([k]) => k !== 'le').sort())
+  const keyOf = (s: Sample): string =>
+    JSON.stringify(
+      Object.entries(s.labels)
+        .filter(([k]) => k !== 'le')
+        .sort(),
+    )
   for (const s of f.samples) {
     const key = keyOf(s)
     groups.set(key, [...(groups.get(key) ?? []), s])

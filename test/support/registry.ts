@@ -48,7 +48,10 @@ async function waitForPort(port: number, proc: ChildProcess, logs: string[]): Pr
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) throw new Error(`docker-registry exited ${proc.exitCode}:\n${logs.join('')}`)
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true) })
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy()
+        r(true)
+      })
       s.on('error', () => r(false))
     })
     if (ok) return
@@ -60,8 +63,25 @@ async function waitForPort(port: number, proc: ChildProcess, logs: string[]): Pr
 async function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, `${name}.crt`)
   const key = join(dir, `${name}.key`)
-  const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+  const r = await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ])
   if (r.code !== 0) throw new Error(`openssl: ${r.stderr}`)
   return { cert, key }
 }
@@ -73,15 +93,27 @@ async function tokenServer(dir: string, service: string): Promise<{ realm: strin
   const x5c = (await readFile(cert, 'utf8')).replace(/-----[^-]+-----|\s/g, '')
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    const [user, pass] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':')
-    if (user !== USER || pass !== PASSWORD) { res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}'); return }
+    const [user, pass] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+      .toString()
+      .split(':')
+    if (user !== USER || pass !== PASSWORD) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}')
+      return
+    }
     const access = url.searchParams.getAll('scope').map((s) => {
       const [type, name, actions] = s.split(':')
       return { type, name, actions: (actions ?? '').split(',') }
     })
-    const token = await new SignJWT({ access }).setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c: [x5c] })
-      .setIssuer('airlock-test-issuer').setSubject(USER).setAudience(url.searchParams.get('service') ?? service)
-      .setIssuedAt().setNotBefore('0s').setExpirationTime('5m').setJti(randomBytes(8).toString('hex')).sign(signingKey)
+    const token = await new SignJWT({ access })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c: [x5c] })
+      .setIssuer('airlock-test-issuer')
+      .setSubject(USER)
+      .setAudience(url.searchParams.get('service') ?? service)
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime('5m')
+      .setJti(randomBytes(8).toString('hex'))
+      .sign(signingKey)
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }))
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -91,8 +123,19 @@ async function tokenServer(dir: string, service: string): Promise<{ realm: strin
 export async function startRegistry(opts: { auth?: 'htpasswd' | 'token'; tls?: boolean } = {}): Promise<Registry> {
   const dir = await mkdtemp(join(tmpdir(), 'airlock-registry-'))
   const port = await freePort()
-  const lines = ['version: 0.1', 'log:', '  level: warn', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:',
-    `    rootdirectory: ${join(dir, 'data')}`, 'http:', `  addr: 127.0.0.1:${port}`, '  secret: airlock-test-secret']
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '  secret: airlock-test-secret',
+  ]
   let caFile: string | undefined
   if (opts.tls) {
     const { cert, key } = await selfSigned(dir, 'tls')
@@ -105,7 +148,14 @@ export async function startRegistry(opts: { auth?: 'htpasswd' | 'token'; tls?: b
     lines.push('auth:', '  htpasswd:', '    realm: airlock-test', `    path: ${join(dir, 'htpasswd')}`)
   } else if (opts.auth === 'token') {
     tokens = await tokenServer(dir, 'airlock-test-registry')
-    lines.push('auth:', '  token:', `    realm: ${tokens.realm}`, '    service: airlock-test-registry', '    issuer: airlock-test-issuer', `    rootcertbundle: ${tokens.certFile}`)
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${tokens.realm}`,
+      '    service: airlock-test-registry',
+      '    issuer: airlock-test-issuer',
+      `    rootcertbundle: ${tokens.certFile}`,
+    )
   }
   await writeFile(join(dir, 'config.yml'), lines.join('\n') + '\n')
   const logs: string[] = []
@@ -114,7 +164,10 @@ export async function startRegistry(opts: { auth?: 'htpasswd' | 'token'; tls?: b
   proc.stderr!.on('data', (d) => logs.push(String(d)))
   await waitForPort(port, proc, logs)
   return {
-    host: `127.0.0.1:${port}`, dir, logs, ...(caFile ? { caFile } : {}),
+    host: `127.0.0.1:${port}`,
+    dir,
+    logs,
+    ...(caFile ? { caFile } : {}),
     async stop() {
       tokens?.close()
       if (proc.exitCode === null) {
@@ -139,10 +192,22 @@ export interface TestImage {
 function tarOf(name: string, data: Buffer): Buffer {
   const h = Buffer.alloc(512)
   h.write(name, 0)
-  h.write('0000644\0', 100); h.write('0000000\0', 108); h.write('0000000\0', 116)
+  h.write('0000644\0', 100)
+  h.write('0000000\0', 108)
+  h.write('0000000\0', 116)
   h.write(data.length.toString(8).padStart(11, '0') + '\0', 124)
-  h.write('00000000000\0', 136); h.write('        ', 148); h.write('0', 156); h.write('ustar\0', 257); h.write('00', 263)
-  h.write(h.reduce((s, b) => s + b, 0).toString(8).padStart(6, '0') + '\0 ', 148)
+  h.write('00000000000\0', 136)
+  h.write('        ', 148)
+  h.write('0', 156)
+  h.write('ustar\0', 257)
+  h.write('00', 263)
+  h.write(
+    h
+      .reduce((s, b) => s + b, 0)
+      .toString(8)
+      .padStart(6, '0') + '\0 ',
+    148,
+  )
   return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)])
 }
 
@@ -152,7 +217,11 @@ const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).dige
 export async function buildOciLayout(dir: string, opts: { layerSizes?: number[]; gzip?: boolean } = {}): Promise<TestImage> {
   const blobs = join(dir, 'blobs/sha256')
   await mkdir(blobs, { recursive: true })
-  const put = async (b: Buffer) => { const d = sha(b); await writeFile(join(blobs, d.slice(7)), b); return { digest: d, size: b.length, file: join(blobs, d.slice(7)) } }
+  const put = async (b: Buffer) => {
+    const d = sha(b)
+    await writeFile(join(blobs, d.slice(7)), b)
+    return { digest: d, size: b.length, file: join(blobs, d.slice(7)) }
+  }
   const layers = []
   const diffIds = []
   for (const [i, size] of (opts.layerSizes ?? [4096, 20_000]).entries()) {
@@ -160,15 +229,33 @@ export async function buildOciLayout(dir: string, opts: { layerSizes?: number[];
     diffIds.push(sha(tar))
     layers.push(await put(opts.gzip === false ? tar : gzipSync(tar, { level: 1 })))
   }
-  const config = await put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Entrypoint: ['/layer-0.bin'] }, rootfs: { type: 'layers', diff_ids: diffIds } })))
+  const config = await put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Entrypoint: ['/layer-0.bin'] },
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    ),
+  )
   const layerType = opts.gzip === false ? 'application/vnd.oci.image.layer.v1.tar' : 'application/vnd.oci.image.layer.v1.tar+gzip'
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
-    layers: layers.map((l) => ({ mediaType: layerType, digest: l.digest, size: l.size })),
-  }))
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+      layers: layers.map((l) => ({ mediaType: layerType, digest: l.digest, size: l.size })),
+    }),
+  )
   const m = await put(manifest)
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: m.digest, size: m.size }] }))
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: m.digest, size: m.size }],
+    }),
+  )
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
   return { dir, digest: m.digest, manifest, config, layers }
 }
@@ -180,7 +267,12 @@ export async function skopeo(...args: string[]): Promise<string> {
 }
 
 /** `skopeo copy oci:DIR oci-archive:OUT` (or docker-archive:OUT[:name]). */
-export async function archiveOf(layoutDir: string, out: string, format: 'oci-archive' | 'docker-archive' = 'oci-archive', name?: string): Promise<string> {
+export async function archiveOf(
+  layoutDir: string,
+  out: string,
+  format: 'oci-archive' | 'docker-archive' = 'oci-archive',
+  name?: string,
+): Promise<string> {
   // skopeo would gzip uncompressed layers on the way into an OCI layout, changing the digest.
   const keep = format === 'oci-archive' ? ['--preserve-digests', '--dest-oci-accept-uncompressed-layers'] : []
   await skopeo('copy', '-q', ...keep, `oci:${layoutDir}`, `${format}:${out}${name ? `:${name}` : ''}`)

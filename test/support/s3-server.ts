@@ -37,7 +37,12 @@ async function freePort(): Promise<number> {
 }
 
 function parse(out: string): Record<string, string> {
-  return Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]))
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
+  )
 }
 
 export async function startS3Server(): Promise<S3Server> {
@@ -45,11 +50,16 @@ export async function startS3Server(): Promise<S3Server> {
   const port = await freePort()
   const monPort = await freePort()
   const start = async () => {
-    const { stdout } = await run('bash', [SCRIPT, 'start', dir, String(port)], { env: { ...process.env, S3_TEST_MON_PORT: String(monPort) }, timeout: 240_000 })
+    const { stdout } = await run('bash', [SCRIPT, 'start', dir, String(port)], {
+      env: { ...process.env, S3_TEST_MON_PORT: String(monPort) },
+      timeout: 240_000,
+    })
     return parse(stdout)
   }
   const vars = await start()
-  const stop = async () => { await run('bash', [SCRIPT, 'stop', dir], { timeout: 60_000 }) }
+  const stop = async () => {
+    await run('bash', [SCRIPT, 'stop', dir], { timeout: 60_000 })
+  }
   return {
     endpoint: vars.S3_ENDPOINT!,
     accessKeyId: vars.S3_ACCESS_KEY_ID!,
@@ -67,7 +77,12 @@ export async function startS3Server(): Promise<S3Server> {
       }
     },
     stop,
-    async start() { await start() },
-    async close() { await stop().catch(() => undefined); await rm(dir, { recursive: true, force: true }) },
+    async start() {
+      await start()
+    },
+    async close() {
+      await stop().catch(() => undefined)
+      await rm(dir, { recursive: true, force: true })
+    },
   }
 }

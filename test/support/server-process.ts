@@ -30,31 +30,71 @@ export interface RunningServer {
  * bounds the wait for 'airlock listening' (a first start initialises the embedded database, which takes
  * much longer on a loaded machine).
  */
-export async function startServer(opts: { dataDir?: string; databaseUrl?: string; args?: string[]; env?: Record<string, string>; command?: string[]; cwd?: string; detached?: boolean; startTimeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  opts: {
+    dataDir?: string
+    databaseUrl?: string
+    args?: string[]
+    env?: Record<string, string>
+    command?: string[]
+    cwd?: string
+    detached?: boolean
+    startTimeoutMs?: number
+  } = {},
+): Promise<RunningServer> {
   if (!opts.command) ensureBuilt()
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-e2e-')))
   const [cmd, ...pre] = opts.command ?? [process.execPath, BIN, 'serve']
-  const args = [...pre, '--port', '0', '--data-dir', dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []), ...(opts.args ?? [])]
+  const args = [
+    ...pre,
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []),
+    ...(opts.args ?? []),
+  ]
   const env: Record<string, string> = { ...(process.env as Record<string, string>), AIRLOCK_LOG_LEVEL: 'info', ...opts.env }
   delete env.DATABASE_URL
   const proc = spawn(cmd!, args, { env, cwd: opts.cwd, detached: opts.detached, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: string[] = []
-  const killAll = () => { try { if (opts.detached) process.kill(-proc.pid!, 'SIGKILL'); else proc.kill('SIGKILL') } catch { /* gone */ } }
+  const killAll = () => {
+    try {
+      if (opts.detached) process.kill(-proc.pid!, 'SIGKILL')
+      else proc.kill('SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
   const url = await new Promise<string>((resolve, reject) => {
     // A server that did not start in time is killed, not left running after the test.
-    const timer = setTimeout(() => { killAll(); reject(new Error(`server did not start:\n${logs.join('\n')}`)) }, opts.startTimeoutMs ?? 120_000)
+    const timer = setTimeout(() => {
+      killAll()
+      reject(new Error(`server did not start:\n${logs.join('\n')}`))
+    }, opts.startTimeoutMs ?? 120_000)
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       logs.push(line)
       try {
         const j = JSON.parse(line) as { msg?: string; url?: string }
-        if (j.msg === 'airlock listening' && j.url) { clearTimeout(timer); resolve(j.url) }
-      } catch { /* not JSON */ }
+        if (j.msg === 'airlock listening' && j.url) {
+          clearTimeout(timer)
+          resolve(j.url)
+        }
+      } catch {
+        /* not JSON */
+      }
     })
     createInterface({ input: proc.stderr! }).on('line', (line) => logs.push(line))
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${logs.join('\n')}`)) })
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited ${code}:\n${logs.join('\n')}`))
+    })
   })
   return {
-    url, dataDir, proc, logs,
+    url,
+    dataDir,
+    proc,
+    logs,
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode !== null) return proc.exitCode
       const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
@@ -64,7 +104,11 @@ export async function startServer(opts: { dataDir?: string; databaseUrl?: string
   }
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 /** Runs `airlock ARGS...` to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -74,8 +118,12 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     const proc = spawn(process.execPath, [BIN, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    proc.stdout.on('data', (d) => { stdout += d })
-    proc.stderr.on('data', (d) => { stderr += d })
+    proc.stdout.on('data', (d) => {
+      stdout += d
+    })
+    proc.stderr.on('data', (d) => {
+      stderr += d
+    })
     proc.on('exit', (code) => resolve({ code, stdout, stderr }))
   })
 }

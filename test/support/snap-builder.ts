@@ -29,8 +29,10 @@ export interface SnapSpec {
 
 export function snapYamlOf(spec: SnapSpec): string {
   const archs = spec.architectures ? `architectures:\n${spec.architectures.map((a) => `  - ${a}\n`).join('')}` : ''
-  return `name: ${spec.name}\nversion: '${spec.version ?? '1.0'}'\nsummary: ${spec.name} summary\ndescription: |\n  The ${spec.name} snap.\n` +
+  return (
+    `name: ${spec.name}\nversion: '${spec.version ?? '1.0'}'\nsummary: ${spec.name} summary\ndescription: |\n  The ${spec.name} snap.\n` +
     `base: core22\nconfinement: strict\ngrade: stable\n${archs}apps:\n  ${spec.name}:\n    command: bin/${spec.name}\n${spec.extraYaml ?? ''}`
+  )
 }
 
 /** A real squashfs image, built as `snap pack` builds one (xz, no fragments, all-root), with fixed times. */
@@ -46,11 +48,31 @@ export function buildSnap(spec: SnapSpec): Buffer {
       writeFileSync(join(root, name), text)
     }
     const out = join(dir, 'out.snap')
-    const r = spawnSync('mksquashfs', [root, out, '-noappend', '-comp', 'xz', '-no-fragments', '-all-root', '-no-xattrs',
-      '-mkfs-time', '0', '-all-time', '0', '-quiet', '-no-progress'], { encoding: 'utf8' })
+    const r = spawnSync(
+      'mksquashfs',
+      [
+        root,
+        out,
+        '-noappend',
+        '-comp',
+        'xz',
+        '-no-fragments',
+        '-all-root',
+        '-no-xattrs',
+        '-mkfs-time',
+        '0',
+        '-all-time',
+        '0',
+        '-quiet',
+        '-no-progress',
+      ],
+      { encoding: 'utf8' },
+    )
     if (r.status !== 0) throw new Error(`mksquashfs failed (install squashfs-tools): ${r.error?.message ?? r.stderr}`)
     return readFileSync(out)
-  } finally { rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** A stable 32-character snap-id for a name. */
@@ -77,9 +99,18 @@ export function snapAssertions(o: AssertSpec): Buffer {
   const common = { key, timestamp: SIGNED_AT, signedAt: SIGNED_AT }
   const snapId = o.snapId ?? snapIdOf(o.name)
   return Buffer.concat([
-    fixture('test-store.account-key'), Buffer.from('\n'),
-    account({ ...common, accountId: PUBLISHER.id, username: PUBLISHER.username, displayName: PUBLISHER.displayName, validation: 'verified' }), Buffer.from('\n'),
-    snapDeclaration({ ...common, snapId, snapName: o.declaredName ?? o.name, publisherId: PUBLISHER.id }), Buffer.from('\n'),
+    fixture('test-store.account-key'),
+    Buffer.from('\n'),
+    account({
+      ...common,
+      accountId: PUBLISHER.id,
+      username: PUBLISHER.username,
+      displayName: PUBLISHER.displayName,
+      validation: 'verified',
+    }),
+    Buffer.from('\n'),
+    snapDeclaration({ ...common, snapId, snapName: o.declaredName ?? o.name, publisherId: PUBLISHER.id }),
+    Buffer.from('\n'),
     snapRevision({ ...common, snap: o.snap, snapId, revision: o.revision, developerId: PUBLISHER.id, extra: o.revisionHeaders }),
   ])
 }
@@ -93,7 +124,12 @@ export interface SignedSnap {
 
 export function signedSnap(spec: SnapSpec & { revision: number }, assert: Partial<AssertSpec> = {}): SignedSnap {
   const snap = buildSnap(spec)
-  return { name: spec.name, revision: spec.revision, snap, assert: snapAssertions({ snap, name: spec.name, revision: spec.revision, ...assert }) }
+  return {
+    name: spec.name,
+    revision: spec.revision,
+    snap,
+    assert: snapAssertions({ snap, name: spec.name, revision: spec.revision, ...assert }),
+  }
 }
 
 export interface SnapExportSpec {
@@ -117,8 +153,17 @@ export async function buildSnapExport(spec: SnapExportSpec): Promise<Buffer> {
 }
 
 /** A `snap download` pair packed the way `airlock push-snap X.snap X.assert` sends it: a plain tar. */
-export function packPair(s: SignedSnap, names: [string, string] = [`${s.name}_${s.revision}.snap`, `${s.name}_${s.revision}.assert`]): Promise<Buffer> {
-  return buildTar([{ name: names[0], data: s.snap }, { name: names[1], data: s.assert }], { gzip: false })
+export function packPair(
+  s: SignedSnap,
+  names: [string, string] = [`${s.name}_${s.revision}.snap`, `${s.name}_${s.revision}.assert`],
+): Promise<Buffer> {
+  return buildTar(
+    [
+      { name: names[0], data: s.snap },
+      { name: names[1], data: s.assert },
+    ],
+    { gzip: false },
+  )
 }
 
 /** The assertion stream with one byte of the `type`'s signature changed (still valid base64). */

@@ -44,12 +44,22 @@ export interface SnapSpec {
   readonly revisions: readonly SnapRevisionSpec[]
 }
 
-export interface BuiltRevision { readonly spec: SnapRevisionSpec; readonly bytes: Buffer; readonly snapYaml: string; readonly assertions: Buffer[] }
+export interface BuiltRevision {
+  readonly spec: SnapRevisionSpec
+  readonly bytes: Buffer
+  readonly snapYaml: string
+  readonly assertions: Buffer[]
+}
 
 const PUBLISHER = { id: 'developer1', username: 'developer1', 'display-name': 'Developer 1', validation: 'unproven' }
 
 export function snapYamlOf(name: string, r: SnapRevisionSpec): string {
-  const lines = [`name: ${name}`, `version: '${r.version ?? `1.${r.revision}`}'`, `summary: ${name} summary`, `description: The ${name} snap for tests.`]
+  const lines = [
+    `name: ${name}`,
+    `version: '${r.version ?? `1.${r.revision}`}'`,
+    `summary: ${name} summary`,
+    `description: The ${name} snap for tests.`,
+  ]
   lines.push(`architectures: [${(r.architectures ?? ['all']).join(', ')}]`)
   if (r.type) lines.push(`type: ${r.type}`)
   if (r.base) lines.push(`base: ${r.base}`)
@@ -72,9 +82,15 @@ export function buildSnapFile(snapYaml: string, payload = 'hello'): Buffer {
     mkdirSync(join(dir, 'root/bin'))
     writeFileSync(join(dir, 'root/meta/snap.yaml'), snapYaml)
     writeFileSync(join(dir, 'root/bin/hello'), `#!/bin/sh\necho ${payload}\n`, { mode: 0o755 })
-    execFileSync('mksquashfs', [join(dir, 'root'), join(dir, 'out.snap'), '-noappend', '-comp', 'xz', '-no-fragments', '-all-root', '-no-xattrs', '-quiet'], { stdio: 'ignore' })
+    execFileSync(
+      'mksquashfs',
+      [join(dir, 'root'), join(dir, 'out.snap'), '-noappend', '-comp', 'xz', '-no-fragments', '-all-root', '-no-xattrs', '-quiet'],
+      { stdio: 'ignore' },
+    )
     return readFileSync(join(dir, 'out.snap'))
-  } finally { rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** The .snap and the assertions snapd fetches for it, signed as the fakestore signs them. */
@@ -82,28 +98,67 @@ export function buildSnapRevision(snap: SnapSpec, r: SnapRevisionSpec): BuiltRev
   const snapYaml = snapYamlOf(snap.name, r)
   const bytes = buildSnapFile(snapYaml, `${snap.name}-${r.revision}`)
   const key = testStoreKey()
-  const decl = snapDeclaration({ key, snapId: snap.snapId, snapName: snap.name, publisherId: PUBLISHER.id, timestamp: '2024-01-01T00:00:00Z', signedAt: new Date('2024-01-01T00:00:00Z') })
-  const rev = snapRevision({ key, snap: bytes, snapId: snap.snapId, revision: r.revision, developerId: PUBLISHER.id, timestamp: '2024-01-01T00:00:00Z' })
-  return { spec: r, bytes, snapYaml, assertions: [rev, decl, fixture('developer1.account'), fixture('test-store.account-key'),
-    // The importer stores the trusted roots the chain ends in too; a withtestkeys client never asks for them.
-    fixture('testrootorg.account'), fixture('test-root.account-key')] }
+  const decl = snapDeclaration({
+    key,
+    snapId: snap.snapId,
+    snapName: snap.name,
+    publisherId: PUBLISHER.id,
+    timestamp: '2024-01-01T00:00:00Z',
+    signedAt: new Date('2024-01-01T00:00:00Z'),
+  })
+  const rev = snapRevision({
+    key,
+    snap: bytes,
+    snapId: snap.snapId,
+    revision: r.revision,
+    developerId: PUBLISHER.id,
+    timestamp: '2024-01-01T00:00:00Z',
+  })
+  return {
+    spec: r,
+    bytes,
+    snapYaml,
+    assertions: [
+      rev,
+      decl,
+      fixture('developer1.account'),
+      fixture('test-store.account-key'),
+      // The importer stores the trusted roots the chain ends in too; a withtestkeys client never asks for them.
+      fixture('testrootorg.account'),
+      fixture('test-root.account-key'),
+    ],
+  }
 }
 
 const headersOf = (bytes: Buffer): Record<string, string> => {
   const head = bytes.toString('utf8').split('\n\n')[0]!
-  return Object.fromEntries(head.split('\n').flatMap((l) => { const m = /^([a-z0-9-]+): (.*)$/.exec(l); return m ? [[m[1]!, m[2]!]] : [] }))
+  return Object.fromEntries(
+    head.split('\n').flatMap((l) => {
+      const m = /^([a-z0-9-]+): (.*)$/.exec(l)
+      return m ? [[m[1]!, m[2]!]] : []
+    }),
+  )
 }
 
 /** Stores an assertion the way the importer does: exact bytes (no trailing newline), reduced primary key. */
 export function assertionInput(bytes: Buffer): AssertionInput {
   const trimmed = bytes.subarray(0, bytes.length - (bytes[bytes.length - 1] === 0x0a ? 1 : 0))
   const h = headersOf(trimmed)
-  const keys: Record<string, string[]> = { account: ['account-id'], 'account-key': ['public-key-sha3-384'], 'snap-declaration': ['series', 'snap-id'], 'snap-revision': ['snap-sha3-384'], store: ['store'] }
+  const keys: Record<string, string[]> = {
+    account: ['account-id'],
+    'account-key': ['public-key-sha3-384'],
+    'snap-declaration': ['series', 'snap-id'],
+    'snap-revision': ['snap-sha3-384'],
+    store: ['store'],
+  }
   const primaryKey = (keys[h.type!] ?? []).map((k) => h[k] ?? '').join('/')
   return { type: h.type!, primaryKey, revision: Number(h.revision ?? 0), bytes: Buffer.from(trimmed), headers: h }
 }
 
-export interface SeededSnap { readonly spec: SnapSpec; readonly revisions: BuiltRevision[] }
+export interface SeededSnap {
+  readonly spec: SnapSpec
+  readonly revisions: BuiltRevision[]
+}
 
 /** Writes the blobs under dataDir and the rows into db; the app must (re)load its view afterwards. */
 export async function seedSnaps(db: Kysely<DB>, dataDir: string, snaps: readonly SnapSpec[]): Promise<SeededSnap[]> {
@@ -116,18 +171,41 @@ export async function seedSnaps(db: Kysely<DB>, dataDir: string, snaps: readonly
     for (const b of built) {
       const w = await blobs.create()
       let blob
-      try { w.end(b.bytes); blob = await w.commit({ size: b.bytes.length }) } finally { await w.cancel() }
+      try {
+        w.end(b.bytes)
+        blob = await w.commit({ size: b.bytes.length })
+      } finally {
+        await w.cancel()
+      }
       const r = b.spec
       inputs.push({
-        type: 'snap', name: snap.name, storeId: snap.snapId, summary: snap.summary ?? `${snap.name} summary`, description: `The ${snap.name} snap for tests.`,
-        title: snap.name, publisher: PUBLISHER, details: snap.details ?? {}, revision: r.revision, version: r.version ?? `1.${r.revision}`,
+        type: 'snap',
+        name: snap.name,
+        storeId: snap.snapId,
+        summary: snap.summary ?? `${snap.name} summary`,
+        description: `The ${snap.name} snap for tests.`,
+        title: snap.name,
+        publisher: PUBLISHER,
+        details: snap.details ?? {},
+        revision: r.revision,
+        version: r.version ?? `1.${r.revision}`,
         blob: { sha256: blob.sha256, sha384: blob.sha384, sha3_384: blob.sha3_384, size: blob.size },
         platforms: (r.architectures ?? ['all']).map((architecture) => ({ name: '', channel: '', architecture })),
-        texts: { snapYaml: b.snapYaml }, attributes: {},
-        extra: { confinement: r.confinement ?? 'strict', grade: 'stable', base: r.base ?? null, type: r.type ?? 'app', epoch: r.epoch ?? { read: [0], write: [0] }, store: null },
-        declaredResources: [], resourceRevisions: [],
+        texts: { snapYaml: b.snapYaml },
+        attributes: {},
+        extra: {
+          confinement: r.confinement ?? 'strict',
+          grade: 'stable',
+          base: r.base ?? null,
+          type: r.type ?? 'app',
+          epoch: r.epoch ?? { read: [0], write: [0] },
+          store: null,
+        },
+        declaredResources: [],
+        resourceRevisions: [],
         channels: (r.channels ?? []).map((c) => parseChannel(c)!),
-        assertions: b.assertions.map(assertionInput), location: { file: `${snap.name}_${r.revision}.snap` },
+        assertions: b.assertions.map(assertionInput),
+        location: { file: `${snap.name}_${r.revision}.snap` },
       })
     }
   }
@@ -140,13 +218,25 @@ export const snapIdOf = (name: string): string => `${name.replace(/[^A-Za-z0-9]/
 
 /** Stores extra assertions (store, validation-set, ...) as an import would. */
 export async function putAssertions(db: Kysely<DB>, list: ReadonlyArray<Buffer | AssertionInput>): Promise<void> {
-  await catalogStore(db).transaction(async (w) => { for (const a of list) await w.putAssertion(Buffer.isBuffer(a) ? assertionInput(a) : a) })
+  await catalogStore(db).transaction(async (w) => {
+    for (const a of list) await w.putAssertion(Buffer.isBuffer(a) ? assertionInput(a) : a)
+  })
 }
 
-export interface SeededApp { app: FastifyInstance; database: Database; dataDir: string; snaps: SeededSnap[]; close(): Promise<void> }
+export interface SeededApp {
+  app: FastifyInstance
+  database: Database
+  dataDir: string
+  snaps: SeededSnap[]
+  close(): Promise<void>
+}
 
 /** The whole app on PGlite in a temp dir, seeded before buildApp so its catalog view loads the snaps. */
-export async function seededApp(snaps: readonly SnapSpec[], before?: (db: Kysely<DB>) => Promise<void>, dialect: 'pglite' | 'pg' = 'pglite'): Promise<SeededApp> {
+export async function seededApp(
+  snaps: readonly SnapSpec[],
+  before?: (db: Kysely<DB>) => Promise<void>,
+  dialect: 'pglite' | 'pg' = 'pglite',
+): Promise<SeededApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'airlock-snapstore-'))
   const pgdb = dialect === 'pg' ? await createTestDatabase() : undefined
   const config = loadConfig({ env: {}, flags: { dataDir, databaseUrl: pgdb?.url } })
@@ -154,11 +244,25 @@ export async function seededApp(snaps: readonly SnapSpec[], before?: (db: Kysely
   await migrate(database.db)
   const seeded = await seedSnaps(database.db, dataDir, snaps)
   await before?.(database.db)
-  const app = await buildApp({ config, database, blobs: createLocalBlobStore(dataDir), signingKey: loadSigningKey(dataDir, true), logger: createLogger('silent') })
+  const app = await buildApp({
+    config,
+    database,
+    blobs: createLocalBlobStore(dataDir),
+    signingKey: loadSigningKey(dataDir, true),
+    logger: createLogger('silent'),
+  })
   await app.ready()
   return {
-    app, database, dataDir, snaps: seeded,
-    async close() { await app.close(); await database.close(); await pgdb?.drop(); await rm(dataDir, { recursive: true, force: true }) },
+    app,
+    database,
+    dataDir,
+    snaps: seeded,
+    async close() {
+      await app.close()
+      await database.close()
+      await pgdb?.drop()
+      await rm(dataDir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -166,18 +270,36 @@ export { digestOf, TEST_ROOT_KEY_ID, TEST_STORE_KEY_ID }
 
 /** The catalog the Snap Store API suites run against. */
 export const SAMPLE_SNAPS: readonly SnapSpec[] = [
-  { name: 'hello', snapId: snapIdOf('hello'), revisions: [
-    { revision: 1, version: '1.0', channels: ['stable'], apps: { hello: { command: 'bin/hello', aliases: ['hi'] }, 'hello-sh': { command: 'bin/hello' } } },
-    { revision: 2, version: '1.1', channels: ['edge'] },
-    { revision: 3, version: '2.0', channels: ['2.0/stable'] },
-  ] },
-  { name: 'multi', snapId: snapIdOf('multi'), revisions: [
-    { revision: 10, version: '10', architectures: ['amd64'], channels: ['stable'], base: 'core22' },
-    { revision: 11, version: '10', architectures: ['arm64'], channels: ['stable'], base: 'core22' },
-    { revision: 12, version: '12', architectures: ['amd64'], channels: ['beta'], base: 'core22' },
-    { revision: 13, version: '13', architectures: ['amd64'], channels: ['edge'], base: 'core22', epoch: { read: [1], write: [1] } },
-  ] },
-  { name: 'classy', snapId: snapIdOf('classy'),
+  {
+    name: 'hello',
+    snapId: snapIdOf('hello'),
+    revisions: [
+      {
+        revision: 1,
+        version: '1.0',
+        channels: ['stable'],
+        apps: { hello: { command: 'bin/hello', aliases: ['hi'] }, 'hello-sh': { command: 'bin/hello' } },
+      },
+      { revision: 2, version: '1.1', channels: ['edge'] },
+      { revision: 3, version: '2.0', channels: ['2.0/stable'] },
+    ],
+  },
+  {
+    name: 'multi',
+    snapId: snapIdOf('multi'),
+    revisions: [
+      { revision: 10, version: '10', architectures: ['amd64'], channels: ['stable'], base: 'core22' },
+      { revision: 11, version: '10', architectures: ['arm64'], channels: ['stable'], base: 'core22' },
+      { revision: 12, version: '12', architectures: ['amd64'], channels: ['beta'], base: 'core22' },
+      { revision: 13, version: '13', architectures: ['amd64'], channels: ['edge'], base: 'core22', epoch: { read: [1], write: [1] } },
+    ],
+  },
+  {
+    name: 'classy',
+    snapId: snapIdOf('classy'),
     details: { categories: [{ featured: true, name: 'development' }], 'common-ids': ['org.example.Classy'], license: 'MIT' },
-    revisions: [{ revision: 5, version: '5.0', architectures: ['amd64', 'arm64'], channels: ['stable'], confinement: 'classic', base: 'core24' }] },
+    revisions: [
+      { revision: 5, version: '5.0', architectures: ['amd64', 'arm64'], channels: ['stable'], confinement: 'classic', base: 'core24' },
+    ],
+  },
 ]

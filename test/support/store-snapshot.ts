@@ -9,7 +9,18 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { openDatabase } from '../../src/storage/db/connect.js'
 
-const TABLES = ['blobs', 'packages', 'revisions', 'resources', 'resource_revisions', 'revision_resources', 'channel_releases', 'release_history', 'assertions', 'package_assertions']
+const TABLES = [
+  'blobs',
+  'packages',
+  'revisions',
+  'resources',
+  'resource_revisions',
+  'revision_resources',
+  'channel_releases',
+  'release_history',
+  'assertions',
+  'package_assertions',
+]
 
 async function sha256File(p: string): Promise<string> {
   const h = createHash('sha256')
@@ -20,7 +31,11 @@ async function sha256File(p: string): Promise<string> {
 /** `<path> <size> <sha256>` for every file under dir, sorted. */
 export async function fileTree(dir: string, prefix = ''): Promise<string[]> {
   let names: string[]
-  try { names = await readdir(dir) } catch { return [] }
+  try {
+    names = await readdir(dir)
+  } catch {
+    return []
+  }
   const out: string[] = []
   for (const n of names.sort()) {
     const p = join(dir, n)
@@ -45,7 +60,9 @@ export async function tableDump(opts: { dataDir: string; databaseUrl?: string | 
       parts.push(`## ${t}`, ...rows.rows.map((r) => row(r, t)).sort())
     }
     return parts.join('\n')
-  } finally { await database.close() }
+  } finally {
+    await database.close()
+  }
 }
 
 export async function storeSnapshot(opts: { dataDir: string; databaseUrl?: string | undefined }): Promise<string> {
@@ -60,7 +77,11 @@ export async function cloneDatabase(fromUrl: string): Promise<{ url: string; dro
   admin.pathname = '/postgres'
   const c = new pg.Client({ connectionString: admin.toString() })
   await c.connect()
-  try { await c.query(`CREATE DATABASE ${name} TEMPLATE ${from.pathname.slice(1)}`) } finally { await c.end() }
+  try {
+    await c.query(`CREATE DATABASE ${name} TEMPLATE ${from.pathname.slice(1)}`)
+  } finally {
+    await c.end()
+  }
   const url = new URL(fromUrl)
   url.pathname = `/${name}`
   return {
@@ -68,7 +89,11 @@ export async function cloneDatabase(fromUrl: string): Promise<{ url: string; dro
     async drop() {
       const d = new pg.Client({ connectionString: admin.toString() })
       await d.connect()
-      try { await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) } finally { await d.end() }
+      try {
+        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      } finally {
+        await d.end()
+      }
     },
   }
 }

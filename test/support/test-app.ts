@@ -28,7 +28,19 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-const TABLES = ['blobs', 'packages', 'revisions', 'resources', 'resource_revisions', 'revision_resources', 'channel_releases', 'release_history', 'assertions', 'package_assertions', 'audit_log']
+const TABLES = [
+  'blobs',
+  'packages',
+  'revisions',
+  'resources',
+  'resource_revisions',
+  'revision_resources',
+  'channel_releases',
+  'release_history',
+  'assertions',
+  'package_assertions',
+  'audit_log',
+]
 
 export async function createTestApp(dialect: Dialect, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'airlock-test-'))
@@ -43,21 +55,34 @@ export async function createTestApp(dialect: Dialect, overrides: Record<string, 
   const app = await buildApp({ config, database, blobs, signingKey, logger: createLogger('silent') })
   await app.ready()
   return {
-    app, database, dataDir, token,
+    app,
+    database,
+    dataDir,
+    token,
     async push(path, filename, data) {
       const boundary = 'testboundary123'
       const payload = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-        data, Buffer.from(`\r\n--${boundary}--\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        data,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
       ])
-      const res = await app.inject({ method: 'POST', url: path, payload, headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` } })
+      const res = await app.inject({
+        method: 'POST',
+        url: path,
+        payload,
+        headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      })
       return { status: res.statusCode, body: res.json() }
     },
     async dump() {
       const parts: string[] = []
       for (const t of TABLES) {
         const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(t)}`.execute(database.db)
-        const lines = rows.rows.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))).sort()
+        const lines = rows.rows
+          .map((r) => JSON.stringify(r, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)))
+          .sort()
         parts.push(`## ${t}`, ...lines)
       }
       parts.push('## blobs/', ...(await fileTree(join(dataDir, 'blobs'))))

@@ -6,7 +6,12 @@ import { AccessLog, lazyRequestLogger } from '../../src/http/access-log.js'
 
 async function appWithLog(level = 'info') {
   const lines: Record<string, unknown>[] = []
-  const sink = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb() } })
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l))
+      cb()
+    },
+  })
   const logger = pino({ level }, sink)
   let n = 0
   const app = Fastify({
@@ -16,8 +21,13 @@ async function appWithLog(level = 'info') {
     childLoggerFactory: lazyRequestLogger,
   })
   app.get('/ok', async () => ({ ok: true }))
-  app.get('/talks', async (req) => { req.log.warn({ extra: 1 }, 'something to say'); return 'x' })
-  app.get('/boom', async () => { throw new Error('kaput') })
+  app.get('/talks', async (req) => {
+    req.log.warn({ extra: 1 }, 'something to say')
+    return 'x'
+  })
+  app.get('/boom', async () => {
+    throw new Error('kaput')
+  })
   app.get('/_status/check', async () => 'up')
   await app.ready()
   return { app, lines }
@@ -37,7 +47,10 @@ describe('access log', () => {
   it("a route's own lines carry the request id of the request's access line", async () => {
     const { app, lines } = await appWithLog()
     await app.inject({ url: '/talks' })
-    expect(lines.map((l) => [l.msg, l.reqId])).toEqual([['something to say', 'req-1'], ['request', 'req-1']])
+    expect(lines.map((l) => [l.msg, l.reqId])).toEqual([
+      ['something to say', 'req-1'],
+      ['request', 'req-1'],
+    ])
     expect(lines[0]).toMatchObject({ level: 40, extra: 1 })
   })
 

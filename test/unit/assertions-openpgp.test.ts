@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest'
 import { decodePublicKey, decodeSignature, encodeV1, packet, verifySignature } from '../../src/assertions/openpgp.js'
 import { CANONICAL_ROOT_KEY_ID, canonicalRoots } from '../../src/assertions/canonical-root.js'
 import { parseAssertions, type Assertion } from '../../src/assertions/parse.js'
-import { fixture, signAssertion, signContent, testRootKey, testStoreKey, TEST_ROOT_KEY_ID, TEST_STORE_KEY_ID } from '../support/assertion-signer.js'
+import {
+  fixture,
+  signAssertion,
+  signContent,
+  testRootKey,
+  testStoreKey,
+  TEST_ROOT_KEY_ID,
+  TEST_STORE_KEY_ID,
+} from '../support/assertion-signer.js'
 
 const one = (name: string): Assertion => parseAssertions(fixture(name))[0]!
 const headersOf = (a: Assertion) => Object.fromEntries(Object.entries(a.headers).filter(([k]) => k !== 'type'))
@@ -31,7 +39,11 @@ describe('public keys', () => {
     ['a v3 key packet', packet(6, Buffer.from([3, 0, 0, 0, 0, 0, 0, 1, 0, 8, 1, 0, 2, 3, 1])), /version 3 \(only v4\)/],
     ['a DSA key', packet(6, Buffer.from([4, 0, 0, 0, 0, 17, 0, 8, 1])), /expected an RSA public key, got OpenPGP algorithm 17/],
     ['a signature instead of a key', packet(2, Buffer.from([4, 0])), /expected a public key packet, got packet type 2/],
-    ['trailing data', Buffer.concat([packet(6, Buffer.from([4, 0, 0, 0, 0, 1, 0, 8, 0xc5, 0, 2, 3])), Buffer.from([0])]), /spurious trailing data/],
+    [
+      'trailing data',
+      Buffer.concat([packet(6, Buffer.from([4, 0, 0, 0, 0, 1, 0, 8, 0xc5, 0, 2, 3])), Buffer.from([0])]),
+      /spurious trailing data/,
+    ],
   ])('refuses %s', (_name, pkt, problem) => expect(() => decodePublicKey(encodeV1(pkt))).toThrow(problem))
   it('refuses another format version and non-base64', () => {
     expect(() => decodePublicKey(Buffer.from([2, 0xc6, 0]).toString('base64'))).toThrow(/unsupported public key format version: 2/)

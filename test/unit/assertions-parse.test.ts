@@ -6,7 +6,14 @@ import { describeAssertion, encodeAssertions, headerString, parseAssertions } fr
 import { CANONICAL_ROOT_ACCOUNT_KEY } from '../../src/assertions/canonical-root.js'
 import { fixture } from '../support/assertion-signer.js'
 
-const FILES = ['testrootorg.account', 'test-root.account-key', 'test-store.account-key', 'developer1.account', 'developer1.account-key', 'developer1-20-signed.model']
+const FILES = [
+  'testrootorg.account',
+  'test-root.account-key',
+  'test-store.account-key',
+  'developer1.account',
+  'developer1.account-key',
+  'developer1-20-signed.model',
+]
 const files = FILES.map(fixture)
 const stream = Buffer.concat(files.flatMap((f, i) => (i ? [Buffer.from('\n'), f] : [f])))
 
@@ -31,7 +38,9 @@ describe('parseAssertions', () => {
     expect(key!.content.toString()).toBe(text.split('\n\n').slice(0, 2).join('\n\n'))
     expect(key!.signature.toString()).toMatch(/^AcLBXAQAAQoABgUC[^]*\n$/)
     expect(key!.primaryKey).toEqual(['hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR'])
-    expect(describeAssertion(key!)).toBe('account-key (public-key-sha3-384=hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR)')
+    expect(describeAssertion(key!)).toBe(
+      'account-key (public-key-sha3-384=hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR)',
+    )
   })
 
   it('reads the Canonical root key, whose headers put revision before the primary key', () => {
@@ -67,11 +76,14 @@ describe('headers', () => {
     ['simple', { a: 'x', b: '', c: 'with: colon' }],
     ['multi-line string', { body: 'line one\n  indented\n\nafter empty', n: '1' }],
     ['list', { series: ['16', '18'], after: 'x' }],
-    ['map of lists and maps', { plugs: { 'home': { 'allow-auto-connection': 'true' }, network: ['a', { b: 'c\nd' }] } }],
+    ['map of lists and maps', { plugs: { home: { 'allow-auto-connection': 'true' }, network: ['a', { b: 'c\nd' }] } }],
     ['list of lists', { l: [['a', 'b'], ['c']] }],
   ]
   it.each(cases)('round-trips %s through snapd formatting', (_name, headers) => {
-    const text = Object.entries(headers).map(([k, v]) => formatHeader(k, v)).join('').slice(1)
+    const text = Object.entries(headers)
+      .map(([k, v]) => formatHeader(k, v))
+      .join('')
+      .slice(1)
     expect(parseHeaders(text)).toEqual(headers)
   })
   it('formats like snapd: 4-space multi-line strings, "  -" lists, 2-space sorted maps', () => {
@@ -101,21 +113,47 @@ describe('broken streams', () => {
     throw new Error('expected a parse error')
   }
   it('names the file, the assertion and its offset', () => {
-    expect(err(one + '\n' + 'type: account\naccount-id: c')).toBe(`x.assert: assertion #2 at byte ${one.length + 1}: truncated: no blank line after the headers`)
+    expect(err(one + '\n' + 'type: account\naccount-id: c')).toBe(
+      `x.assert: assertion #2 at byte ${one.length + 1}: truncated: no blank line after the headers`,
+    )
   })
   it.each([
     ['missing signature', `type: account\nauthority-id: a\naccount-id: b\nsign-key-sha3-384: ${key}\n\n`, /account: missing signature/],
-    ['body cut short', `type: account-key\nauthority-id: a\npublic-key-sha3-384: p\nbody-length: 100\nsign-key-sha3-384: ${key}\n\nshort`, /truncated: body-length is 100 but only 5 bytes/],
-    ['body-length too small', `type: account-key\nauthority-id: a\npublic-key-sha3-384: p\nbody-length: 2\nsign-key-sha3-384: ${key}\n\nlonger body\n\nAAAA\n`, /bad body-length 2: the body is not followed by a blank line/],
+    [
+      'body cut short',
+      `type: account-key\nauthority-id: a\npublic-key-sha3-384: p\nbody-length: 100\nsign-key-sha3-384: ${key}\n\nshort`,
+      /truncated: body-length is 100 but only 5 bytes/,
+    ],
+    [
+      'body-length too small',
+      `type: account-key\nauthority-id: a\npublic-key-sha3-384: p\nbody-length: 2\nsign-key-sha3-384: ${key}\n\nlonger body\n\nAAAA\n`,
+      /bad body-length 2: the body is not followed by a blank line/,
+    ],
     ['body-length not a number', `type: account\nbody-length: 01\nsign-key-sha3-384: ${key}\n\nAAAA\n`, /bad body-length: "01"/],
     ['unknown type', `type: no-such\nsign-key-sha3-384: ${key}\n\nAAAA\n`, /unknown assertion type "no-such"/],
-    ['unknown format', `type: snap-declaration\nformat: 8\nauthority-id: a\nseries: 16\nsnap-id: s\nsign-key-sha3-384: ${key}\n\nAAAA\n`, /unknown format 8 \(highest understood: 7\)/],
+    [
+      'unknown format',
+      `type: snap-declaration\nformat: 8\nauthority-id: a\nseries: 16\nsnap-id: s\nsign-key-sha3-384: ${key}\n\nAAAA\n`,
+      /unknown format 8 \(highest understood: 7\)/,
+    ],
     ['no authority', `type: account\naccount-id: b\nsign-key-sha3-384: ${key}\n\nAAAA\n`, /"authority-id" header is missing/],
     ['bad sign key', `type: account\nauthority-id: a\naccount-id: b\nsign-key-sha3-384: short\n\nAAAA\n`, /not a SHA3-384 digest/],
-    ['slash in a primary key', `type: account\nauthority-id: a\naccount-id: b/c\nsign-key-sha3-384: ${key}\n\nAAAA\n`, /cannot contain '\/'/],
+    [
+      'slash in a primary key',
+      `type: account\nauthority-id: a\naccount-id: b/c\nsign-key-sha3-384: ${key}\n\nAAAA\n`,
+      /cannot contain '\/'/,
+    ],
     ['blank line missing between assertions', one + one, /not base64 text \(missing blank line/],
-    ['header syntax, with its line', `type: account\nauthority-id: a\nBAD\n\nAAAA\n`, /header line 3 \(byte 30\): header entry missing ':'/],
-    ['non-UTF-8 headers', Buffer.concat([Buffer.from('type: account\nx: '), Buffer.from([0xff]), Buffer.from('\n\nAAAA\n')]), /headers are not UTF-8/],
+    [
+      'header syntax, with its line',
+      `type: account\nauthority-id: a\nBAD\n\nAAAA\n`,
+      /header line 3 \(byte 30\): header entry missing ':'/,
+    ],
+    [
+      'non-UTF-8 headers',
+      Buffer.concat([Buffer.from('type: account\nx: '), Buffer.from([0xff]), Buffer.from('\n\nAAAA\n')]),
+      /headers are not UTF-8/,
+    ],
   ])('%s', (_name, text, problem) => expect(err(text)).toMatch(problem))
 
   it('every truncation of a real stream either fails with InvalidInput or keeps a prefix', () => {

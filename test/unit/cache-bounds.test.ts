@@ -4,14 +4,25 @@ import { describe, expect, it } from 'vitest'
 import { CatalogView } from '../../src/catalog/catalog-view.js'
 import type { CatalogReader, ChangeCursor, RevisionTexts } from '../../src/catalog/ports.js'
 
-const texts = (readme: string): RevisionTexts => ({ metadataYaml: null, configYaml: null, actionsYaml: null, bundleYaml: null, readmeMd: readme, snapYaml: null, extra: {} })
+const texts = (readme: string): RevisionTexts => ({
+  metadataYaml: null,
+  configYaml: null,
+  actionsYaml: null,
+  bundleYaml: null,
+  readmeMd: readme,
+  snapYaml: null,
+  extra: {},
+})
 
 function reader(sizeOf: (revision: number) => number): CatalogReader & { reads: number } {
   const r = {
     reads: 0,
     load: async () => ({ full: true, packages: [], changed: [], cursor: { snapshot: '' } as unknown as ChangeCursor }),
     pruneChanges: async () => 0,
-    async revisionTexts(_id: string, revision: number) { r.reads++; return revision < 0 ? undefined : texts('x'.repeat(sizeOf(revision))) },
+    async revisionTexts(_id: string, revision: number) {
+      r.reads++
+      return revision < 0 ? undefined : texts('x'.repeat(sizeOf(revision)))
+    },
   }
   return r
 }
@@ -38,7 +49,10 @@ describe('CatalogView revision texts', () => {
   })
 
   it('a missing revision is not kept', async () => {
-    const view = new CatalogView(reader(() => 10), 1_000_000)
+    const view = new CatalogView(
+      reader(() => 10),
+      1_000_000,
+    )
     expect(await view.revisionTexts('p', -1)).toBeUndefined()
     expect(view.cachedTextBytes).toBe(0)
   })

@@ -18,11 +18,15 @@ interface Service {
   healthcheck?: { test: string[] }
   networks?: Record<string, { ipv4_address?: string }>
 }
-const compose = parseYaml(read('replicas.yml'), { maxAliasCount: -1 }) as { services: Record<string, Service>; volumes: Record<string, unknown> }
+const compose = parseYaml(read('replicas.yml'), { maxAliasCount: -1 }) as {
+  services: Record<string, Service>
+  volumes: Record<string, unknown>
+}
 const haproxy = read('haproxy.cfg')
 const replicas = Object.keys(compose.services).filter((n) => n.startsWith('airlock-'))
 const ENV_VARS = new Set(KEYS.map((k) => k.env))
-const withDefaults = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
+const withDefaults = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
 
 describe('deploy/compose/replicas.yml', () => {
   it('runs two replicas, PostgreSQL and HAProxy', () => {

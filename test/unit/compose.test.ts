@@ -19,7 +19,10 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[]
   healthcheck?: { test: string[] | string; interval?: string; timeout?: string; retries?: number }
 }
-interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
+interface Compose {
+  services: Record<string, Service>
+  volumes?: Record<string, unknown>
+}
 
 /** Compose's own interpolation, with nothing set in the shell: `${X:-d}` and `${X-d}` give d; `$$` is `$`. */
 function interpolate(value: string): string {
@@ -82,7 +85,15 @@ describe('docker-compose.yml', () => {
   it('sets only environment variables that Airlock knows', () => {
     const names = Object.keys(environment(compose.services.airlock!))
     for (const name of names) expect(ENV_VARS, `${name} is not in src/config/schema.ts KEYS`).toContain(name)
-    for (const name of ['AIRLOCK_HOST', 'AIRLOCK_PORT', 'AIRLOCK_DATA_DIR', 'AIRLOCK_PUBLIC_URL', 'DATABASE_URL', 'AIRLOCK_OCI_REGISTRY_DOMAIN', 'AIRLOCK_LOG_LEVEL']) {
+    for (const name of [
+      'AIRLOCK_HOST',
+      'AIRLOCK_PORT',
+      'AIRLOCK_DATA_DIR',
+      'AIRLOCK_PUBLIC_URL',
+      'DATABASE_URL',
+      'AIRLOCK_OCI_REGISTRY_DOMAIN',
+      'AIRLOCK_LOG_LEVEL',
+    ]) {
       expect(names).toContain(name)
     }
   })
@@ -94,14 +105,22 @@ describe('docker-compose.yml', () => {
     expect(config.publicUrl).toMatch(/^http:\/\/localhost:8080$/)
     const db = new URL(config.databaseUrl!)
     const pg = environment(compose.services.postgres!)
-    expect([db.hostname, db.username, decodeURIComponent(db.password), db.pathname]).toEqual(['postgres', pg.POSTGRES_USER, pg.POSTGRES_PASSWORD, `/${pg.POSTGRES_DB}`])
+    expect([db.hostname, db.username, decodeURIComponent(db.password), db.pathname]).toEqual([
+      'postgres',
+      pg.POSTGRES_USER,
+      pg.POSTGRES_PASSWORD,
+      `/${pg.POSTGRES_DB}`,
+    ])
     expect(config.oci.registryDomain).toBe('registry:5000')
   })
 })
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile').replace(/\\\n/g, ' ')
-  const instructions = dockerfile.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const instructions = dockerfile
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   const stages = instructions.filter((l) => /^FROM /i.test(l))
   const last = instructions.slice(instructions.lastIndexOf(stages.at(-1)!))
 
@@ -123,7 +142,9 @@ describe('Dockerfile', () => {
   })
 
   it('sets defaults loadConfig accepts, listening on every interface', () => {
-    const env = Object.fromEntries(last.filter((l) => /^ENV /.test(l)).flatMap((l) => [...l.slice(4).matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])))
+    const env = Object.fromEntries(
+      last.filter((l) => /^ENV /.test(l)).flatMap((l) => [...l.slice(4).matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
+    )
     for (const name of Object.keys(env).filter((n) => n !== 'NODE_ENV')) expect(ENV_VARS).toContain(name)
     expect(loadConfig({ env })).toMatchObject({ host: '0.0.0.0', dataDir: '/var/lib/airlock' })
   })
@@ -137,9 +158,18 @@ describe('Dockerfile', () => {
   })
 
   it('copies only files that exist and that .dockerignore lets through', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    const sources = instructions.filter((l) => /^COPY /.test(l) && !/--from=/.test(l))
-      .flatMap((l) => l.replace(/^COPY\s+(--\S+\s+)*/, '').split(/\s+/).slice(0, -1))
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'))
+    const sources = instructions
+      .filter((l) => /^COPY /.test(l) && !/--from=/.test(l))
+      .flatMap((l) =>
+        l
+          .replace(/^COPY\s+(--\S+\s+)*/, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      )
     expect(sources.length).toBeGreaterThan(0)
     for (const src of sources) {
       expect(existsSync(new URL(src, root)), `${src} exists`).toBe(true)

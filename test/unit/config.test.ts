@@ -22,7 +22,9 @@ function yamlFile(text: string): string {
 
 /** The ConfigError message of a load that must fail. */
 function refusal(load: () => unknown): string {
-  try { load() } catch (err) {
+  try {
+    load()
+  } catch (err) {
     expect(err).toBeInstanceOf(ConfigError)
     return (err as Error).message
   }
@@ -34,11 +36,25 @@ describe('loadConfig precedence: default < file < env < flag', () => {
 
   it('uses the defaults with no file, env or flags', () => {
     const c = loadConfig({ env: {} })
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './data', publicUrl: undefined, databaseUrl: undefined, logLevel: 'info', trustedAssertions: [] })
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      dataDir: './data',
+      publicUrl: undefined,
+      databaseUrl: undefined,
+      logLevel: 'info',
+      trustedAssertions: [],
+    })
     expect(c.oci).toEqual({ registryDomain: undefined, username: undefined, password: undefined })
     expect(c.limits).toEqual({
-      uploadMaxBytes: 64 * 2 ** 30, maxMemberPathBytes: 1024, maxNestingDepth: 8, maxMembers: 20000,
-      maxUnpackedBytes: 64 * 2 ** 30, maxExpansionRatio: 100, ratioGraceBytes: 64 * 2 ** 20, maxMetadataBytes: 16 * 2 ** 20,
+      uploadMaxBytes: 64 * 2 ** 30,
+      maxMemberPathBytes: 1024,
+      maxNestingDepth: 8,
+      maxMembers: 20000,
+      maxUnpackedBytes: 64 * 2 ** 30,
+      maxExpansionRatio: 100,
+      ratioGraceBytes: 64 * 2 ** 20,
+      maxMetadataBytes: 16 * 2 ** 20,
     })
   })
 
@@ -48,12 +64,19 @@ describe('loadConfig precedence: default < file < env < flag', () => {
     expect(loadConfig({ file: yamlFile('gc:\n  interval: 7d\n'), env: {} }).gc.intervalMs).toBe(7 * 86400 * 1000)
     expect(loadConfig({ env: { AIRLOCK_GC_INTERVAL: 'off' } }).gc.intervalMs).toBe(0)
     expect(loadConfig({ file: yamlFile('gc:\n  interval: 0\n'), env: {} }).gc.intervalMs).toBe(0)
-    expect(refusal(() => loadConfig({ env: { AIRLOCK_GC_INTERVAL: 'daily' } }))).toMatch(/AIRLOCK_GC_INTERVAL.*daily|daily.*AIRLOCK_GC_INTERVAL/)
+    expect(refusal(() => loadConfig({ env: { AIRLOCK_GC_INTERVAL: 'daily' } }))).toMatch(
+      /AIRLOCK_GC_INTERVAL.*daily|daily.*AIRLOCK_GC_INTERVAL/,
+    )
     expect(refusal(() => loadConfig({ file: yamlFile('gc:\n  interval: -1h\n'), env: {} }))).toMatch(/gc\.interval/)
   })
 
   it('lets the file override the defaults', () => {
-    expect(loadConfig({ file, env: {} })).toMatchObject({ port: 1111, host: '10.0.0.1', logLevel: 'warn', limits: { maxMembers: 5, maxNestingDepth: 8 } })
+    expect(loadConfig({ file, env: {} })).toMatchObject({
+      port: 1111,
+      host: '10.0.0.1',
+      logLevel: 'warn',
+      limits: { maxMembers: 5, maxNestingDepth: 8 },
+    })
   })
 
   it('lets env override the file', () => {
@@ -75,9 +98,21 @@ describe('loadConfig precedence: default < file < env < flag', () => {
   })
 
   it('maps every env variable and flag in KEYS', () => {
-    const env = { AIRLOCK_OCI_REGISTRY_DOMAIN: 'reg.local:5000', AIRLOCK_OCI_REGISTRY_USERNAME: 'u', AIRLOCK_OCI_REGISTRY_PASSWORD: 'p', AIRLOCK_TRUSTED_ASSERTIONS: 'a.account, b.account-key', DATABASE_URL: 'postgresql://x@db/airlock' }
+    const env = {
+      AIRLOCK_OCI_REGISTRY_DOMAIN: 'reg.local:5000',
+      AIRLOCK_OCI_REGISTRY_USERNAME: 'u',
+      AIRLOCK_OCI_REGISTRY_PASSWORD: 'p',
+      AIRLOCK_TRUSTED_ASSERTIONS: 'a.account, b.account-key',
+      DATABASE_URL: 'postgresql://x@db/airlock',
+    }
     const c = loadConfig({ env, flags: { dataDir: '/srv/airlock', publicUrl: 'https://store.example/' } })
-    expect(c).toMatchObject({ dataDir: '/srv/airlock', publicUrl: 'https://store.example', databaseUrl: 'postgresql://x@db/airlock', oci: { registryDomain: 'reg.local:5000', username: 'u', password: 'p' }, trustedAssertions: ['a.account', 'b.account-key'] })
+    expect(c).toMatchObject({
+      dataDir: '/srv/airlock',
+      publicUrl: 'https://store.example',
+      databaseUrl: 'postgresql://x@db/airlock',
+      oci: { registryDomain: 'reg.local:5000', username: 'u', password: 'p' },
+      trustedAssertions: ['a.account', 'b.account-key'],
+    })
   })
 
   it('returns a config frozen all the way down', () => {
@@ -94,8 +129,12 @@ describe('loadConfig precedence: default < file < env < flag', () => {
 describe('loadConfig refusals name the key', () => {
   it('refuses an unknown key, top-level or nested', () => {
     expect(refusal(() => loadConfig({ file: yamlFile('prot: 80\n'), env: {} }))).toMatch(/unknown key "prot"/)
-    expect(refusal(() => loadConfig({ file: yamlFile('limits:\n  max-memberz: 3\n'), env: {} }))).toMatch(/unknown key "limits.max-memberz"/)
-    expect(refusal(() => loadConfig({ file: yamlFile('oci-registry:\n  domain: r:5000\n  token: x\n'), env: {} }))).toMatch(/unknown key "oci-registry.token"/)
+    expect(refusal(() => loadConfig({ file: yamlFile('limits:\n  max-memberz: 3\n'), env: {} }))).toMatch(
+      /unknown key "limits.max-memberz"/,
+    )
+    expect(refusal(() => loadConfig({ file: yamlFile('oci-registry:\n  domain: r:5000\n  token: x\n'), env: {} }))).toMatch(
+      /unknown key "oci-registry.token"/,
+    )
   })
 
   it('refuses a section that is not a mapping', () => {
@@ -114,16 +153,28 @@ describe('loadConfig refusals name the key', () => {
     ['log-level', { env: { AIRLOCK_LOG_LEVEL: 'loud' } }, /^invalid log-level .*"loud" is not one of fatal/],
     ['public-url', { flags: { publicUrl: 'ftp://x' } }, /^invalid public-url .*"ftp:\/\/x" is not an http:\/\/ or https:\/\/ URL/],
     ['database-url', { env: { DATABASE_URL: 'mysql://x' } }, /^invalid database-url .*"mysql:\/\/x"/],
-    ['limits.max-unpacked-bytes', { env: { AIRLOCK_LIMITS_MAX_UNPACKED_BYTES: '12 parsecs' } }, /^invalid limits.max-unpacked-bytes .*"12 parsecs" is not a size/],
+    [
+      'limits.max-unpacked-bytes',
+      { env: { AIRLOCK_LIMITS_MAX_UNPACKED_BYTES: '12 parsecs' } },
+      /^invalid limits.max-unpacked-bytes .*"12 parsecs" is not a size/,
+    ],
     ['oci-registry.domain', { env: { AIRLOCK_OCI_REGISTRY_DOMAIN: 'https://reg/' } }, /^invalid oci-registry.domain/],
     ['limits.max-nesting-depth', { env: { AIRLOCK_LIMITS_MAX_NESTING_DEPTH: '0' } }, /^invalid limits.max-nesting-depth/],
     ['host', { flags: { host: ' ' } }, /^invalid host/],
-    ['blob-store', { env: { AIRLOCK_BLOB_STORE: 'nfs' } }, /^invalid blob-store \(from environment variable AIRLOCK_BLOB_STORE\): "nfs" is not fs or s3/],
+    [
+      'blob-store',
+      { env: { AIRLOCK_BLOB_STORE: 'nfs' } },
+      /^invalid blob-store \(from environment variable AIRLOCK_BLOB_STORE\): "nfs" is not fs or s3/,
+    ],
     ['s3.bucket', { env: { AIRLOCK_S3_BUCKET: 'My_Bucket' } }, /^invalid s3.bucket .*"My_Bucket" is not an S3 bucket name/],
     ['s3.bucket', { env: { AIRLOCK_S3_BUCKET: 'ab' } }, /^invalid s3.bucket/],
     ['s3.endpoint', { env: { AIRLOCK_S3_ENDPOINT: 's3.example:9000' } }, /^invalid s3.endpoint .*is not an http:\/\/ or https:\/\/ URL/],
     ['s3.region', { env: { AIRLOCK_S3_REGION: 'EU West' } }, /^invalid s3.region/],
-    ['s3.secret-access-key', { env: { AIRLOCK_S3_SECRET_ACCESS_KEY: 'with space' } }, /^invalid s3.secret-access-key \(from environment variable AIRLOCK_S3_SECRET_ACCESS_KEY\): the value given is not/],
+    [
+      's3.secret-access-key',
+      { env: { AIRLOCK_S3_SECRET_ACCESS_KEY: 'with space' } },
+      /^invalid s3.secret-access-key \(from environment variable AIRLOCK_S3_SECRET_ACCESS_KEY\): the value given is not/,
+    ],
     ['s3.force-path-style', { env: { AIRLOCK_S3_FORCE_PATH_STYLE: 'maybe' } }, /^invalid s3.force-path-style/],
     ['s3.redirect', { env: { AIRLOCK_S3_REDIRECT: 'sometimes' } }, /^invalid s3.redirect/],
   ] as const)('refuses a bad %s', (_key, sources, message) => {
@@ -133,32 +184,69 @@ describe('loadConfig refusals name the key', () => {
   })
 
   it('s3 settings: read from env and file; blob-store s3 requires the bucket and both keys', () => {
-    const env = { AIRLOCK_BLOB_STORE: 's3', AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:7480/', AIRLOCK_S3_BUCKET: 'airlock-blobs', AIRLOCK_S3_ACCESS_KEY_ID: 'AK', AIRLOCK_S3_SECRET_ACCESS_KEY: 'SK', AIRLOCK_S3_FORCE_PATH_STYLE: 'true', AIRLOCK_S3_REDIRECT: 'on' }
-    expect(loadConfig({ env })).toMatchObject({ blobStore: 's3', s3: { endpoint: 'http://127.0.0.1:7480', bucket: 'airlock-blobs', region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', forcePathStyle: true, redirect: true } })
+    const env = {
+      AIRLOCK_BLOB_STORE: 's3',
+      AIRLOCK_S3_ENDPOINT: 'http://127.0.0.1:7480/',
+      AIRLOCK_S3_BUCKET: 'airlock-blobs',
+      AIRLOCK_S3_ACCESS_KEY_ID: 'AK',
+      AIRLOCK_S3_SECRET_ACCESS_KEY: 'SK',
+      AIRLOCK_S3_FORCE_PATH_STYLE: 'true',
+      AIRLOCK_S3_REDIRECT: 'on',
+    }
+    expect(loadConfig({ env })).toMatchObject({
+      blobStore: 's3',
+      s3: {
+        endpoint: 'http://127.0.0.1:7480',
+        bucket: 'airlock-blobs',
+        region: 'us-east-1',
+        accessKeyId: 'AK',
+        secretAccessKey: 'SK',
+        forcePathStyle: true,
+        redirect: true,
+      },
+    })
     expect(loadConfig({ env: {} })).toMatchObject({ blobStore: 'fs', s3: { forcePathStyle: false, redirect: false } })
     const file = yamlFile('blob-store: s3\ns3:\n  bucket: b-1\n  access-key-id: A\n  secret-access-key: S\n  region: eu-west-1\n')
     expect(loadConfig({ file, env: {} }).s3).toMatchObject({ bucket: 'b-1', region: 'eu-west-1' })
     const { AIRLOCK_S3_BUCKET: _b, ...noBucket } = env
     expect(refusal(() => loadConfig({ env: noBucket }))).toBe('blob-store is s3 but s3.bucket (AIRLOCK_S3_BUCKET) is not set')
     const { AIRLOCK_S3_SECRET_ACCESS_KEY: _s, ...noSecret } = env
-    expect(refusal(() => loadConfig({ env: noSecret }))).toBe('blob-store is s3 but s3.secret-access-key (AIRLOCK_S3_SECRET_ACCESS_KEY) is not set')
+    expect(refusal(() => loadConfig({ env: noSecret }))).toBe(
+      'blob-store is s3 but s3.secret-access-key (AIRLOCK_S3_SECRET_ACCESS_KEY) is not set',
+    )
   })
 
   it('names the file a bad value came from', () => {
     const file = yamlFile('limits:\n  ratio-grace-bytes: 12 parsecs\n')
-    expect(refusal(() => loadConfig({ file, env: {} }))).toBe(`invalid limits.ratio-grace-bytes (from config file ${file}): "12 parsecs" is not a size such as 64MiB`)
+    expect(refusal(() => loadConfig({ file, env: {} }))).toBe(
+      `invalid limits.ratio-grace-bytes (from config file ${file}): "12 parsecs" is not a size such as 64MiB`,
+    )
   })
 })
 
 describe('parseSize', () => {
   it.each([
-    [0, 0], [1048576, 1048576], ['1048576', 1048576], ['512B', 512], ['1k', 1000], ['2KB', 2000], ['64MiB', 64 * 2 ** 20],
-    ['1.5GB', 1.5e9], ['64GiB', 64 * 2 ** 30], [' 3 tib ', 3 * 2 ** 40], ['1TB', 1e12],
-  ])('parses %j as %d', (text, bytes) => { expect(parseSize(text)).toBe(bytes) })
-
-  it.each([['12 parsecs'], [''], ['GiB'], ['-1'], ['1e3'], [-5], [1.5], [null], [undefined], [true], ['99999999999999TiB']])('refuses %j', (text) => {
-    expect(parseSize(text)).toBeUndefined()
+    [0, 0],
+    [1048576, 1048576],
+    ['1048576', 1048576],
+    ['512B', 512],
+    ['1k', 1000],
+    ['2KB', 2000],
+    ['64MiB', 64 * 2 ** 20],
+    ['1.5GB', 1.5e9],
+    ['64GiB', 64 * 2 ** 30],
+    [' 3 tib ', 3 * 2 ** 40],
+    ['1TB', 1e12],
+  ])('parses %j as %d', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes)
   })
+
+  it.each([['12 parsecs'], [''], ['GiB'], ['-1'], ['1e3'], [-5], [1.5], [null], [undefined], [true], ['99999999999999TiB']])(
+    'refuses %j',
+    (text) => {
+      expect(parseSize(text)).toBeUndefined()
+    },
+  )
 
   it('formats bytes for messages', () => {
     expect([formatBytes(512), formatBytes(1536), formatBytes(64 * 2 ** 30)]).toEqual(['512 B', '1.5 KiB', '64.0 GiB'])
@@ -166,7 +254,13 @@ describe('parseSize', () => {
 })
 
 describe('parseDuration', () => {
-  it.each([['90s', 90], ['15m', 900], ['12h', 43200], ['30d', 2592000], [' 1d ', 86400]])('parses %s as %d seconds', (text, seconds) => {
+  it.each([
+    ['90s', 90],
+    ['15m', 900],
+    ['12h', 43200],
+    ['30d', 2592000],
+    [' 1d ', 86400],
+  ])('parses %s as %d seconds', (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds)
   })
   it.each([['5x'], ['0s'], ['30'], ['1.5h'], ['-1d'], ['d'], ['']])('refuses %j', (text) => {
@@ -178,7 +272,9 @@ describe('publicUrlOf', () => {
   const base = loadConfig({ env: {} })
   const withHost = (host: string, extra: Partial<Config> = {}): Config => ({ ...base, host, ...extra })
   it('prefers the configured public URL', () => {
-    expect(publicUrlOf(loadConfig({ env: { AIRLOCK_PUBLIC_URL: 'https://store.example/airlock/' } }), 1234)).toBe('https://store.example/airlock')
+    expect(publicUrlOf(loadConfig({ env: { AIRLOCK_PUBLIC_URL: 'https://store.example/airlock/' } }), 1234)).toBe(
+      'https://store.example/airlock',
+    )
   })
   it('otherwise builds it from host and port, the bound port first', () => {
     expect(publicUrlOf(base)).toBe('http://127.0.0.1:8080')
@@ -234,7 +330,10 @@ describe('config/airlock.example.yaml', () => {
     expect(block).toContain(spec.env)
     expect(block).toMatch(/Default /)
     if (spec.flag) expect(block).toContain(`--${key}`)
-    const shown = spec.default === undefined || (Array.isArray(spec.default) && spec.default.length === 0) ? /Default (unset|none)/ : `Default ${String(spec.default)}`
+    const shown =
+      spec.default === undefined || (Array.isArray(spec.default) && spec.default.length === 0)
+        ? /Default (unset|none)/
+        : `Default ${String(spec.default)}`
     expect(block).toMatch(shown)
   })
 })

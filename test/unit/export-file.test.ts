@@ -16,11 +16,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
   const ex = tar.extract()
-  const done = new Promise<void>((ok, fail) => { ex.on('finish', ok); ex.on('error', fail) })
+  const done = new Promise<void>((ok, fail) => {
+    ex.on('finish', ok)
+    ex.on('error', fail)
+  })
   ex.on('entry', (h, stream, next) => {
     const parts: Buffer[] = []
     stream.on('data', (c: unknown) => parts.push(c as Buffer))
-    stream.on('end', () => { out.set(h.name, Buffer.concat(parts)); next() })
+    stream.on('end', () => {
+      out.set(h.name, Buffer.concat(parts))
+      next()
+    })
   })
   ex.end(buf)
   await done
@@ -34,16 +40,26 @@ describe('ExportFile', () => {
     const small = randomBytes(100_000)
     const large = randomBytes(INLINE_BYTES + 300_001)
     const path = join(dir, 'x.tar.gz')
-    const file = ExportFile.create(path, [
-      { name: 'bundle.yaml', bytes: Buffer.from('applications: {}\n') },
-      { name: 'c.tar.gz', members: [{ name: 'c_1.charm', blob: 0, size: small.length }, { name: 'resources/c.r_1', blob: 1, size: large.length }] },
-    ], new Date('2024-01-01T00:00:00Z'))
+    const file = ExportFile.create(
+      path,
+      [
+        { name: 'bundle.yaml', bytes: Buffer.from('applications: {}\n') },
+        {
+          name: 'c.tar.gz',
+          members: [
+            { name: 'c_1.charm', blob: 0, size: small.length },
+            { name: 'resources/c.r_1', blob: 1, size: large.length },
+          ],
+        },
+      ],
+      new Date('2024-01-01T00:00:00Z'),
+    )
     const feed = async (blob: number, data: Buffer, algorithms: string[]) => {
       const t = file.target(blob, algorithms)
       // A first attempt that breaks off, then the whole blob again in odd-sized chunks.
       t.write(randomBytes(70_000), 0)
       t.restart()
-      for (let at = 0, n = 1; at < data.length; at += n, n = (n * 7 + 12_345) % 200_000 + 1) t.write(data.subarray(at, at + n), at)
+      for (let at = 0, n = 1; at < data.length; at += n, n = ((n * 7 + 12_345) % 200_000) + 1) t.write(data.subarray(at, at + n), at)
       const digests = await t.finish(data.length)
       await t.close()
       return digests

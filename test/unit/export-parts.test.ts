@@ -49,7 +49,12 @@ describe('runLimited', () => {
 
   it('starts nothing after the first failure and reports it', async () => {
     const started: number[] = []
-    await expect(runLimited([1, 2, 3, 4, 5], 1, async (n) => { started.push(n); if (n === 2) throw new Error('two') })).rejects.toThrow('two')
+    await expect(
+      runLimited([1, 2, 3, 4, 5], 1, async (n) => {
+        started.push(n)
+        if (n === 2) throw new Error('two')
+      }),
+    ).rejects.toThrow('two')
     expect(started).toEqual([1, 2])
   })
 })

@@ -17,11 +17,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
   const ex = tar.extract()
-  const done = new Promise<void>((ok, fail) => { ex.on('finish', ok); ex.on('error', fail) })
+  const done = new Promise<void>((ok, fail) => {
+    ex.on('finish', ok)
+    ex.on('error', fail)
+  })
   ex.on('entry', (h, stream, next) => {
     const parts: Buffer[] = []
     stream.on('data', (c: unknown) => parts.push(c as Buffer))
-    stream.on('end', () => { out.set(h.name, Buffer.concat(parts)); next() })
+    stream.on('end', () => {
+      out.set(h.name, Buffer.concat(parts))
+      next()
+    })
   })
   ex.end(buf)
   await done
@@ -55,7 +61,14 @@ function build(members: Member[], blobs: Buffer[]): Buffer {
 
 describe('crc32Combine', () => {
   it('gives the CRC of a concatenation', () => {
-    for (const [a, b] of [[0, 0], [0, 5], [5, 0], [1, 1], [100, SEGMENT], [7, 1 << 20]] as const) {
+    for (const [a, b] of [
+      [0, 0],
+      [0, 5],
+      [5, 0],
+      [1, 1],
+      [100, SEGMENT],
+      [7, 1 << 20],
+    ] as const) {
       const A = randomBytes(a)
       const B = randomBytes(b)
       expect(crc32Combine(crc32(A), crc32(B), b)).toBe(crc32(Buffer.concat([A, B])))
@@ -76,12 +89,28 @@ describe('TarGzLayout', () => {
   it('places blobs of every size, nested two levels, in a file gunzip and tar read back', async () => {
     const blobs = [randomBytes(200_000), randomBytes(SEGMENT), randomBytes(1), Buffer.alloc(0), randomBytes(2 * SEGMENT + 3)]
     const meta = randomBytes(SEGMENT + 10)
-    const file = build([
-      { name: 'bundle.yaml', bytes: Buffer.from('applications: {}\n') },
-      { name: 'a.tar.gz', members: [{ name: 'a_1.charm', blob: 0, size: blobs[0]!.length }, { name: 'metadata.json', bytes: meta }, { name: `resources/a.${'x'.repeat(120)}_1`, blob: 1, size: SEGMENT }] },
-      { name: 'b.tar.gz', members: [{ name: 'b_1.charm', blob: 2, size: 1 }, { name: 'empty', blob: 3, size: 0 }] },
-      { name: 'top.bin', blob: 4, size: blobs[4]!.length },
-    ], blobs)
+    const file = build(
+      [
+        { name: 'bundle.yaml', bytes: Buffer.from('applications: {}\n') },
+        {
+          name: 'a.tar.gz',
+          members: [
+            { name: 'a_1.charm', blob: 0, size: blobs[0]!.length },
+            { name: 'metadata.json', bytes: meta },
+            { name: `resources/a.${'x'.repeat(120)}_1`, blob: 1, size: SEGMENT },
+          ],
+        },
+        {
+          name: 'b.tar.gz',
+          members: [
+            { name: 'b_1.charm', blob: 2, size: 1 },
+            { name: 'empty', blob: 3, size: 0 },
+          ],
+        },
+        { name: 'top.bin', blob: 4, size: blobs[4]!.length },
+      ],
+      blobs,
+    )
     const outer = await untar(gunzipSync(file))
     expect([...outer.keys()]).toEqual(['bundle.yaml', 'a.tar.gz', 'b.tar.gz', 'top.bin'])
     expect(outer.get('top.bin')!.equals(blobs[4]!)).toBe(true)
@@ -95,6 +124,9 @@ describe('TarGzLayout', () => {
   })
 
   it('refuses a third level of nesting', () => {
-    expect(() => new TarGzLayout([{ name: 'a.tar.gz', members: [{ name: 'b.tar.gz', members: [{ name: 'c', blob: 0, size: 10 }] }] }], new Date())).toThrow(/nested deeper/)
+    expect(
+      () =>
+        new TarGzLayout([{ name: 'a.tar.gz', members: [{ name: 'b.tar.gz', members: [{ name: 'c', blob: 0, size: 10 }] }] }], new Date()),
+    ).toThrow(/nested deeper/)
   })
 })

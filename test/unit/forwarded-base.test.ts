@@ -19,12 +19,12 @@ describe('forwardedBase', () => {
     expect(fwd({ 'x-forwarded-host': '[fd00::9]:8080' }, 'fd00::1')).toBe('http://[fd00::9]:8080')
   })
 
-  it('keeps the public URL\'s host when only the scheme is forwarded, and its path always', () => {
+  it("keeps the public URL's host when only the scheme is forwarded, and its path always", () => {
     expect(fwd({ 'x-forwarded-proto': 'https' })).toBe('https://store.internal:8080')
     expect(fwd({ 'x-forwarded-host': 'a.example' }, '10.0.0.1', 'https://x.example/airlock')).toBe('https://a.example/airlock')
   })
 
-  it('uses the outermost proxy\'s value of a list', () => {
+  it("uses the outermost proxy's value of a list", () => {
     expect(fwd({ 'x-forwarded-proto': 'https, http', 'x-forwarded-host': 'outer.example, inner.local' })).toBe('https://outer.example')
     expect(fwd({ 'x-forwarded-host': ['one.example', 'two.example'] })).toBe('http://one.example')
   })
@@ -54,8 +54,14 @@ describe('perRequestBase', () => {
   async function app(specs: string[]) {
     const a = Fastify()
     const base = perRequestBase(a, specs, () => BASE)
-    a.get('/b', async () => { await new Promise((r) => setTimeout(r, 5)); return { base: base() } })
-    a.post('/b', async () => { await new Promise((r) => setImmediate(r)); return { base: base() } })
+    a.get('/b', async () => {
+      await new Promise((r) => setTimeout(r, 5))
+      return { base: base() }
+    })
+    a.post('/b', async () => {
+      await new Promise((r) => setImmediate(r))
+      return { base: base() }
+    })
     await a.ready()
     return { a, base }
   }
@@ -64,7 +70,9 @@ describe('perRequestBase', () => {
     const { a, base } = await app(['127.0.0.1'])
     const h = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'lb.example' }
     expect((await a.inject({ url: '/b', headers: h, remoteAddress: '127.0.0.1' })).json()).toEqual({ base: 'https://lb.example' })
-    expect((await a.inject({ method: 'POST', url: '/b', headers: h, payload: { x: 1 }, remoteAddress: '127.0.0.1' })).json()).toEqual({ base: 'https://lb.example' })
+    expect((await a.inject({ method: 'POST', url: '/b', headers: h, payload: { x: 1 }, remoteAddress: '127.0.0.1' })).json()).toEqual({
+      base: 'https://lb.example',
+    })
     expect((await a.inject({ url: '/b', headers: h, remoteAddress: '127.0.0.2' })).json()).toEqual({ base: BASE })
     expect(base()).toBe(BASE)
     await a.close()
@@ -72,7 +80,9 @@ describe('perRequestBase', () => {
 
   it('installs nothing without trusted proxies', async () => {
     const { a, base } = await app([])
-    expect((await a.inject({ url: '/b', headers: { 'x-forwarded-host': 'lb.example' }, remoteAddress: '127.0.0.1' })).json()).toEqual({ base: BASE })
+    expect((await a.inject({ url: '/b', headers: { 'x-forwarded-host': 'lb.example' }, remoteAddress: '127.0.0.1' })).json()).toEqual({
+      base: BASE,
+    })
     expect(base()).toBe(BASE)
     await a.close()
   })
@@ -81,13 +91,16 @@ describe('perRequestBase', () => {
 describe('trusted-proxies setting', () => {
   it('accepts addresses and CIDR blocks of both families', () => {
     for (const s of ['127.0.0.1', '10.0.0.0/8', '0.0.0.0/0', '::1', 'fd00::/64', '::/0']) expect(isProxySpec(s), s).toBe(true)
-    for (const s of ['', 'localhost', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/1', '10.0.0/8', '1.2.3.4/x']) expect(isProxySpec(s), s).toBe(false)
+    for (const s of ['', 'localhost', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/1', '10.0.0/8', '1.2.3.4/x'])
+      expect(isProxySpec(s), s).toBe(false)
     expect(loadConfig({ env: { AIRLOCK_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' } }).trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8'])
     expect(loadConfig({ env: {} }).trustedProxies).toEqual([])
   })
 
   it('refuses an entry that is neither, naming the setting', () => {
     expect(() => loadConfig({ env: { AIRLOCK_TRUSTED_PROXIES: '127.0.0.1,lb.local' } })).toThrow(ConfigError)
-    expect(() => loadConfig({ env: { AIRLOCK_TRUSTED_PROXIES: '127.0.0.1,lb.local' } })).toThrow(/invalid trusted-proxies \(from environment variable AIRLOCK_TRUSTED_PROXIES\)/)
+    expect(() => loadConfig({ env: { AIRLOCK_TRUSTED_PROXIES: '127.0.0.1,lb.local' } })).toThrow(
+      /invalid trusted-proxies \(from environment variable AIRLOCK_TRUSTED_PROXIES\)/,
+    )
   })
 })

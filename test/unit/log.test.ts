@@ -3,12 +3,17 @@ import { createLogger, isoTime, plainLineWriter } from '../../src/log.js'
 
 const sink = () => {
   const lines: string[] = []
-  return { lines, write: (l: string) => { lines.push(l) } }
+  return {
+    lines,
+    write: (l: string) => {
+      lines.push(l)
+    },
+  }
 }
 const sameTime = (l: string) => l.replace(/"time":"[^"]*"/, '"time":"T"')
 
 describe('log lines', () => {
-  it('isoTime is pino\'s isoTime: the member, as toISOString writes it', () => {
+  it("isoTime is pino's isoTime: the member, as toISOString writes it", () => {
     const before = Date.now()
     const t = isoTime()
     const after = Date.now()

@@ -10,8 +10,11 @@ import type { ArchiveManifest, ImageArchive } from '../../src/oci/types.js'
 
 describe('parseChallenge', () => {
   it.each([
-    ['Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"', 'bearer',
-      { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' }],
+    [
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+      'bearer',
+      { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+    ],
     ['Basic realm="Registry Realm"', 'basic', { realm: 'Registry Realm' }],
     ['Bearer realm=https://x/t, service=reg', 'bearer', { realm: 'https://x/t', service: 'reg' }],
     ['Bearer realm="a\\"b"', 'bearer', { realm: 'a"b' }],
@@ -32,13 +35,19 @@ describe('verifyingStream', () => {
     const v = verifyingStream(expected)
     src.pipe(v)
     let out = 0
-    try { for await (const c of v) out += (c as Buffer).length } catch (err) { return { out, err: err as Error } }
+    try {
+      for await (const c of v) out += (c as Buffer).length
+    } catch (err) {
+      return { out, err: err as Error }
+    }
     return { out }
   }
 
   it('passes matching bytes through, counting progress', async () => {
     let seen = 0
-    const v = verifyingStream({ digest, size: data.length }, (n) => { seen += n })
+    const v = verifyingStream({ digest, size: data.length }, (n) => {
+      seen += n
+    })
     chunks(data).pipe(v)
     let out = 0
     for await (const c of v) out += (c as Buffer).length
@@ -46,7 +55,15 @@ describe('verifyingStream', () => {
   })
 
   it.each([
-    ['altered content', (() => { const b = Buffer.from(data); b[50_000] = 0x79; return b })(), /does not match its digest: the content is sha256:/],
+    [
+      'altered content',
+      (() => {
+        const b = Buffer.from(data)
+        b[50_000] = 0x79
+        return b
+      })(),
+      /does not match its digest: the content is sha256:/,
+    ],
     ['short', data.subarray(0, 90_000), /is 90000 bytes, its descriptor says 100000/],
     ['long', Buffer.concat([data, Buffer.from('y')]), /longer than the 100000 bytes/],
   ])('%s: errors, and the last chunk never leaves', async (_name, bytes, message) => {
@@ -59,14 +76,31 @@ describe('verifyingStream', () => {
 
 describe('planPush', () => {
   const d = (c: string) => `sha256:${c.repeat(64)}`
-  const manifest = (digest: string, extra: Partial<ArchiveManifest> = {}): ArchiveManifest =>
-    ({ digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: Buffer.from('{}'), names: [], blobs: [], children: [], missingChildren: [], ...extra })
-  const archive = (path: string, manifests: ArchiveManifest[], broken: ImageArchive['broken'] = []): ImageArchive =>
-    ({ path, format: 'oci-archive', manifests, broken, locate: () => undefined })
+  const manifest = (digest: string, extra: Partial<ArchiveManifest> = {}): ArchiveManifest => ({
+    digest,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    bytes: Buffer.from('{}'),
+    names: [],
+    blobs: [],
+    children: [],
+    missingChildren: [],
+    ...extra,
+  })
+  const archive = (path: string, manifests: ArchiveManifest[], broken: ImageArchive['broken'] = []): ImageArchive => ({
+    path,
+    format: 'oci-archive',
+    manifests,
+    broken,
+    locate: () => undefined,
+  })
   const want = (repo: string, digest: string | null, tag: string | null = null): WantedImage => ({
     original: `upstream.io/${repo}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`,
     target: `reg:5000/${repo}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`,
-    registry: 'reg:5000', repository: repo, digest, tag, resources: [{ charm: 'c', resource: repo, revision: 1 }],
+    registry: 'reg:5000',
+    repository: repo,
+    digest,
+    tag,
+    resources: [{ charm: 'c', resource: repo, revision: 1 }],
   })
 
   it('matches by digest, reports what no resource names and what no archive holds', () => {
@@ -92,9 +126,18 @@ describe('planPush', () => {
   })
 
   it('a wanted image in an unreadable archive entry is broken (named), not missing', () => {
-    const a = archive('a.tar', [], [{ digest: d('a'), names: [], error: 'blob x does not match its digest' }, { digest: '', names: ['z:1'], error: 'member y is not in the archive' }])
+    const a = archive(
+      'a.tar',
+      [],
+      [
+        { digest: d('a'), names: [], error: 'blob x does not match its digest' },
+        { digest: '', names: ['z:1'], error: 'member y is not in the archive' },
+      ],
+    )
     const plan = planPush([want('x', d('a'))], [a])
-    expect(plan.broken).toEqual([{ wanted: expect.objectContaining({ repository: 'x' }), archive: 'a.tar', error: 'blob x does not match its digest' }])
+    expect(plan.broken).toEqual([
+      { wanted: expect.objectContaining({ repository: 'x' }), archive: 'a.tar', error: 'blob x does not match its digest' },
+    ])
     expect(plan.missing).toEqual([])
     expect(plan.unreadable).toEqual([{ archive: 'a.tar', names: ['z:1'], error: 'member y is not in the archive' }])
   })

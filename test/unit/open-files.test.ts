@@ -11,9 +11,20 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-open-files-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const driver = createFsDriver(dir)
 const readerOf = (p: string) => driver.reader(p.slice(dir.length + 1))
-const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p }
+const file = (name: string, text: string) => {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
 /** Descriptors of this process open on files under `dir`. */
-const openHere = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir) } catch { return false } }).length
+const openHere = () =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir)
+    } catch {
+      return false
+    }
+  }).length
 
 async function readAll(f: { read(b: Buffer, p: number, l: number): Promise<number> }, size: number): Promise<string> {
   const b = Buffer.alloc(size)

@@ -12,7 +12,11 @@ import { KEYS } from '../../src/config/schema.js'
 const ROOT = new URL('../../', import.meta.url).pathname
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8')
 const unit = read('packaging/airlock.service')
-const directive = (name: string) => unit.split('\n').filter((l) => l.startsWith(`${name}=`)).map((l) => l.slice(name.length + 1))
+const directive = (name: string) =>
+  unit
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}=`))
+    .map((l) => l.slice(name.length + 1))
 
 /** The Debian package each program the server runs comes in. A new spawn needs a row here and a line in the Dockerfile. */
 const PACKAGE_OF: Record<string, string> = { unsquashfs: 'squashfs-tools' }
@@ -23,7 +27,10 @@ function spawnedPrograms(): Set<string> {
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name)
-      if (statSync(p).isDirectory()) { walk(p); continue }
+      if (statSync(p).isDirectory()) {
+        walk(p)
+        continue
+      }
       if (!p.endsWith('.ts')) continue
       const text = readFileSync(p, 'utf8')
       for (const m of text.matchAll(/\b(?:spawn|spawnSync|execFile|execFileSync)\(\s*([^,)\s]+)/g)) {
@@ -42,9 +49,12 @@ describe('packaging/airlock.service', () => {
   it('passes systemd-analyze verify without a warning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-unit-'))
     // verify checks that ExecStart and EnvironmentFile exist: point them at this checkout.
-    writeFileSync(join(dir, 'airlock.service'), unit
-      .replace('/usr/local/bin/airlock', join(ROOT, 'bin/airlock.js'))
-      .replace('/etc/airlock/airlock.env', join(ROOT, 'packaging/airlock.env')))
+    writeFileSync(
+      join(dir, 'airlock.service'),
+      unit
+        .replace('/usr/local/bin/airlock', join(ROOT, 'bin/airlock.js'))
+        .replace('/etc/airlock/airlock.env', join(ROOT, 'packaging/airlock.env')),
+    )
     const r = spawnSync('systemd-analyze', ['verify', join(dir, 'airlock.service')], { encoding: 'utf8' })
     expect(r.error, 'systemd-analyze is missing: apt-get install systemd (scripts/install-test-deps.sh)').toBeUndefined()
     expect(r.stderr.trim()).toBe('')
@@ -55,7 +65,14 @@ describe('packaging/airlock.service', () => {
     expect(directive('ExecStart')).toEqual(['/usr/local/bin/airlock serve'])
     expect(directive('EnvironmentFile')).toEqual(['/etc/airlock/airlock.env'])
     expect(directive('DynamicUser')).toEqual(['yes'])
-    for (const [k, v] of [['ProtectSystem', 'strict'], ['ReadWritePaths', '/var/lib/airlock'], ['NoNewPrivileges', 'yes'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes'], ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX']] as const) {
+    for (const [k, v] of [
+      ['ProtectSystem', 'strict'],
+      ['ReadWritePaths', '/var/lib/airlock'],
+      ['NoNewPrivileges', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['ProtectHome', 'yes'],
+      ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX'],
+    ] as const) {
       expect(directive(k), k).toEqual([v])
     }
     expect(directive('Environment')).toContain('AIRLOCK_DATA_DIR=/var/lib/airlock')
@@ -80,7 +97,8 @@ describe('Dockerfile', () => {
     const programs = spawnedPrograms()
     expect([...programs].sort()).toEqual(Object.keys(PACKAGE_OF).sort())
     const installs = [...runtime.matchAll(/apt-get install[^\n&;]*/g)].map((m) => m[0]).join(' ')
-    for (const p of programs) expect(installs, `the runtime stage must apt-get install ${PACKAGE_OF[p]} (for ${p})`).toContain(PACKAGE_OF[p]!)
+    for (const p of programs)
+      expect(installs, `the runtime stage must apt-get install ${PACKAGE_OF[p]} (for ${p})`).toContain(PACKAGE_OF[p]!)
   })
 
   it('runs as a non-root user with a health check on /_status/check', () => {

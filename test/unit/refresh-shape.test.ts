@@ -1,7 +1,13 @@
 // refreshShape is what Charmhub selection reads of an action, and its key (refreshShapeKey) keys the
 // refresh answer cache: two actions share a key only when they differ in nothing selection reads.
 import { describe, expect, it } from 'vitest'
-import { refreshShape, refreshShapeKey, resolveRefresh, type RefreshAction, type RefreshContext } from '../../src/catalog/refresh-actions.js'
+import {
+  refreshShape,
+  refreshShapeKey,
+  resolveRefresh,
+  type RefreshAction,
+  type RefreshContext,
+} from '../../src/catalog/refresh-actions.js'
 import { CatalogIndex } from '../../src/catalog/index.js'
 import { parseChannel } from '../../src/catalog/channel.js'
 
@@ -57,10 +63,29 @@ describe('refreshShape and its key', () => {
 
   it('resolve alike when their keys are equal, and a refresh without context is an invalid request', () => {
     const index = new CatalogIndex()
-    const rev = { revision: 1, version: '1', createdAt: '', platforms: [base], blob: { sha256: '', sha384: '', sha3_384: '', size: 1 }, resources: [], subordinate: false }
+    const rev = {
+      revision: 1,
+      version: '1',
+      createdAt: '',
+      platforms: [base],
+      blob: { sha256: '', sha384: '', sha3_384: '', size: 1 },
+      resources: [],
+      subordinate: false,
+    }
     index.put({
-      id: 'ID1', type: 'charm', name: 'pg', summary: '', description: '', title: '', publisher: null, details: {}, defaultTrack: 'latest', searchText: '',
-      revisions: new Map([[1, rev]]), resources: new Map(), releases: [{ channel: parseChannel('14/stable')!, base, revision: 1, releasedAt: '' }],
+      id: 'ID1',
+      type: 'charm',
+      name: 'pg',
+      summary: '',
+      description: '',
+      title: '',
+      publisher: null,
+      details: {},
+      defaultTrack: 'latest',
+      searchText: '',
+      revisions: new Map([[1, rev]]),
+      resources: new Map(),
+      releases: [{ channel: parseChannel('14/stable')!, base, revision: 1, releasedAt: '' }],
     })
     const byName = { ...install, instanceKey: 'a' }
     const byId: RefreshAction = { ...install, name: undefined, id: 'ID1', instanceKey: 'b' }

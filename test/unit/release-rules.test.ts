@@ -19,12 +19,36 @@ const b = (spec: string): Base => {
 function pkg(type: 'charm' | 'snap', revisions: Record<number, string[]>, releases: Array<[string, string, number]>): IndexedPackage {
   const revs = new Map<number, IndexedRevision>()
   for (const [r, bases] of Object.entries(revisions)) {
-    revs.set(Number(r), { revision: Number(r), version: r, createdAt: '2024-01-01T00:00:00.000000+00:00', platforms: bases.map(b), blob: { sha256: 'a', sha384: 'b', sha3_384: 'c', size: 1 }, resources: [], subordinate: false, extra: {} })
+    revs.set(Number(r), {
+      revision: Number(r),
+      version: r,
+      createdAt: '2024-01-01T00:00:00.000000+00:00',
+      platforms: bases.map(b),
+      blob: { sha256: 'a', sha384: 'b', sha3_384: 'c', size: 1 },
+      resources: [],
+      subordinate: false,
+      extra: {},
+    })
   }
   return {
-    id: 'i'.repeat(32), type, name: 'pg', summary: '', description: '', title: '', publisher: null, details: {}, defaultTrack: 'latest',
-    revisions: revs, resources: new Map(), searchText: 'pg',
-    releases: releases.map(([ch, base, revision]) => ({ channel: parseChannel(ch)!, base: b(base), revision, releasedAt: '2024-01-02T00:00:00.000000+00:00' })),
+    id: 'i'.repeat(32),
+    type,
+    name: 'pg',
+    summary: '',
+    description: '',
+    title: '',
+    publisher: null,
+    details: {},
+    defaultTrack: 'latest',
+    revisions: revs,
+    resources: new Map(),
+    searchText: 'pg',
+    releases: releases.map(([ch, base, revision]) => ({
+      channel: parseChannel(ch)!,
+      base: b(base),
+      revision,
+      releasedAt: '2024-01-02T00:00:00.000000+00:00',
+    })),
   }
 }
 
@@ -41,19 +65,41 @@ const revisionOf = (p: IndexedPackage, channel: string, base: string): number | 
   return s.kind === 'ok' ? s.revision.revision : s.kind
 }
 
-const charm = pkg('charm', { 1: ['ubuntu@22.04/amd64', 'ubuntu@22.04/arm64'], 2: ['ubuntu@22.04/amd64', 'ubuntu@22.04/arm64'], 3: ['ubuntu@22.04/amd64'], 4: ['ubuntu@22.04/amd64'], 5: ['ubuntu@22.04/amd64'] }, [
-  ['stable', 'ubuntu@22.04/amd64', 1], ['stable', 'ubuntu@22.04/arm64', 1], ['candidate', 'ubuntu@22.04/amd64', 2], ['candidate', 'ubuntu@22.04/arm64', 2],
-  ['beta', 'ubuntu@22.04/amd64', 3], ['edge', 'ubuntu@22.04/amd64', 4], ['edge/fix', 'ubuntu@22.04/amd64', 5], ['14/stable', 'ubuntu@22.04/amd64', 1],
-])
+const charm = pkg(
+  'charm',
+  {
+    1: ['ubuntu@22.04/amd64', 'ubuntu@22.04/arm64'],
+    2: ['ubuntu@22.04/amd64', 'ubuntu@22.04/arm64'],
+    3: ['ubuntu@22.04/amd64'],
+    4: ['ubuntu@22.04/amd64'],
+    5: ['ubuntu@22.04/amd64'],
+  },
+  [
+    ['stable', 'ubuntu@22.04/amd64', 1],
+    ['stable', 'ubuntu@22.04/arm64', 1],
+    ['candidate', 'ubuntu@22.04/amd64', 2],
+    ['candidate', 'ubuntu@22.04/arm64', 2],
+    ['beta', 'ubuntu@22.04/amd64', 3],
+    ['edge', 'ubuntu@22.04/amd64', 4],
+    ['edge/fix', 'ubuntu@22.04/amd64', 5],
+    ['14/stable', 'ubuntu@22.04/amd64', 1],
+  ],
+)
 
 describe('close: clients follow the next more stable open risk', () => {
   it.each([
-    [['edge'], 'edge', 3], [['edge', 'beta'], 'edge', 2], [['edge', 'beta', 'candidate'], 'edge', 1],
+    [['edge'], 'edge', 3],
+    [['edge', 'beta'], 'edge', 2],
+    [['edge', 'beta', 'candidate'], 'edge', 1],
     [['edge', 'beta', 'candidate', 'stable'], 'edge', 'revision-not-found'],
-    [['beta'], 'beta', 2], [['beta'], 'edge', 4], // closing beta leaves edge alone
-    [['stable'], 'stable', 'revision-not-found'], [['stable'], 'candidate', 2], // never towards less stable risks
-    [['edge/fix'], 'edge/fix', 4], [['edge'], 'edge/fix', 5], // a branch falls back to its risk, then more stable ones
-    [['stable'], '14/stable', 1], [['14/stable'], 'stable', 1], // tracks are apart
+    [['beta'], 'beta', 2],
+    [['beta'], 'edge', 4], // closing beta leaves edge alone
+    [['stable'], 'stable', 'revision-not-found'],
+    [['stable'], 'candidate', 2], // never towards less stable risks
+    [['edge/fix'], 'edge/fix', 4],
+    [['edge'], 'edge/fix', 5], // a branch falls back to its risk, then more stable ones
+    [['stable'], '14/stable', 1],
+    [['14/stable'], 'stable', 1], // tracks are apart
   ])('after closing %j, %s on amd64 serves %s', (channels, channel, expected) => {
     expect(revisionOf(closed(charm, channels), channel, 'ubuntu@22.04/amd64')).toBe(expected)
   })
@@ -70,7 +116,12 @@ describe('close: clients follow the next more stable open risk', () => {
   })
 
   it('snaps: per architecture, same fall-back', () => {
-    const snap = pkg('snap', { 7: ['amd64'], 8: ['arm64'], 9: ['amd64'] }, [['stable', 'amd64', 7], ['stable', 'arm64', 8], ['edge', 'amd64', 9], ['edge', 'arm64', 8]])
+    const snap = pkg('snap', { 7: ['amd64'], 8: ['arm64'], 9: ['amd64'] }, [
+      ['stable', 'amd64', 7],
+      ['stable', 'arm64', 8],
+      ['edge', 'amd64', 9],
+      ['edge', 'arm64', 8],
+    ])
     const p = closed(snap, ['edge'], { arch: 'amd64' })
     expect(snapReleaseFor(p, parseChannel('edge')!, 'amd64')?.revision).toBe(7)
     expect(snapReleaseFor(p, parseChannel('edge')!, 'arm64')?.revision).toBe(8)
@@ -85,7 +136,10 @@ describe('release slots', () => {
   it('fills every platform the revision supports, or those --base and --arch name', () => {
     const r = rev(['ubuntu@22.04/amd64', 'ubuntu@22.04/arm64', 'ubuntu@24.04/amd64'])
     expect(releaseSlots(ref('charm'), r, {}).map((x) => slotLabel(parseChannel('stable')!, x))).toEqual([
-      'latest/stable ubuntu@22.04/amd64', 'latest/stable ubuntu@22.04/arm64', 'latest/stable ubuntu@24.04/amd64'])
+      'latest/stable ubuntu@22.04/amd64',
+      'latest/stable ubuntu@22.04/arm64',
+      'latest/stable ubuntu@24.04/amd64',
+    ])
     expect(releaseSlots(ref('charm'), r, { base: 'ubuntu@24.04' })).toEqual([b('ubuntu@24.04/amd64')])
     expect(releaseSlots(ref('charm'), r, { base: 'ubuntu@22.04', arch: 'arm64' })).toEqual([b('ubuntu@22.04/arm64')])
   })
@@ -96,7 +150,12 @@ describe('release slots', () => {
   })
 
   it.each([
-    ['charm', ['ubuntu@22.04/amd64'], { base: 'ubuntu@24.04' }, /charm pg revision 7 does not support ubuntu@24.04 \(it supports ubuntu@22.04\/amd64\)/],
+    [
+      'charm',
+      ['ubuntu@22.04/amd64'],
+      { base: 'ubuntu@24.04' },
+      /charm pg revision 7 does not support ubuntu@24.04 \(it supports ubuntu@22.04\/amd64\)/,
+    ],
     ['charm', ['ubuntu@22.04/amd64'], { arch: 'arm64' }, /does not support arm64/],
     ['charm', ['ubuntu@22.04/amd64'], { base: 'jammy' }, /"jammy" is not a base: expected NAME@CHANNEL/],
     ['snap', ['amd64'], { base: 'ubuntu@22.04' }, /pg is a snap: snaps are released per architecture only/],
@@ -110,7 +169,9 @@ describe('names, channels, removals', () => {
   const snapRef: PackageRef = { id: 's', type: 'snap', name: 'pg' }
 
   it('a name a charm and a snap share needs --type', () => {
-    expect(() => pickPackage([charmRef, snapRef], 'pg', undefined)).toThrow('"pg" is both a charm and a snap: say which with --type charm|snap')
+    expect(() => pickPackage([charmRef, snapRef], 'pg', undefined)).toThrow(
+      '"pg" is both a charm and a snap: say which with --type charm|snap',
+    )
     expect(pickPackage([charmRef, snapRef], 'pg', 'snap')).toBe(snapRef)
     expect(() => pickPackage([charmRef], 'pg', 'bundle')).toThrow('no bundle named "pg" in the store')
   })
@@ -119,7 +180,7 @@ describe('names, channels, removals', () => {
     expect(() => parseChannels([c])).toThrow(/is not a channel: expected \[track\/\]risk\[\/branch\]/)
   })
 
-  it('refuses to remove a charm\'s last revision a bundle names, unless forced', () => {
+  it("refuses to remove a charm's last revision a bundle names, unless forced", () => {
     expect(removalBlocker(charmRef, 0, ['kit'], false)).toMatch(/charm pg is named by bundle kit/)
     expect(removalBlocker(charmRef, 0, ['kit'], true)).toBeUndefined()
     expect(removalBlocker(charmRef, 1, ['kit'], false)).toBeUndefined()

@@ -7,8 +7,14 @@ import { RequestCounts, type RouteCounts } from '../../src/http/request-counts.j
 const BUCKETS = [0.001, 0.01, 0.1, 1]
 const NAMES = { total: 'x_requests_total', totalHelp: 'Requests.', duration: 'x_duration_seconds', durationHelp: 'Durations.' }
 const OBSERVATIONS: Array<[string, number, number]> = [
-  ['/a/:name', 200, 0.0004], ['/a/:name', 200, 0.001], ['/a/:name', 200, 0.0011], ['/a/:name', 404, 0.05],
-  ['/b', 200, 2], ['/b', 200, 0.1], ['unmatched', 404, 0.0002], ['/a/:name', 200, 0.5],
+  ['/a/:name', 200, 0.0004],
+  ['/a/:name', 200, 0.001],
+  ['/a/:name', 200, 0.0011],
+  ['/a/:name', 404, 0.05],
+  ['/b', 200, 2],
+  ['/b', 200, 0.1],
+  ['unmatched', 404, 0.0002],
+  ['/a/:name', 200, 0.5],
 ]
 
 async function ours(): Promise<string> {
@@ -26,7 +32,13 @@ async function ours(): Promise<string> {
 async function promClients(): Promise<string> {
   const registry = new Registry()
   const total = new Counter({ name: NAMES.total, help: NAMES.totalHelp, labelNames: ['route', 'status'], registers: [registry] })
-  const duration = new Histogram({ name: NAMES.duration, help: NAMES.durationHelp, labelNames: ['route', 'status'], buckets: BUCKETS, registers: [registry] })
+  const duration = new Histogram({
+    name: NAMES.duration,
+    help: NAMES.durationHelp,
+    labelNames: ['route', 'status'],
+    buckets: BUCKETS,
+    registers: [registry],
+  })
   for (const [route, status, s] of OBSERVATIONS) {
     total.inc({ route, status: String(status) })
     duration.observe({ route, status: String(status) }, s)
@@ -48,8 +60,15 @@ describe('RequestCounts', () => {
     counts.observe(r, 200, 1)
     counts.observe(r, 200, 3)
     const [, duration] = counts.metrics(() => [r], NAMES)
-    const values = duration.get().values.filter((v) => v.metricName === `${NAMES.duration}_bucket`).map((v) => [v.labels.le, v.value])
-    expect(values).toEqual([[1, 1], [2, 1], ['+Inf', 2]])
+    const values = duration
+      .get()
+      .values.filter((v) => v.metricName === `${NAMES.duration}_bucket`)
+      .map((v) => [v.labels.le, v.value])
+    expect(values).toEqual([
+      [1, 1],
+      [2, 1],
+      ['+Inf', 2],
+    ])
   })
 
   it('adds no series for a route until it is observed', () => {

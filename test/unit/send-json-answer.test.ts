@@ -8,10 +8,18 @@ import { createLogger } from '../../src/log.js'
 
 async function app() {
   const lines: Record<string, unknown>[] = []
-  const logger = createLogger('info', { write: (l: string) => { lines.push(JSON.parse(l)) } })
+  const logger = createLogger('info', {
+    write: (l: string) => {
+      lines.push(JSON.parse(l))
+    },
+  })
   const a = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, logController: new AccessLog(logger) })
-  a.get('/text', (_req, reply) => { sendJsonAnswer(reply, '{"name":"caf\u00e9"}') })
-  a.get('/bytes', (_req, reply) => { sendJsonAnswer(reply, Buffer.from('{"a":1}')) })
+  a.get('/text', (_req, reply) => {
+    sendJsonAnswer(reply, '{"name":"caf\u00e9"}')
+  })
+  a.get('/bytes', (_req, reply) => {
+    sendJsonAnswer(reply, Buffer.from('{"a":1}'))
+  })
   a.post('/later', (_req, reply) => Promise.resolve().then(() => sendJsonAnswer(reply, '[]')))
   await a.ready()
   return { a, lines }
@@ -41,17 +49,25 @@ describe('sendJsonAnswer', () => {
       const h = await new Promise<{ status: number; length: string | undefined; body: string }>((resolve, reject) => {
         request({ host: '127.0.0.1', port, method: 'HEAD', path: '/text' }, (res) => {
           let body = ''
-          res.on('data', (c: Buffer) => { body += c.toString() })
+          res.on('data', (c: Buffer) => {
+            body += c.toString()
+          })
           res.on('end', () => resolve({ status: res.statusCode ?? 0, length: res.headers['content-length'], body }))
-        }).on('error', reject).end()
+        })
+          .on('error', reject)
+          .end()
       })
       expect(h).toEqual({ status: 200, length: String(Buffer.byteLength('{"name":"café"}')), body: '' })
-    } finally { await a.close() }
+    } finally {
+      await a.close()
+    }
   })
 
   it('is still logged as an answered request', async () => {
     const { a, lines } = await app()
     await a.inject({ url: '/text' })
-    expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ method: 'GET', url: '/text', status: 200, service: 'airlock' })])
+    expect(lines.filter((l) => l.msg === 'request')).toEqual([
+      expect.objectContaining({ method: 'GET', url: '/text', status: 200, service: 'airlock' }),
+    ])
   })
 })

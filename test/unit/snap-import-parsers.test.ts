@@ -12,7 +12,16 @@ const at = { file: 'x.snap', field: 'epoch' }
 describe('snap.yaml', () => {
   it('keeps scalars as written and applies snapd defaults (architectures: all, as snapd)', () => {
     const m = parseSnapYaml('name: hello\nversion: 1.10\n', { file: 'x' })
-    expect(m).toMatchObject({ name: 'hello', version: '1.10', type: 'app', confinement: 'strict', grade: 'stable', architectures: ['all'], base: undefined, epoch: { read: [0], write: [0] } })
+    expect(m).toMatchObject({
+      name: 'hello',
+      version: '1.10',
+      type: 'app',
+      confinement: 'strict',
+      grade: 'stable',
+      architectures: ['all'],
+      base: undefined,
+      epoch: { read: [0], write: [0] },
+    })
     expect(parseSnapYaml('name: snapd\ntype: app\n', {}).type).toBe('snapd')
     expect(parseSnapYaml('name: core\ntype: os\narchitectures: [all]\n', {})).toMatchObject({ type: 'os', architectures: ['all'] })
   })
@@ -36,7 +45,10 @@ describe('epoch', () => {
     ['3*', { read: [2, 3], write: [3] }],
     [{ read: ['1', '2'] }, { read: [1, 2], write: [1, 2] }],
     [{ write: ['2'] }, { read: [2], write: [2] }],
-    [{ read: ['1', '2'], write: ['2'] }, { read: [1, 2], write: [2] }],
+    [
+      { read: ['1', '2'], write: ['2'] },
+      { read: [1, 2], write: [2] },
+    ],
   ])('%j → %j', (v, want) => expect(parseEpoch(v, at)).toEqual(want))
   it.each([['0*'], ['-1'], ['x'], [{ read: [] }], [{ read: ['2', '1'] }], [{ read: ['1'], write: ['2'] }]])('refuses %j', (v) => {
     expect(() => parseEpoch(v, at)).toThrow(/x\.snap \(epoch/)
@@ -56,13 +68,31 @@ describe('channel maps in export JSON', () => {
 
   it('reads info-style channel maps, push_channel lists and channel strings; the last release wins', () => {
     const hints = probeExportJson([
-      file({ name: 'jq', 'snap-id': 'x', 'channel-map': [
-        { channel: { architecture: 'amd64', name: 'stable', risk: 'stable', track: 'latest' }, revision: 6 },
-        { channel: { architecture: 'arm64', name: '2/edge/fix', risk: 'edge', track: '2' }, revision: 8 },
-      ] }),
-      file({ packages: [{ name: 'ga', push_channel: 'latest/stable', revision: 51 }, { name: 'ga', push_channel: 'stable', revision: 82 }], store: 'acme' }, 'n.json'),
+      file({
+        name: 'jq',
+        'snap-id': 'x',
+        'channel-map': [
+          { channel: { architecture: 'amd64', name: 'stable', risk: 'stable', track: 'latest' }, revision: 6 },
+          { channel: { architecture: 'arm64', name: '2/edge/fix', risk: 'edge', track: '2' }, revision: 8 },
+        ],
+      }),
+      file(
+        {
+          packages: [
+            { name: 'ga', push_channel: 'latest/stable', revision: 51 },
+            { name: 'ga', push_channel: 'stable', revision: 82 },
+          ],
+          store: 'acme',
+        },
+        'n.json',
+      ),
     ])
-    expect(show(releasesFor(hints, revs))).toEqual({ 'jq/6': ['latest/stable'], 'jq/8': ['2/edge/fix'], 'ga/51': [], 'ga/82': ['latest/stable'] })
+    expect(show(releasesFor(hints, revs))).toEqual({
+      'jq/6': ['latest/stable'],
+      'jq/8': ['2/edge/fix'],
+      'ga/51': [],
+      'ga/82': ['latest/stable'],
+    })
     expect(storeFor(hints, 'ga')).toBe('acme')
     expect(storeFor(hints, 'jq')).toBe('acme') // an unattributed store id applies to every snap
   })
@@ -72,13 +102,17 @@ describe('channel maps in export JSON', () => {
     expect(storeFor(probeExportJson([]), 'jq')).toBe('ubuntu')
   })
   it('names the member and the field of a bad channel', () => {
-    expect(() => probeExportJson([file({ releases: [{ channel: 'a/b/c/d', revision: 1 }] })])).toThrow('e.tar.gz: m.json (releases[0].channel): "a/b/c/d" is not a channel')
+    expect(() => probeExportJson([file({ releases: [{ channel: 'a/b/c/d', revision: 1 }] })])).toThrow(
+      'e.tar.gz: m.json (releases[0].channel): "a/b/c/d" is not a channel',
+    )
   })
 })
 
 describe('stored primary keys', () => {
   it('joins the primary key headers with "/" and leaves a default provenance out', () => {
-    const [account, key] = parseAssertions(Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')]))
+    const [account, key] = parseAssertions(
+      Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('test-root.account-key')]),
+    )
     expect(assertionKey(account!)).toBe('testrootorg')
     expect(assertionKey(key!)).toBe('hIedp1AvrWlcDI4uS_qjoFLzjKl5enu4G2FYJpgB3Pj-tUzGlTQBxMBsBmi-tnJR')
   })

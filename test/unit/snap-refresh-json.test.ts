@@ -5,7 +5,18 @@ import { describe, expect, it } from 'vitest'
 import { parseChannel } from '../../src/catalog/channel.js'
 import type { IndexedPackage, IndexedRevision } from '../../src/catalog/index.js'
 import { CatalogIndex } from '../../src/catalog/index.js'
-import { contextsByKey, resolveSnapActions, resolveSnapShape, revisionEpoch, snapActionShape, snapShapeKey, snapShapeKeys, type SnapAction, type SnapContext, type SnapEnv } from '../../src/catalog/snap-select.js'
+import {
+  contextsByKey,
+  resolveSnapActions,
+  resolveSnapShape,
+  revisionEpoch,
+  snapActionShape,
+  snapShapeKey,
+  snapShapeKeys,
+  type SnapAction,
+  type SnapContext,
+  type SnapEnv,
+} from '../../src/catalog/snap-select.js'
 import { joinBytes } from '../../src/http/join-bytes.js'
 import { publicUrls } from '../../src/http/public-urls.js'
 import { refreshResultWire } from '../../src/snapstore/to-wire.js'
@@ -14,25 +25,61 @@ import { keptResult, pushResult } from '../../src/snapstore/answer-cache.js'
 
 function snap(name: string, details: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): IndexedPackage {
   const rev = (n: number): IndexedRevision => ({
-    revision: n, version: `${n}.0 "quoted" \u2028`, createdAt: '2024-01-01T00:00:00.000000+00:00', platforms: [{ name: 'ubuntu', channel: '16', architecture: 'amd64' }],
-    blob: { sha256: 'a'.repeat(64), sha384: 'b', sha3_384: 'C'.repeat(96), size: 4096 * n }, resources: [], subordinate: false, extra,
+    revision: n,
+    version: `${n}.0 "quoted" \u2028`,
+    createdAt: '2024-01-01T00:00:00.000000+00:00',
+    platforms: [{ name: 'ubuntu', channel: '16', architecture: 'amd64' }],
+    blob: { sha256: 'a'.repeat(64), sha384: 'b', sha3_384: 'C'.repeat(96), size: 4096 * n },
+    resources: [],
+    subordinate: false,
+    extra,
   })
   return {
-    id: name.padEnd(32, 'x'), type: 'snap', name, summary: 'sum\nmary', description: 'd\u00e9scription <tag> \\ "q"', title: '', publisher: { id: 'p', username: 'pub', 'display-name': 'Pub' } as never,
-    details, defaultTrack: 'latest', revisions: new Map([[1, rev(1)], [2, rev(2)]]), resources: new Map(), searchText: name,
+    id: name.padEnd(32, 'x'),
+    type: 'snap',
+    name,
+    summary: 'sum\nmary',
+    description: 'd\u00e9scription <tag> \\ "q"',
+    title: '',
+    publisher: { id: 'p', username: 'pub', 'display-name': 'Pub' } as never,
+    details,
+    defaultTrack: 'latest',
+    revisions: new Map([
+      [1, rev(1)],
+      [2, rev(2)],
+    ]),
+    resources: new Map(),
+    searchText: name,
     releases: [
-      { channel: parseChannel('stable')!, base: { name: 'ubuntu', channel: '16', architecture: 'amd64' }, revision: 1, releasedAt: '2024-01-02T00:00:00.000000+00:00' },
-      { channel: parseChannel('edge')!, base: { name: 'ubuntu', channel: '16', architecture: 'amd64' }, revision: 2, releasedAt: '2024-01-02T00:00:00.000000+00:00' },
+      {
+        channel: parseChannel('stable')!,
+        base: { name: 'ubuntu', channel: '16', architecture: 'amd64' },
+        revision: 1,
+        releasedAt: '2024-01-02T00:00:00.000000+00:00',
+      },
+      {
+        channel: parseChannel('edge')!,
+        base: { name: 'ubuntu', channel: '16', architecture: 'amd64' },
+        revision: 2,
+        releasedAt: '2024-01-02T00:00:00.000000+00:00',
+      },
     ],
   }
 }
 
 describe('a kept snap result (jsonTemplate, slot first)', () => {
   const urls = publicUrls('http://store.example:8080/')
-  const hello = snap('hello', {
-    links: { website: ['https://x'], bad: [1] }, media: [{ type: 'icon', url: 'u', width: 4 }, { type: 1 }], categories: ['a', { name: 'b', featured: true }, 3],
-    license: 'MIT', 'common-ids': ['io.x', 7],
-  }, { base: 'core22', confinement: 'classic', type: 'app', epoch: '1*' })
+  const hello = snap(
+    'hello',
+    {
+      links: { website: ['https://x'], bad: [1] },
+      media: [{ type: 'icon', url: 'u', width: 4 }, { type: 1 }],
+      categories: ['a', { name: 'b', featured: true }, 3],
+      license: 'MIT',
+      'common-ids': ['io.x', 7],
+    },
+    { base: 'core22', confinement: 'classic', type: 'app', epoch: '1*' },
+  )
   const plain = snap('plain')
   const index = new CatalogIndex()
   index.put(hello)
@@ -43,7 +90,12 @@ describe('a kept snap result (jsonTemplate, slot first)', () => {
     { action: 'refresh', instanceKey: hello.id, snapId: hello.id },
     { action: 'install', instanceKey: 'i', name: 'hello', revision: 2 },
   ]
-  const outcomes = resolveSnapActions(index, contextsByKey([{ snapId: hello.id, instanceKey: hello.id, revision: 1, trackingChannel: 'edge' }]), actions, { architecture: 'amd64', series: '16' })
+  const outcomes = resolveSnapActions(
+    index,
+    contextsByKey([{ snapId: hello.id, instanceKey: hello.id, revision: 1, trackingChannel: 'edge' }]),
+    actions,
+    { architecture: 'amd64', series: '16' },
+  )
 
   it.each([
     ['with snap-yaml', 'name: hello\nversion: "1"\n'],
@@ -58,7 +110,12 @@ describe('a kept snap result (jsonTemplate, slot first)', () => {
       expect(spliced).toBe(JSON.stringify(refreshResultWire(urls, o, yaml)))
       // Kept with one instance-key, answered with it or with another, first or after a comma.
       const kept = keptResult(t, 'first-key')
-      for (const [ik, first] of [['first-key', true], ['first-key', false], [o.action.instanceKey, true], [o.action.instanceKey, false]] as const) {
+      for (const [ik, first] of [
+        ['first-key', true],
+        ['first-key', false],
+        [o.action.instanceKey, true],
+        [o.action.instanceKey, false],
+      ] as const) {
         const parts: Array<string | Buffer> = []
         pushResult(parts, kept, ik, first)
         expect(joinBytes(parts).toString()).toBe((first ? '' : ',') + fillTemplate(t, ik))
@@ -89,7 +146,13 @@ describe('joinBytes', () => {
 describe('snapActionShape and its key', () => {
   const env = { architecture: 'amd64', series: '16' }
   const install: SnapAction = { action: 'install', instanceKey: 'k', name: 'hello', channel: 'stable' }
-  const ctx: SnapContext = { snapId: 'ID1', instanceKey: 'ID1', revision: 1, trackingChannel: 'latest/stable', epoch: { read: [0], write: [0] } }
+  const ctx: SnapContext = {
+    snapId: 'ID1',
+    instanceKey: 'ID1',
+    revision: 1,
+    trackingChannel: 'latest/stable',
+    epoch: { read: [0], write: [0] },
+  }
   const refresh: SnapAction = { action: 'refresh', instanceKey: 'ID1', snapId: 'ID1' }
   const key = (a: SnapAction, c: SnapContext[] = [], e: SnapEnv = env): string => {
     const s = snapActionShape(a, contextsByKey(c), e)
@@ -132,7 +195,12 @@ describe('snapActionShape and its key', () => {
     const p = snap('p')
     index.put(p)
     const contexts = contextsByKey([{ ...ctx, snapId: p.id, instanceKey: p.id }])
-    for (const a of [{ ...install, name: 'p' }, { ...install, name: 'p', channel: 'edge' }, { ...refresh, snapId: p.id, instanceKey: p.id }, { ...install, name: 'nope' }] as SnapAction[]) {
+    for (const a of [
+      { ...install, name: 'p' },
+      { ...install, name: 'p', channel: 'edge' },
+      { ...refresh, snapId: p.id, instanceKey: p.id },
+      { ...install, name: 'nope' },
+    ] as SnapAction[]) {
       const [o] = resolveSnapActions(index, contexts, [a], env)
       expect(o).toEqual({ ...resolveSnapShape(index, snapActionShape(a, contexts, env)!), action: a })
     }

@@ -6,16 +6,29 @@ import { sequenceKey, sequenceOf, storedKey } from '../../src/assertions/keys.js
 
 describe('parseSnapChannel', () => {
   it.each([
-    ['stable', 'latest/stable'], ['edge', 'latest/edge'], ['2.0', '2.0/stable'], ['2.0/edge', '2.0/edge'], ['latest/stable', 'latest/stable'],
-    ['edge/fix', 'latest/edge/fix'], ['t/beta/b', 't/beta/b'],
+    ['stable', 'latest/stable'],
+    ['edge', 'latest/edge'],
+    ['2.0', '2.0/stable'],
+    ['2.0/edge', '2.0/edge'],
+    ['latest/stable', 'latest/stable'],
+    ['edge/fix', 'latest/edge/fix'],
+    ['t/beta/b', 't/beta/b'],
   ])('%s → %s', (text, full) => expect(formatChannel(parseSnapChannel(text)!)).toBe(full))
   it.each(['', 'a/b/c/d', '2.0/nope', 'stable//x'])('refuses %j', (text) => expect(parseSnapChannel(text)).toBeUndefined())
 })
 
 describe('epochs', () => {
   it.each([
-    [undefined, { read: [0], write: [0] }], ['0', { read: [0], write: [0] }], ['2', { read: [2], write: [2] }], ['2*', { read: [1, 2], write: [2] }],
-    [{ read: [1, 2], write: [2] }, { read: [1, 2], write: [2] }], [{ read: [3] }, { read: [3], write: [3] }], ['junk', { read: [0], write: [0] }],
+    [undefined, { read: [0], write: [0] }],
+    ['0', { read: [0], write: [0] }],
+    ['2', { read: [2], write: [2] }],
+    ['2*', { read: [1, 2], write: [2] }],
+    [
+      { read: [1, 2], write: [2] },
+      { read: [1, 2], write: [2] },
+    ],
+    [{ read: [3] }, { read: [3], write: [3] }],
+    ['junk', { read: [0], write: [0] }],
   ])('reads %j', (v, e) => expect(epochOf(v)).toEqual(e))
   it('follows snapd CanRead: the candidate must read what the installed revision wrote', () => {
     expect(canRead(epochOf('1*'), epochOf('0'))).toBe(true)
@@ -26,11 +39,20 @@ describe('epochs', () => {
 
 describe('storedKey', () => {
   it.each([
-    ['snap-declaration', ['16', 'abc'], '16/abc'], ['snap-revision', ['d'], 'd'], ['snap-revision', ['d', 'global-upload'], 'd'],
-    ['snap-revision', ['d', 'other'], 'd/other'], ['account', ['x'], 'x'], ['validation-set', ['16', 'a', 'n', '3'], '16/a/n/3'],
+    ['snap-declaration', ['16', 'abc'], '16/abc'],
+    ['snap-revision', ['d'], 'd'],
+    ['snap-revision', ['d', 'global-upload'], 'd'],
+    ['snap-revision', ['d', 'other'], 'd/other'],
+    ['account', ['x'], 'x'],
+    ['validation-set', ['16', 'a', 'n', '3'], '16/a/n/3'],
   ])('%s %j → %s', (type, parts, key) => expect(storedKey(type, parts)).toBe(key))
-  it.each([['snap-declaration', ['16']], ['account', ['a', 'b']], ['nope', ['x']], ['account', ['']], ['serial-request', []]])('refuses %s %j', (type, parts) =>
-    expect(storedKey(type, parts)).toBeUndefined())
+  it.each([
+    ['snap-declaration', ['16']],
+    ['account', ['a', 'b']],
+    ['nope', ['x']],
+    ['account', ['']],
+    ['serial-request', []],
+  ])('refuses %s %j', (type, parts) => expect(storedKey(type, parts)).toBeUndefined())
   it('finds sequences only for sequence-forming types, with every key but the last', () => {
     expect(sequenceKey('validation-set', ['16', 'a', 'n'])).toBe('16/a/n')
     expect(sequenceKey('validation-set', ['16', 'a', 'n', '3'])).toBeUndefined()

@@ -8,7 +8,16 @@ import { parseAssertions } from '../../src/assertions/parse.js'
 import { verifyAssertions } from '../../src/assertions/verify.js'
 import { canonicalRoots } from '../../src/assertions/canonical-root.js'
 import { describeRoots, loadTrustedRoots, trustedRoots } from '../../src/assertions/roots.js'
-import { account, accountKey, fixture, generateSigningKey, snapDeclaration, TEST_ROOT_KEY_ID, testRootAssertions, testRootKey } from '../support/assertion-signer.js'
+import {
+  account,
+  accountKey,
+  fixture,
+  generateSigningKey,
+  snapDeclaration,
+  TEST_ROOT_KEY_ID,
+  testRootAssertions,
+  testRootKey,
+} from '../support/assertion-signer.js'
 
 const testRoots = () => trustedRoots([...canonicalRoots(), ...parseAssertions(testRootAssertions())])
 
@@ -18,12 +27,17 @@ async function withFile<T>(bytes: Buffer, fn: (file: string) => Promise<T>): Pro
     const file = join(dir, 'roots.assert')
     await writeFile(file, bytes)
     return await fn(file)
-  } finally { await rm(dir, { recursive: true, force: true }) }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 describe('trusted-assertions files', () => {
   it('read an account and its account-key from one stream, in either order', async () => {
-    for (const parts of [['testrootorg.account', 'test-root.account-key'], ['test-root.account-key', 'testrootorg.account']]) {
+    for (const parts of [
+      ['testrootorg.account', 'test-root.account-key'],
+      ['test-root.account-key', 'testrootorg.account'],
+    ]) {
       const bytes = Buffer.concat(parts.flatMap((p) => [fixture(p), Buffer.from('\n')]))
       const roots = await withFile(bytes, (file) => loadTrustedRoots([file]))
       const { accounts, keys } = describeRoots(roots)
@@ -35,7 +49,11 @@ describe('trusted-assertions files', () => {
 
   it('name the file when one of its assertions is no root', async () => {
     const bytes = Buffer.concat([fixture('testrootorg.account'), Buffer.from('\n'), fixture('developer1-20-signed.model')])
-    await withFile(bytes, (file) => expect(loadTrustedRoots([file])).rejects.toThrow(/roots\.assert: trusted model .*only account and account-key assertions can be trusted roots/))
+    await withFile(bytes, (file) =>
+      expect(loadTrustedRoots([file])).rejects.toThrow(
+        /roots\.assert: trusted model .*only account and account-key assertions can be trusted roots/,
+      ),
+    )
   })
 })
 
@@ -45,7 +63,9 @@ describe('a chain that misses an account or account-key', () => {
     const decl = snapDeclaration({ key: testRootKey(), snapId: 'a'.repeat(32), snapName: 'x', publisherId: 'pub1' })
     const r = verifyAssertions(parseAssertions(decl), { roots: withTest, now: null })[0]!
     expect(r.ok).toBe(false)
-    expect(!r.ok && r.message).toMatch(/needs account \(account-id=pub1\) \(the publisher\), which is neither uploaded nor trusted; add that account assertion \(`snap known --remote account account-id=pub1` on a connected machine prints it\) to the upload or, if it is a root this site trusts, to a file given to --trusted-assertions/)
+    expect(!r.ok && r.message).toMatch(
+      /needs account \(account-id=pub1\) \(the publisher\), which is neither uploaded nor trusted; add that account assertion \(`snap known --remote account account-id=pub1` on a connected machine prints it\) to the upload or, if it is a root this site trusts, to a file given to --trusted-assertions/,
+    )
 
     // Canonical's root only: the test root's key is unknown, and the message names it.
     const pub = account({ key: testRootKey(), accountId: 'pub1' })
@@ -59,7 +79,12 @@ describe('a chain that misses an account or account-key', () => {
     const own = accountKey({ key: testRootKey(), certified: key, accountId: 'pub1', name: 'default' })
     const decl = snapDeclaration({ key, authorityId: 'pub1', snapId: 'b'.repeat(32), snapName: 'y', publisherId: 'pub1' })
     const pub = account({ key: testRootKey(), accountId: 'pub1' })
-    const results = verifyAssertions([...parseAssertions(decl), ...parseAssertions(own), ...parseAssertions(pub)], { roots: testRoots(), now: null })
-    expect(!results[0]!.ok && results[0]!.message).toMatch(/not signed by a directly trusted authority: "pub1" \(to trust it, pass its account assertion account-id=pub1 and its account-key to --trusted-assertions\)/)
+    const results = verifyAssertions([...parseAssertions(decl), ...parseAssertions(own), ...parseAssertions(pub)], {
+      roots: testRoots(),
+      now: null,
+    })
+    expect(!results[0]!.ok && results[0]!.message).toMatch(
+      /not signed by a directly trusted authority: "pub1" \(to trust it, pass its account assertion account-id=pub1 and its account-key to --trusted-assertions\)/,
+    )
   })
 })

@@ -10,7 +10,8 @@ export async function gcRoutes(app: FastifyInstance, deps: AdminDeps): Promise<v
     const report = await deps.gc.run({ dryRun })
     // Blobs are gone whatever the audit write does: a failure there is logged, not answered.
     if (!dryRun && report.blobs + report.tempFiles > 0) {
-      await deps.operations.audit.writer.record(actorOf(req), { action: 'gc', detail: { ...report } })
+      await deps.operations.audit.writer
+        .record(actorOf(req), { action: 'gc', detail: { ...report } })
         .catch((err: unknown) => req.log.error({ err }, 'recording gc in the audit trail failed'))
     }
     return report

@@ -30,8 +30,11 @@ export async function imageRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         // Import refuses an ImageName that does not parse, so the null branch is for rows from elsewhere.
         const ref = parseImageReference(row.imageName)
         image = {
-          original: row.imageName, local: domain ? localImageReference(row.imageName, domain) : null,
-          digest: ref?.digest ?? null, tag: ref?.tag ?? null, resources: [],
+          original: row.imageName,
+          local: domain ? localImageReference(row.imageName, domain) : null,
+          digest: ref?.digest ?? null,
+          tag: ref?.tag ?? null,
+          resources: [],
         }
         byName.set(row.imageName, image)
       }

@@ -10,9 +10,14 @@ export async function statusRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     const started = performance.now()
     let health: { ok: boolean; ms?: number; error?: string }
     try {
-      await Promise.race([s.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS).unref())])
+      await Promise.race([
+        s.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS).unref()),
+      ])
       health = { ok: true, ms: Math.round((performance.now() - started) * 10) / 10 }
-    } catch (err) { health = { ok: false, error: (err as Error).message } }
+    } catch (err) {
+      health = { ok: false, error: (err as Error).message }
+    }
     const [counts, space] = await Promise.all([health.ok ? s.counts() : undefined, s.space()])
     return {
       version: s.version,

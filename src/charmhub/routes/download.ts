@@ -7,10 +7,14 @@ import type { CharmhubDeps } from '../deps.js'
 
 export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): Promise<void> {
   const notFound = (reply: import('fastify').FastifyReply, what: string) =>
-    reply.code(404).type('application/json').send(errorList('not-found', `${what} not found`))
+    reply
+      .code(404)
+      .type('application/json')
+      .send(errorList('not-found', `${what} not found`))
 
   app.route({
-    method: ['GET', 'HEAD'], url: '/charms/download/:file',
+    method: ['GET', 'HEAD'],
+    url: '/charms/download/:file',
     handler: async (req, reply) => {
       const { file } = req.params as { file: string }
       const m = /^([A-Za-z0-9]{32})_(\d{1,9})\.(charm|bundle)$/.exec(file)
@@ -18,12 +22,19 @@ export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): 
       const pkg = deps.view.index.byPackageId(m[1]!)
       const rev = pkg && pkg.type !== 'snap' ? pkg.revisions.get(Number(m[2])) : undefined
       if (!pkg || !rev) return notFound(reply, 'archive')
-      return sendBlob(deps.blobs, req, reply, { sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.${pkg.type === 'bundle' ? 'bundle' : 'charm'}`, served: deps.served?.[pkg.type === 'bundle' ? 'bundle' : 'charm'] })
+      return sendBlob(deps.blobs, req, reply, {
+        sha256: rev.blob.sha256,
+        size: rev.blob.size,
+        contentType: 'application/octet-stream',
+        filename: `${pkg.name}_${rev.revision}.${pkg.type === 'bundle' ? 'bundle' : 'charm'}`,
+        served: deps.served?.[pkg.type === 'bundle' ? 'bundle' : 'charm'],
+      })
     },
   })
 
   app.route({
-    method: ['GET', 'HEAD'], url: '/resources/download/:file',
+    method: ['GET', 'HEAD'],
+    url: '/resources/download/:file',
     handler: async (req, reply) => {
       const { file } = req.params as { file: string }
       const m = /^charm_([A-Za-z0-9]{32})\.(.+)_(\d{1,9})$/.exec(file)
@@ -38,7 +49,12 @@ export async function downloadRoutes(app: FastifyInstance, deps: CharmhubDeps): 
         deps.served?.resource(rewritten.size)
         return reply.send(rewritten.bytes)
       }
-      return sendBlob(deps.blobs, req, reply, { sha256: r.blob.sha256, size: r.blob.size, contentType: 'application/octet-stream', served: deps.served?.resource })
+      return sendBlob(deps.blobs, req, reply, {
+        sha256: r.blob.sha256,
+        size: r.blob.size,
+        contentType: 'application/octet-stream',
+        served: deps.served?.resource,
+      })
     },
   })
 }

@@ -18,13 +18,18 @@ export async function findRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
     const fields = parseFields(q.fields)
     const results: Record<string, unknown>[] = []
     if (!impossible) {
-      const pkgs = [...deps.view.index.all()].filter((p) => p.type !== 'snap'
-        && (!type || p.type === type)
-        && terms.every((t) => p.searchText.includes(t))
-        && (!publisher || [p.publisher?.username, p.publisher?.['display-name']].some((x) => x?.toLowerCase() === publisher))
-        && (!channel || p.releases.some((r) => r.channel.track === channel.track && r.channel.risk === channel.risk)))
+      const pkgs = [...deps.view.index.all()].filter(
+        (p) =>
+          p.type !== 'snap' &&
+          (!type || p.type === type) &&
+          terms.every((t) => p.searchText.includes(t)) &&
+          (!publisher || [p.publisher?.username, p.publisher?.['display-name']].some((x) => x?.toLowerCase() === publisher)) &&
+          (!channel || p.releases.some((r) => r.channel.track === channel.track && r.channel.risk === channel.risk)),
+      )
       // Exact name first, then by name.
-      pkgs.sort((a, b) => (terms.length === 1 && a.name === terms[0] ? -1 : b.name === terms[0] && terms.length === 1 ? 1 : a.name.localeCompare(b.name)))
+      pkgs.sort((a, b) =>
+        terms.length === 1 && a.name === terms[0] ? -1 : b.name === terms[0] && terms.length === 1 ? 1 : a.name.localeCompare(b.name),
+      )
       for (const pkg of pkgs.slice(0, 100)) {
         const def = defaultRelease(pkg)
         if (!def) continue

@@ -29,7 +29,10 @@ export async function infoRoute(app: FastifyInstance, deps: CharmhubDeps): Promi
     const generation = deps.view.index.generation
     const pkg = deps.view.index.charmhubByName(name)
     if (!pkg) {
-      reply.code(404).type('application/json').send(errorList('not-found', `No charm or bundle with name '${name}'.`))
+      reply
+        .code(404)
+        .type('application/json')
+        .send(errorList('not-found', `No charm or bundle with name '${name}'.`))
       return undefined
     }
     return infoBody(deps, pkg, parseFields(rawFields)).then((fresh) => {
@@ -59,7 +62,7 @@ async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[
         ...infoRevision(deps.urls, pkg, def.revision),
         'actions-yaml': texts?.actionsYaml ?? '',
         'bundle-yaml': texts?.bundleYaml ?? '',
-        'config-yaml': pkg.type === 'bundle' ? '' : texts?.configYaml ?? EMPTY_CONFIG,
+        'config-yaml': pkg.type === 'bundle' ? '' : (texts?.configYaml ?? EMPTY_CONFIG),
         'metadata-yaml': texts?.metadataYaml ?? '',
         'readme-md': texts?.readmeMd ?? '',
         relations: (texts?.extra.relations as object | undefined) ?? { provides: {}, requires: {} },
@@ -67,7 +70,11 @@ async function infoBody(deps: CharmhubDeps, pkg: IndexedPackage, fields: string[
       },
     }
   }
-  const contains = pkg.type === 'bundle' ? ((await deps.view.revisionTexts(pkg.id, def!.revision.revision))?.extra['contains-charms'] as Array<{ name: string; id: string }> | undefined) ?? [] : []
+  const contains =
+    pkg.type === 'bundle'
+      ? (((await deps.view.revisionTexts(pkg.id, def!.revision.revision))?.extra['contains-charms'] as
+          Array<{ name: string; id: string }> | undefined) ?? [])
+      : []
   const body = {
     'channel-map': channelMap,
     ...(defaultWire ? { 'default-release': defaultWire } : {}),

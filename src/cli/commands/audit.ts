@@ -22,10 +22,17 @@ export function registerAudit(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (flags: AdminFlags & { since: string; json?: boolean }) => {
       const back = parseDuration(flags.since)
-      if (back === undefined) throw new CliError(`invalid --since ${JSON.stringify(flags.since)}: expected a number with s, m, h or d, such as 7d`, 2)
+      if (back === undefined)
+        throw new CliError(`invalid --since ${JSON.stringify(flags.since)}: expected a number with s, m, h or d, such as 7d`, 2)
       const since = new Date(Date.now() - back * 1000).toISOString()
-      const res = await getJson<{ entries: AuditRecord[]; truncated: boolean }>(resolveClient(flags), `/admin/v1/audit?since=${encodeURIComponent(since)}`)
-      if (flags.json) { process.stdout.write(JSON.stringify(res.entries, null, 2) + '\n'); return }
+      const res = await getJson<{ entries: AuditRecord[]; truncated: boolean }>(
+        resolveClient(flags),
+        `/admin/v1/audit?since=${encodeURIComponent(since)}`,
+      )
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(res.entries, null, 2) + '\n')
+        return
+      }
       process.stdout.write(res.entries.length === 0 ? `nothing since ${since}\n` : res.entries.map(line).join('\n') + '\n')
       if (res.truncated) process.stderr.write('(more entries than shown: narrow --since)\n')
     })

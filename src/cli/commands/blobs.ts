@@ -13,12 +13,15 @@ function finish(r: { text: string; problems: readonly string[] }): void {
 
 export function registerBlobs(program: Command): void {
   const blobs = program.command('blobs').description('check or move the blob store (charms, snaps, resources)')
-  configFlags(blobs.command('verify').description('re-hash every blob in the configured store; exit 1 if any does not match its digest'))
-    .action(async (flags: Flags) => {
-      const [{ verifyStore }, { loadConfig }] = await Promise.all([import('../../blob-commands.js'), import('../../config/load.js')])
-      finish(await verifyStore(loadConfig({ file: flags.config, flags })))
-    })
-  configFlags(blobs.command('migrate').description('copy every blob into the other store, verifying each; resumable; the source is left as it is'))
+  configFlags(
+    blobs.command('verify').description('re-hash every blob in the configured store; exit 1 if any does not match its digest'),
+  ).action(async (flags: Flags) => {
+    const [{ verifyStore }, { loadConfig }] = await Promise.all([import('../../blob-commands.js'), import('../../config/load.js')])
+    finish(await verifyStore(loadConfig({ file: flags.config, flags })))
+  })
+  configFlags(
+    blobs.command('migrate').description('copy every blob into the other store, verifying each; resumable; the source is left as it is'),
+  )
     .requiredOption('--to <store>', 'fs or s3: the store to copy into')
     .action(async (flags: Flags & { to: string }) => {
       if (flags.to !== 'fs' && flags.to !== 's3') throw new CliError(`--to must be fs or s3, not ${JSON.stringify(flags.to)}`, 2)

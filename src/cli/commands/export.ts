@@ -17,7 +17,13 @@ import { progressBar } from '../output.js'
 const CHARMHUB = 'https://api.charmhub.io'
 const SNAP_STORE = 'https://api.snapcraft.io'
 
-interface CommonFlags { from?: string; exportDir: string; json?: boolean; concurrency: string; retries: string }
+interface CommonFlags {
+  from?: string
+  exportDir: string
+  json?: boolean
+  concurrency: string
+  retries: string
+}
 
 const collect = (v: string, prev: string[] = []) => [...prev, v]
 
@@ -36,12 +42,24 @@ function usage(message: string): never {
 
 function options(flags: CommonFlags, defaultFrom: string): ExportOptions {
   const from = (flags.from ?? defaultFrom).replace(/\/+$/, '')
-  try { parseUrl(from) } catch { usage(`--from ${JSON.stringify(flags.from)} is not an http(s) URL`) }
+  try {
+    parseUrl(from)
+  } catch {
+    usage(`--from ${JSON.stringify(flags.from)} is not an http(s) URL`)
+  }
   const concurrency = Number(flags.concurrency)
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) usage(`--concurrency ${JSON.stringify(flags.concurrency)} is not a number from 1 to 64`)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    usage(`--concurrency ${JSON.stringify(flags.concurrency)} is not a number from 1 to 64`)
   const attempts = Number(flags.retries)
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) usage(`--retries ${JSON.stringify(flags.retries)} is not a number from 1 to 20`)
-  return { from, exportDir: flags.exportDir, concurrency, http: { ...DEFAULT_HTTP, attempts }, progress: flags.json ? SILENT : terminalProgress() }
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
+    usage(`--retries ${JSON.stringify(flags.retries)} is not a number from 1 to 20`)
+  return {
+    from,
+    exportDir: flags.exportDir,
+    concurrency,
+    http: { ...DEFAULT_HTTP, attempts },
+    progress: flags.json ? SILENT : terminalProgress(),
+  }
 }
 
 function terminalProgress(): Progress {
@@ -49,10 +67,23 @@ function terminalProgress(): Progress {
   let total = 0
   let got = 0
   return {
-    start(n) { bar?.stop(); total = n; got = 0; bar = progressBar('export') },
-    add(n) { got += n; bar?.update(got, total) },
-    say(line) { process.stderr.write(`${shown(line)}\n`) },
-    stop() { bar?.stop(); bar = undefined },
+    start(n) {
+      bar?.stop()
+      total = n
+      got = 0
+      bar = progressBar('export')
+    },
+    add(n) {
+      got += n
+      bar?.update(got, total)
+    },
+    say(line) {
+      process.stderr.write(`${shown(line)}\n`)
+    },
+    stop() {
+      bar?.stop()
+      bar = undefined
+    },
   }
 }
 
@@ -87,10 +118,15 @@ async function run(json: boolean | undefined, work: () => Promise<ExportResult>)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
-  if (json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return }
+  if (json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    return
+  }
   for (const p of result.packages) {
     const where = [p.channel, p.base ?? p.architecture].filter(Boolean).join(', ')
-    const res = p.resources?.length ? `; resources ${p.resources.map((r) => `${r.name} (${r.type}) revision ${r.revision}`).join(', ')}` : ''
+    const res = p.resources?.length
+      ? `; resources ${p.resources.map((r) => `${r.name} (${r.type}) revision ${r.revision}`).join(', ')}`
+      : ''
     process.stdout.write(shown(`${p.type} ${p.name} revision ${p.revision}${where ? ` (${where})` : ''}${res}`) + '\n')
   }
   for (const f of result.files) process.stdout.write(`wrote ${shown(f)}\n`)
@@ -109,9 +145,16 @@ function assertionsFrom(from: string, flag: string | undefined): string {
 }
 
 export function registerExport(program: Command): void {
-  const exp = program.command('export').description('write store-admin-compatible export tarballs from a Charmhub or Snap Store API (no server, no token)')
+  const exp = program
+    .command('export')
+    .description('write store-admin-compatible export tarballs from a Charmhub or Snap Store API (no server, no token)')
 
-  common(exp.command('charms').description('export the charms a CHARMS.yaml (or a bundle.yaml) names, with their resources: charms-export-<ts>.tar.gz'), CHARMHUB)
+  common(
+    exp
+      .command('charms')
+      .description('export the charms a CHARMS.yaml (or a bundle.yaml) names, with their resources: charms-export-<ts>.tar.gz'),
+    CHARMHUB,
+  )
     .argument('<charms-yaml>', 'applications: {<app>: {charm, channel, series|base, resources}}')
     .option('--assertions-from <url>', `where publisher account assertions come from (default ${SNAP_STORE} for Charmhub, else --from)`)
     .action(async (file: string, flags: CommonFlags & { assertionsFrom?: string }) => {
@@ -128,7 +171,13 @@ export function registerExport(program: Command): void {
     .action(async (name: string, flags: CommonFlags & { channel: string; base: string; arch: string; assertionsFrom?: string }) => {
       const opts = options(flags, CHARMHUB)
       const base = parseBase(flags.base, checkArch(flags.arch))
-      await run(flags.json, () => exportBundle(name, { channel: checkChannel(flags.channel), base }, { ...opts, assertionsFrom: assertionsFrom(opts.from, flags.assertionsFrom) }))
+      await run(flags.json, () =>
+        exportBundle(
+          name,
+          { channel: checkChannel(flags.channel), base },
+          { ...opts, assertionsFrom: assertionsFrom(opts.from, flags.assertionsFrom) },
+        ),
+      )
     })
 
   common(exp.command('snaps').description('export snaps with their assertions: <name>-<ts>.tar.gz per snap'), SNAP_STORE)
@@ -136,20 +185,36 @@ export function registerExport(program: Command): void {
     .option('--channel <channel>', 'channel to export from (repeatable; default stable)', collect)
     .option('--arch <arch>', 'architecture to export (repeatable; default amd64)', collect)
     .option('--from-yaml <file>', 'packages: [{name, revision, push_channel}] instead of names')
-    .option('--trusted-assertions <files>', 'extra root account and account-key assertion files the chain may end in, besides Canonical\'s (env AIRLOCK_TRUSTED_ASSERTIONS)')
-    .action(async (names: string[], flags: CommonFlags & { channel?: string[]; arch?: string[]; fromYaml?: string; trustedAssertions?: string }) => {
-      const opts = options(flags, SNAP_STORE)
-      const archs = (flags.arch ?? ['amd64']).map(checkArch)
-      const channels = (flags.channel ?? ['stable']).map((c) => checkChannel(c))
-      if (flags.fromYaml && names.length) usage('give snap names or --from-yaml, not both')
-      if (!flags.fromYaml && names.length === 0) usage('name at least one snap, or give --from-yaml FILE')
-      const files = (flags.trustedAssertions ?? process.env.AIRLOCK_TRUSTED_ASSERTIONS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-      await run(flags.json, async () => {
-        const roots = await loadTrustedRoots(files)
-        const wants: SnapWant[] = flags.fromYaml
-          ? (await readSnapsYaml(flags.fromYaml)).map((p) => ({ name: p.name, revision: p.revision, pushChannel: p.pushChannel, architecture: archs[0]! }))
-          : names.flatMap((name) => channels.flatMap((channel) => archs.map((architecture) => ({ name, channel, architecture }))))
-        return exportSnaps(wants, roots, opts)
-      })
-    })
+    .option(
+      '--trusted-assertions <files>',
+      "extra root account and account-key assertion files the chain may end in, besides Canonical's (env AIRLOCK_TRUSTED_ASSERTIONS)",
+    )
+    .action(
+      async (
+        names: string[],
+        flags: CommonFlags & { channel?: string[]; arch?: string[]; fromYaml?: string; trustedAssertions?: string },
+      ) => {
+        const opts = options(flags, SNAP_STORE)
+        const archs = (flags.arch ?? ['amd64']).map(checkArch)
+        const channels = (flags.channel ?? ['stable']).map((c) => checkChannel(c))
+        if (flags.fromYaml && names.length) usage('give snap names or --from-yaml, not both')
+        if (!flags.fromYaml && names.length === 0) usage('name at least one snap, or give --from-yaml FILE')
+        const files = (flags.trustedAssertions ?? process.env.AIRLOCK_TRUSTED_ASSERTIONS ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+        await run(flags.json, async () => {
+          const roots = await loadTrustedRoots(files)
+          const wants: SnapWant[] = flags.fromYaml
+            ? (await readSnapsYaml(flags.fromYaml)).map((p) => ({
+                name: p.name,
+                revision: p.revision,
+                pushChannel: p.pushChannel,
+                architecture: archs[0]!,
+              }))
+            : names.flatMap((name) => channels.flatMap((channel) => archs.map((architecture) => ({ name, channel, architecture }))))
+          return exportSnaps(wants, roots, opts)
+        })
+      },
+    )
 }

@@ -5,7 +5,9 @@ import { adminFlags, type AdminFlags } from './flags.js'
 
 function render(r: GcReport): string {
   const verb = r.dryRun ? 'would free' : 'freed'
-  const lines = [`${verb} ${r.blobs} unreferenced blob${r.blobs === 1 ? '' : 's'} (${r.bytes} bytes) and ${r.tempFiles} stale temp file${r.tempFiles === 1 ? '' : 's'} (${r.tempBytes} bytes)`]
+  const lines = [
+    `${verb} ${r.blobs} unreferenced blob${r.blobs === 1 ? '' : 's'} (${r.bytes} bytes) and ${r.tempFiles} stale temp file${r.tempFiles === 1 ? '' : 's'} (${r.tempBytes} bytes)`,
+  ]
   if (r.skipped > 0) lines.push(`skipped ${r.skipped} blob${r.skipped === 1 ? '' : 's'} an import is using; a later gc takes them`)
   return lines.join('\n') + '\n'
 }

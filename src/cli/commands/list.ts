@@ -11,15 +11,22 @@ function render(pkgs: readonly ListedPackage[]): string {
   if (pkgs.length === 0) return 'nothing in the store\n'
   const lines: string[] = []
   for (const p of pkgs) {
-    lines.push(`${p.name}  (${p.type}, id ${p.id}${p.publisher ? `, publisher ${p.publisher['display-name'] || p.publisher.username}` : ''})`)
+    lines.push(
+      `${p.name}  (${p.type}, id ${p.id}${p.publisher ? `, publisher ${p.publisher['display-name'] || p.publisher.username}` : ''})`,
+    )
     for (const r of p.revisions) {
       const res = r.resources.map((x) => `${x.name}:${x.revision}`).join(' ')
-      lines.push(`  revision ${r.revision}  version ${r.version}  ${r.size} bytes  ${r.bases.map((b) => `${b.name}@${b.channel}/${b.architecture}`).join(' ')}${res ? `  resources ${res}` : ''}`)
+      lines.push(
+        `  revision ${r.revision}  version ${r.version}  ${r.size} bytes  ${r.bases.map((b) => `${b.name}@${b.channel}/${b.architecture}`).join(' ')}${res ? `  resources ${res}` : ''}`,
+      )
     }
     const byChannel = new Map<string, string[]>()
     for (const c of p.channels) {
       const k = `${c.channel} -> ${c.revision}`
-      byChannel.set(k, [...(byChannel.get(k) ?? []), c.base.name ? `${c.base.name}@${c.base.channel}/${c.base.architecture}` : c.base.architecture])
+      byChannel.set(k, [
+        ...(byChannel.get(k) ?? []),
+        c.base.name ? `${c.base.name}@${c.base.channel}/${c.base.architecture}` : c.base.architecture,
+      ])
     }
     for (const [k, bases] of byChannel) lines.push(`  channel ${k}  (${bases.join(' ')})`)
   }
@@ -34,7 +41,9 @@ function renderDetail(p: PackageDetail): string {
   if (p.revisions.length === 0) lines.push('  no revisions')
   for (const r of p.revisions) {
     lines.push(`  revision ${r.revision}  version ${safe(r.version)}  ${r.size} bytes  created ${r.createdAt}`)
-    lines.push(`    ${p.type === 'snap' ? 'architectures' : 'bases'}: ${r.bases.map((b) => (b.name ? `${safe(b.name)}@${safe(b.channel)}/${safe(b.architecture)}` : safe(b.architecture))).join(', ') || '-'}`)
+    lines.push(
+      `    ${p.type === 'snap' ? 'architectures' : 'bases'}: ${r.bases.map((b) => (b.name ? `${safe(b.name)}@${safe(b.channel)}/${safe(b.architecture)}` : safe(b.architecture))).join(', ') || '-'}`,
+    )
     if (r.resources.length) lines.push(`    resources: ${r.resources.map((x) => `${safe(x.name)}:${x.revision}`).join(' ')}`)
     lines.push(`    channels now: ${r.channels.map(slot).join(', ') || '-'}`)
     if (r.formerly.length) lines.push(`    channels before: ${r.formerly.map(slot).join(', ')}`)
@@ -50,7 +59,10 @@ export function registerList(program: Command): void {
     .action(async (kind: string, name: string | undefined, flags: AdminFlags & { json?: boolean }) => {
       if (!(kind in KINDS)) throw new CliError(`unknown kind ${JSON.stringify(kind)}: expected charms, bundles or snaps`, 2)
       if (name !== undefined) {
-        const p = await getJson<PackageDetail>(resolveClient(flags), `/admin/v1/${KINDS[kind as keyof typeof KINDS]}/${encodeURIComponent(name)}`)
+        const p = await getJson<PackageDetail>(
+          resolveClient(flags),
+          `/admin/v1/${KINDS[kind as keyof typeof KINDS]}/${encodeURIComponent(name)}`,
+        )
         process.stdout.write(flags.json ? JSON.stringify(p, null, 2) + '\n' : renderDetail(p))
         return
       }

@@ -6,12 +6,14 @@ export type PackageTypeFlag = (typeof PACKAGE_TYPES)[number]
 
 export function typeFlag(value: string | undefined): PackageTypeFlag | undefined {
   if (value === undefined) return undefined
-  if (!(PACKAGE_TYPES as readonly string[]).includes(value)) throw new CliError(`invalid --type ${JSON.stringify(value)}: expected charm, bundle or snap`, 2)
+  if (!(PACKAGE_TYPES as readonly string[]).includes(value))
+    throw new CliError(`invalid --type ${JSON.stringify(value)}: expected charm, bundle or snap`, 2)
   return value as PackageTypeFlag
 }
 
 export function revisionArg(value: string, what: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(value)) throw new CliError(`invalid ${what} ${JSON.stringify(value)}: expected a revision number, such as 7`, 2)
+  if (!/^[1-9]\d{0,8}$/.test(value))
+    throw new CliError(`invalid ${what} ${JSON.stringify(value)}: expected a revision number, such as 7`, 2)
   return Number(value)
 }
 

@@ -68,7 +68,14 @@ async function pushAll(uploads: readonly Upload[], flags: AdminFlags & { json?: 
 
 type PushFlags = AdminFlags & { json?: boolean; pushChannelMap?: boolean; channel?: string }
 
-function pushCommand(program: Command, name: string, description: string, what: string, path: string, kind: 'packages' | 'snaps' | 'assertions' = 'packages'): void {
+function pushCommand(
+  program: Command,
+  name: string,
+  description: string,
+  what: string,
+  path: string,
+  kind: 'packages' | 'snaps' | 'assertions' = 'packages',
+): void {
   const snaps = kind === 'snaps'
   const cmd = adminFlags(program.command(name).description(description))
     .argument('<file...>', what)
@@ -79,14 +86,24 @@ function pushCommand(program: Command, name: string, description: string, what: 
     const query = new URLSearchParams()
     if (flags.pushChannelMap) query.set('push-channel-map', 'true')
     if (flags.channel !== undefined) {
-      if (!parseChannel(flags.channel)) throw new CliError(`--channel ${JSON.stringify(flags.channel)} is not a channel ([track/]risk[/branch], e.g. latest/stable)`, 2)
+      if (!parseChannel(flags.channel))
+        throw new CliError(`--channel ${JSON.stringify(flags.channel)} is not a channel ([track/]risk[/branch], e.g. latest/stable)`, 2)
       query.set('channel', flags.channel)
     }
     // Every file is checked before the first upload: a typo in the last name is a usage error, not a
     // partial push.
-    await Promise.all(files.map((f) => stat(f).then((st) => {
-      if (!st.isFile()) throw new CliError(`${f}: not a regular file`, 2)
-    }, (err: unknown) => { throw new CliError(fileProblem(f, err), 2) })))
+    await Promise.all(
+      files.map((f) =>
+        stat(f).then(
+          (st) => {
+            if (!st.isFile()) throw new CliError(`${f}: not a regular file`, 2)
+          },
+          (err: unknown) => {
+            throw new CliError(fileProblem(f, err), 2)
+          },
+        ),
+      ),
+    )
     const uploads = snaps ? (await groupSnapInputs(files)).map(snapUpload) : files.map(fileUpload)
     await pushAll(uploads, flags, `${path}${query.size ? `?${query}` : ''}`)
   })
@@ -94,7 +111,27 @@ function pushCommand(program: Command, name: string, description: string, what: 
 
 export function registerPush(program: Command): void {
   pushCommand(program, 'push-charms', 'side-load `store-admin export charms` tarballs', 'export tarballs', '/admin/v1/charms')
-  pushCommand(program, 'push-charm-bundle', 'side-load `store-admin export bundle` tarballs (the bundle and its charms)', 'bundle export tarballs', '/admin/v1/bundles')
-  pushCommand(program, 'push-assertions', 'import a site\'s store assertion (with its account and account-key) for snapd\'s proxy.store', 'assertion files', '/admin/v1/assertions', 'assertions')
-  pushCommand(program, 'push-snap', 'side-load `store-admin export snaps` tarballs and `snap download` pairs (X.snap X.assert)', 'export tarballs, or .snap and .assert files', '/admin/v1/snaps', 'snaps')
+  pushCommand(
+    program,
+    'push-charm-bundle',
+    'side-load `store-admin export bundle` tarballs (the bundle and its charms)',
+    'bundle export tarballs',
+    '/admin/v1/bundles',
+  )
+  pushCommand(
+    program,
+    'push-assertions',
+    "import a site's store assertion (with its account and account-key) for snapd's proxy.store",
+    'assertion files',
+    '/admin/v1/assertions',
+    'assertions',
+  )
+  pushCommand(
+    program,
+    'push-snap',
+    'side-load `store-admin export snaps` tarballs and `snap download` pairs (X.snap X.assert)',
+    'export tarballs, or .snap and .assert files',
+    '/admin/v1/snaps',
+    'snaps',
+  )
 }

@@ -49,7 +49,10 @@ export async function storeAssertionRoute(app: FastifyInstance, deps: SnapStoreD
     // With the operator's account and the signing keys, so `snap ack` can add the store in one batch.
     const extra = new Map<string, StoredAssertion>()
     for (const s of stores) {
-      for (const [type, k] of [['account', s.headers['operator-id']], ['account-key', s.headers['sign-key-sha3-384']]] as const) {
+      for (const [type, k] of [
+        ['account', s.headers['operator-id']],
+        ['account-key', s.headers['sign-key-sha3-384']],
+      ] as const) {
         const a = k ? await deps.assertions.assertion(type, k) : undefined
         if (a) extra.set(`${type}/${k}`, a)
       }

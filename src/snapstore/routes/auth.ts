@@ -11,7 +11,9 @@ export async function deviceSessionRoutes(app: FastifyInstance): Promise<void> {
   plainJsonBodies(app, { emptyAs: {} })
   // snapd POSTs the nonce request with an empty body.
   app.post('/auth/nonces', async (_req, reply) =>
-    reply.type('application/json').send(JSON.stringify({ nonce: randomBytes(18).toString('base64url') })))
+    reply.type('application/json').send(JSON.stringify({ nonce: randomBytes(18).toString('base64url') })),
+  )
   app.post('/auth/sessions', { bodyLimit: 1 << 20 }, async (_req, reply) =>
-    reply.type('application/json').send(JSON.stringify({ macaroon: randomBytes(24).toString('base64url') })))
+    reply.type('application/json').send(JSON.stringify({ macaroon: randomBytes(24).toString('base64url') })),
+  )
 }

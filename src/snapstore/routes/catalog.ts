@@ -18,7 +18,11 @@ function categoryNames(deps: SnapStoreDeps): string[] {
 /** Apps and their legacy aliases from snap.yaml; a snap.yaml that does not parse lists none. */
 export function appsOf(snapYaml: string | null | undefined): { apps: string[]; aliases: Array<{ name: string; target: string }> } {
   let doc: unknown
-  try { doc = snapYaml ? parseYaml(snapYaml) : undefined } catch { doc = undefined }
+  try {
+    doc = snapYaml ? parseYaml(snapYaml) : undefined
+  } catch {
+    doc = undefined
+  }
   const apps = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).apps : undefined
   if (!apps || typeof apps !== 'object' || Array.isArray(apps)) return { apps: [], aliases: [] }
   const aliases: Array<{ name: string; target: string }> = []
@@ -31,12 +35,16 @@ export function appsOf(snapYaml: string | null | undefined): { apps: string[]; a
 
 export async function categoriesRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   app.get('/snaps/categories', async (_req, reply) =>
-    reply.type('application/json').send(JSON.stringify({ categories: categoryNames(deps).map((name) => ({ name })) })))
+    reply.type('application/json').send(JSON.stringify({ categories: categoryNames(deps).map((name) => ({ name })) })),
+  )
 }
 
 export async function sectionsRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   app.get('/sections', async (_req, reply) =>
-    reply.type('application/hal+json').send(JSON.stringify({ _embedded: { 'clickindex:sections': categoryNames(deps).map((name) => ({ name })) } })))
+    reply
+      .type('application/hal+json')
+      .send(JSON.stringify({ _embedded: { 'clickindex:sections': categoryNames(deps).map((name) => ({ name })) } })),
+  )
 }
 
 export async function namesRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
@@ -44,7 +52,9 @@ export async function namesRoute(app: FastifyInstance, deps: SnapStoreDeps): Pro
     const q = req.query as Record<string, string | undefined>
     const confinements = new Set((q.confinement ?? 'strict').split(',').map((c) => c.trim()))
     const architecture = deviceOf(req).architecture
-    const snaps = [...deps.view.index.all()].filter((p): p is IndexedPackage => p.type === 'snap').sort((a, b) => a.name.localeCompare(b.name))
+    const snaps = [...deps.view.index.all()]
+      .filter((p): p is IndexedPackage => p.type === 'snap')
+      .sort((a, b) => a.name.localeCompare(b.name))
     const items = []
     for (const pkg of snaps) {
       const rev = architecture ? snapFindRevision(pkg, architecture, undefined)?.revision : snapChannelMap(pkg, undefined)[0]?.revision

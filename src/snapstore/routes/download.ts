@@ -7,7 +7,8 @@ import type { SnapStoreDeps } from '../deps.js'
 
 export async function downloadRoute(app: FastifyInstance, deps: SnapStoreDeps): Promise<void> {
   app.route({
-    method: ['GET', 'HEAD'], url: '/download/:file',
+    method: ['GET', 'HEAD'],
+    url: '/download/:file',
     handler: async (req, reply) => {
       const { file } = req.params as { file: string }
       const m = /^([A-Za-z0-9]{32})_(\d{1,9})\.snap$/.exec(file)
@@ -15,7 +16,12 @@ export async function downloadRoute(app: FastifyInstance, deps: SnapStoreDeps): 
       const rev = pkg?.type === 'snap' ? pkg.revisions.get(Number(m![2])) : undefined
       if (!pkg || !rev) return sendErrorList(reply, 404, 'not-found', `snap ${file} not found`)
       return sendBlob(deps.blobs, req, reply, {
-        sha256: rev.blob.sha256, size: rev.blob.size, contentType: 'application/octet-stream', filename: `${pkg.name}_${rev.revision}.snap`, ranges: true, served: deps.served?.snap,
+        sha256: rev.blob.sha256,
+        size: rev.blob.size,
+        contentType: 'application/octet-stream',
+        filename: `${pkg.name}_${rev.revision}.snap`,
+        ranges: true,
+        served: deps.served?.snap,
       })
     },
   })

@@ -19,9 +19,12 @@ export async function findRoute(app: FastifyInstance, deps: SnapStoreDeps): Prom
     const fields = parseFields(q.fields)
     const results: Record<string, unknown>[] = []
     // Airlock serves no private snaps.
-    const pkgs = q.private === 'true' ? [] : [...deps.view.index.all()].filter((p) => p.type === 'snap'
-      && terms.every((t) => p.searchText.includes(t))
-      && (!prefix || p.name.startsWith(prefix)))
+    const pkgs =
+      q.private === 'true'
+        ? []
+        : [...deps.view.index.all()].filter(
+            (p) => p.type === 'snap' && terms.every((t) => p.searchText.includes(t)) && (!prefix || p.name.startsWith(prefix)),
+          )
     const exact = prefix ?? (terms.length === 1 ? terms[0] : undefined)
     pkgs.sort((a, b) => (a.name === exact ? -1 : b.name === exact ? 1 : a.name.localeCompare(b.name)))
     for (const pkg of pkgs) {
@@ -33,7 +36,9 @@ export async function findRoute(app: FastifyInstance, deps: SnapStoreDeps): Prom
       const revision = revisionWire(deps.urls, pkg, found.revision)
       if (confinements && !confinements.has(revision.confinement)) continue
       results.push({
-        name: pkg.name, 'snap-id': pkg.id, snap: project(snap, fields),
+        name: pkg.name,
+        'snap-id': pkg.id,
+        snap: project(snap, fields),
         revision: { ...project({ ...revision, 'common-ids': snap['common-ids'] ?? [] }, fields), channel: shortChannel(found.channel) },
       })
       if (results.length >= MAX_RESULTS) break

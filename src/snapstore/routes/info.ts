@@ -20,11 +20,18 @@ export async function infoRoute(app: FastifyInstance, deps: SnapStoreDeps): Prom
     if (map.length === 0) return notFound()
     const fields = parseFields(query.fields)
     const withYaml = !fields || fields.has('snap-yaml')
-    const channelMap = await Promise.all(map.map(async (e) => {
-      const yaml = withYaml ? (await deps.view.revisionTexts(pkg.id, e.revision.revision))?.snapYaml : undefined
-      return { ...project(revisionWire(deps.urls, pkg, e.revision, yaml), fields), channel: infoChannelWire(e.release, e.architecture) }
-    }))
-    const body = { name: pkg.name, 'snap-id': pkg.id, snap: project(packageWire(pkg), fields, ['name', 'snap-id']), 'channel-map': channelMap }
+    const channelMap = await Promise.all(
+      map.map(async (e) => {
+        const yaml = withYaml ? (await deps.view.revisionTexts(pkg.id, e.revision.revision))?.snapYaml : undefined
+        return { ...project(revisionWire(deps.urls, pkg, e.revision, yaml), fields), channel: infoChannelWire(e.release, e.architecture) }
+      }),
+    )
+    const body = {
+      name: pkg.name,
+      'snap-id': pkg.id,
+      snap: project(packageWire(pkg), fields, ['name', 'snap-id']),
+      'channel-map': channelMap,
+    }
     return reply.type('application/json').send(JSON.stringify(body))
   })
 }

@@ -19,7 +19,11 @@ export interface BlobLocks {
   session(): Promise<BlobLockSession>
 }
 
-interface Entry { shared: number; exclusive: boolean; waiters: Array<() => void> }
+interface Entry {
+  shared: number
+  exclusive: boolean
+  waiters: Array<() => void>
+}
 
 export class InProcessBlobLocks implements BlobLocks {
   private readonly table = new Map<string, Entry>()
@@ -29,7 +33,10 @@ export class InProcessBlobLocks implements BlobLocks {
     const held = new Map<string, 'shared' | 'exclusive'>()
     const entry = (d: string): Entry => {
       let e = table.get(d)
-      if (!e) { e = { shared: 0, exclusive: false, waiters: [] }; table.set(d, e) }
+      if (!e) {
+        e = { shared: 0, exclusive: false, waiters: [] }
+        table.set(d, e)
+      }
       return e
     }
     const unlock = async (d: string): Promise<void> => {
@@ -48,7 +55,11 @@ export class InProcessBlobLocks implements BlobLocks {
         if (held.has(d)) return
         for (;;) {
           const e = entry(d)
-          if (!e.exclusive) { e.shared++; held.set(d, 'shared'); return }
+          if (!e.exclusive) {
+            e.shared++
+            held.set(d, 'shared')
+            return
+          }
           await new Promise<void>((resolve) => e.waiters.push(resolve))
         }
       },
@@ -60,13 +71,18 @@ export class InProcessBlobLocks implements BlobLocks {
           if (e.shared === 0 && !e.exclusive && e.waiters.length === 0) table.delete(d)
           return false
         }
-        if (ownShare) { e.shared--; held.delete(d) }
+        if (ownShare) {
+          e.shared--
+          held.delete(d)
+        }
         e.exclusive = true
         held.set(d, 'exclusive')
         return true
       },
       unlock,
-      async close() { for (const d of [...held.keys()]) await unlock(d) },
+      async close() {
+        for (const d of [...held.keys()]) await unlock(d)
+      },
     }
   }
 }

@@ -33,9 +33,16 @@ export async function sha256Of(body: Readable): Promise<string> {
   return h.digest('hex')
 }
 
-export interface BlobProblem { readonly sha256: string; readonly problem: string }
+export interface BlobProblem {
+  readonly sha256: string
+  readonly problem: string
+}
 
-export interface VerifyReport { readonly blobs: number; readonly bytes: number; readonly problems: BlobProblem[] }
+export interface VerifyReport {
+  readonly blobs: number
+  readonly bytes: number
+  readonly problems: BlobProblem[]
+}
 
 /** Re-hashes every blob in `driver`; each one whose bytes do not match its name is a problem. */
 export async function verifyBlobs(driver: StorageDriver, onBlob: (done: number) => void = () => {}): Promise<VerifyReport> {
@@ -64,7 +71,11 @@ export interface MigrateReport {
  * Copies every blob from `from` to `to`, verifying each at the destination. Resumable: a blob
  * already at the destination with the right bytes is skipped; one with wrong bytes is replaced.
  */
-export async function migrateBlobs(from: StorageDriver, to: StorageDriver, onBlob: (done: number) => void = () => {}): Promise<MigrateReport> {
+export async function migrateBlobs(
+  from: StorageDriver,
+  to: StorageDriver,
+  onBlob: (done: number) => void = () => {},
+): Promise<MigrateReport> {
   // Temporary copies an interrupted run left behind; no one else writes under this prefix.
   for await (const o of to.list(MIGRATE_TMP)) await to.delete(o.key)
   let copied = 0
@@ -79,7 +90,10 @@ export async function migrateBlobs(from: StorageDriver, to: StorageDriver, onBlo
     } else {
       const problem = await copyOne(from, to, o.key, sha256)
       if (problem) problems.push({ sha256, problem })
-      else { copied++; copiedBytes += o.size }
+      else {
+        copied++
+        copiedBytes += o.size
+      }
     }
     onBlob(++done)
   })
@@ -90,7 +104,12 @@ export async function migrateBlobs(from: StorageDriver, to: StorageDriver, onBlo
 async function copyOne(from: StorageDriver, to: StorageDriver, key: string, sha256: string): Promise<string | undefined> {
   const tmp = `${MIGRATE_TMP}${randomBytes(12).toString('hex')}`
   const h = createHash('sha256')
-  const hashing = new Transform({ transform(chunk: Buffer, _enc, cb) { h.update(chunk); cb(null, chunk) } })
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk)
+      cb(null, chunk)
+    },
+  })
   const source = await from.get(key)
   source.on('error', (err) => hashing.destroy(err))
   try {
@@ -114,7 +133,11 @@ async function forEachBlob(driver: StorageDriver, fn: (o: DriverObject, sha256: 
   for await (const o of driver.list(BLOBS)) {
     const sha256 = digestOfKey(o.key)
     if (!sha256 || !SHA256_HEX.test(sha256)) continue
-    const p: Promise<void> = fn(o, sha256).catch((err: unknown) => { failure ??= err }).finally(() => running.delete(p))
+    const p: Promise<void> = fn(o, sha256)
+      .catch((err: unknown) => {
+        failure ??= err
+      })
+      .finally(() => running.delete(p))
     running.add(p)
     if (running.size >= PARALLEL) await Promise.race(running)
     if (failure) break

@@ -39,25 +39,39 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
   private written = 0
   private done = false
 
-  constructor(private readonly driver: StorageDriver, private readonly tempKey: string, private readonly finalKey: (sha256: string) => string) {
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly tempKey: string,
+    private readonly finalKey: (sha256: string) => string,
+  ) {
     super({ highWaterMark: 1 << 20 })
     this.stored = driver.put(tempKey, this.body)
     // Recorded now so writes fail fast (and no rejection goes unhandled); commit() awaits it again.
-    this.stored.catch((err: Error) => { this.storeError ??= err; this.wake() })
+    this.stored.catch((err: Error) => {
+      this.storeError ??= err
+      this.wake()
+    })
   }
 
-  get bytesWritten(): number { return this.written }
+  get bytesWritten(): number {
+    return this.written
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.take(chunk).then(() => cb(), cb)
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    (async () => { for (const c of chunks) await this.take(c.chunk) })().then(() => cb(), cb)
+    ;(async () => {
+      for (const c of chunks) await this.take(c.chunk)
+    })().then(() => cb(), cb)
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.flush().then(() => { this.body.end(); cb() }, cb)
+    this.flush().then(() => {
+      this.body.end()
+      cb()
+    }, cb)
   }
 
   private async take(chunk: Buffer): Promise<void> {
@@ -91,13 +105,24 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
     this.current = undefined
     this.fill = 0
     if (!s || len === 0) return
-    while (this.hashing >= SLABS_IN_HASHING && !this.storeError) await new Promise<void>((resolve) => { this.waiter = resolve })
+    while (this.hashing >= SLABS_IN_HASHING && !this.storeError)
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve
+      })
     if (this.storeError) throw this.storeError
     this.hashing++
-    this.hasher.update(s.sab, s.bytes, len, () => { this.hashing--; this.wake() })
+    this.hasher.update(s.sab, s.bytes, len, () => {
+      this.hashing--
+      this.wake()
+    })
     if (!this.body.write(s.bytes.subarray(0, len)) && !this.storeError) {
       await new Promise<void>((resolve) => {
-        const go = () => { this.body.off('drain', go); this.body.off('close', go); this.waiter = undefined; resolve() }
+        const go = () => {
+          this.body.off('drain', go)
+          this.body.off('close', go)
+          this.waiter = undefined
+          resolve()
+        }
         this.body.on('drain', go)
         this.body.on('close', go)
         // A driver that fails without destroying the body never drains it: its failure wakes us.

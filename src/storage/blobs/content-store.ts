@@ -33,7 +33,9 @@ export interface ContentStoreOptions {
 }
 
 /** A driver that can name the local file holding a key (the filesystem driver). */
-interface LocalDriver extends StorageDriver { localPath(key: string): string }
+interface LocalDriver extends StorageDriver {
+  localPath(key: string): string
+}
 const isLocal = (d: StorageDriver): d is LocalDriver => typeof (d as Partial<LocalDriver>).localPath === 'function'
 
 export function createBlobStore(driver: StorageDriver, opts: ContentStoreOptions = {}): BlobStore {
@@ -76,12 +78,17 @@ export function createBlobStore(driver: StorageDriver, opts: ContentStoreOptions
         const fh = await open(path, 'wx', 0o600)
         try {
           let at = 0
-          for await (const chunk of await driver.get(key) as AsyncIterable<Buffer>) {
+          for await (const chunk of (await driver.get(key)) as AsyncIterable<Buffer>) {
             for (let o = 0; o < chunk.length;) o += (await fh.write(chunk, o, chunk.length - o, at + o)).bytesWritten
             at += chunk.length
           }
-        } finally { await fh.close() }
-      } catch (err) { await release(); throw err }
+        } finally {
+          await fh.close()
+        }
+      } catch (err) {
+        await release()
+        throw err
+      }
       return { path, release }
     },
 

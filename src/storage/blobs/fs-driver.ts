@@ -59,13 +59,22 @@ export function createFsDriver(root: string): FsDriver {
     async reader(key: string): Promise<RandomAccessReader> {
       const fh = await open(pathOf(key), 'r')
       let size: number
-      try { size = (await fh.stat()).size } catch (err) { await fh.close(); throw err }
+      try {
+        size = (await fh.stat()).size
+      } catch (err) {
+        await fh.close()
+        throw err
+      }
       return fileReader(fh, size)
     },
 
     async stat(key: string): Promise<DriverObject | undefined> {
       let p: string
-      try { p = pathOf(key) } catch { return undefined }
+      try {
+        p = pathOf(key)
+      } catch {
+        return undefined
+      }
       const st = await stat(p).catch(() => undefined)
       return st?.isFile() ? { key, size: st.size, modified: st.mtime } : undefined
     },
@@ -119,5 +128,9 @@ async function* walk(root: string, dir: string, prefix: string): AsyncIterable<D
 /** Makes a rename durable: the directory entry is on disk once this resolves. */
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
-  try { await fh.sync() } finally { await fh.close() }
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
 }

@@ -11,7 +11,10 @@ if (!port) throw new Error('hash-worker.js runs as a worker thread only')
 port.on('message', (m: HashRequest) => {
   switch (m.op) {
     case 'start':
-      sessions.set(m.id, m.algos.map((a) => [a, createHash(a)]))
+      sessions.set(
+        m.id,
+        m.algos.map((a) => [a, createHash(a)]),
+      )
       break
     case 'data': {
       const view = new Uint8Array(m.sab, 0, m.len)

@@ -24,7 +24,8 @@ export type HashRequest =
  * a second thread only adds contention); with 4 or more, sha3-384 gets a thread of its own. Whatever
  * no thread takes is hashed inline.
  */
-const THREADED: readonly (readonly Algo[])[] = availableParallelism() >= 4 ? [['sha3-384'], ['sha256', 'sha384']] : [['sha256', 'sha384', 'sha3-384']]
+const THREADED: readonly (readonly Algo[])[] =
+  availableParallelism() >= 4 ? [['sha3-384'], ['sha256', 'sha384']] : [['sha256', 'sha384', 'sha3-384']]
 
 /** The compiled worker file: beside this module, else (running from src/ under vitest) in dist/. */
 export function hashWorkerFile(): URL | undefined {
@@ -42,7 +43,11 @@ class HashThread {
   private users = 0
   failed: Error | undefined
 
-  constructor(file: URL, readonly algos: readonly Algo[], onFail: () => void) {
+  constructor(
+    file: URL,
+    readonly algos: readonly Algo[],
+    onFail: () => void,
+  ) {
     this.worker = new Worker(file, { name: `airlock-hash-${algos.join('+')}` })
     this.worker.unref()
     this.worker.on('message', (v: unknown) => this.waiting.shift()?.(undefined, v))
@@ -57,11 +62,18 @@ class HashThread {
   }
 
   /** Keeps the process alive while some blob is being hashed, not otherwise. */
-  hold(): void { if (this.users++ === 0) this.worker.ref() }
-  release(): void { if (--this.users === 0) this.worker.unref() }
+  hold(): void {
+    if (this.users++ === 0) this.worker.ref()
+  }
+  release(): void {
+    if (--this.users === 0) this.worker.unref()
+  }
 
   post(msg: HashRequest, reply?: Reply): void {
-    if (this.failed) { reply?.(this.failed, undefined); return }
+    if (this.failed) {
+      reply?.(this.failed, undefined)
+      return
+    }
     if (reply) this.waiting.push(reply)
     this.worker.postMessage(msg)
   }
@@ -75,9 +87,17 @@ function hashThreads(): HashThread[] {
   if (threadsUnavailable || THREADED.length === 0) return []
   if (!threads) {
     const file = hashWorkerFile()
-    if (!file) { threadsUnavailable = true; return [] }
+    if (!file) {
+      threadsUnavailable = true
+      return []
+    }
     try {
-      threads = THREADED.map((g) => new HashThread(file, g, () => { threads = undefined }))
+      threads = THREADED.map(
+        (g) =>
+          new HashThread(file, g, () => {
+            threads = undefined
+          }),
+      )
     } catch {
       threadsUnavailable = true
       return []
@@ -101,7 +121,10 @@ export class HashSession {
   constructor() {
     const threaded = new Set(this.threads.flatMap((t) => t.algos))
     this.inline = ALGOS.filter((a) => !threaded.has(a)).map((a) => [a, createHash(a)])
-    for (const t of this.threads) { t.hold(); t.post({ op: 'start', id: this.id, algos: t.algos }) }
+    for (const t of this.threads) {
+      t.hold()
+      t.post({ op: 'start', id: this.id, algos: t.algos })
+    }
   }
 
   /**
@@ -110,7 +133,10 @@ export class HashSession {
    */
   update(sab: SharedArrayBuffer, bytes: Buffer, len: number, done: () => void): void {
     let left = this.threads.length
-    for (const t of this.threads) t.post({ op: 'data', id: this.id, sab, len }, () => { if (--left === 0) done() })
+    for (const t of this.threads)
+      t.post({ op: 'data', id: this.id, sab, len }, () => {
+        if (--left === 0) done()
+      })
     if (this.inline.length > 0) {
       const view = bytes.subarray(0, len)
       for (const [, h] of this.inline) h.update(view)
@@ -121,9 +147,14 @@ export class HashSession {
   async digest(): Promise<Digests> {
     this.ended = true
     try {
-      const parts = await Promise.all(this.threads.map((t) => new Promise<Record<string, string>>((resolve, reject) => {
-        t.post({ op: 'end', id: this.id }, (err, v) => (err ? reject(err) : resolve(v as Record<string, string>)))
-      })))
+      const parts = await Promise.all(
+        this.threads.map(
+          (t) =>
+            new Promise<Record<string, string>>((resolve, reject) => {
+              t.post({ op: 'end', id: this.id }, (err, v) => (err ? reject(err) : resolve(v as Record<string, string>)))
+            }),
+        ),
+      )
       return Object.assign(Object.fromEntries(this.inline.map(([a, h]) => [a, h.digest('hex')])), ...parts) as Digests
     } finally {
       for (const t of this.threads) t.release()
@@ -133,6 +164,9 @@ export class HashSession {
   drop(): void {
     if (this.ended) return
     this.ended = true
-    for (const t of this.threads) { t.post({ op: 'drop', id: this.id }); t.release() }
+    for (const t of this.threads) {
+      t.post({ op: 'drop', id: this.id })
+      t.release()
+    }
   }
 }

@@ -6,7 +6,10 @@
 import type { BlobFile } from './blob-store.js'
 import type { RandomAccessReader } from './driver.js'
 
-interface Slot { readonly handle: Promise<RandomAccessReader>; refs: number }
+interface Slot {
+  readonly handle: Promise<RandomAccessReader>
+  refs: number
+}
 
 export class OpenFiles {
   /** Open files by key, least recently acquired first. */
@@ -26,10 +29,17 @@ export class OpenFiles {
       const s: Slot = { handle: open(), refs: 1 }
       slot = s
       this.slots.set(key, s)
-      s.handle.catch(() => { if (this.slots.get(key) === s) this.slots.delete(key) })
+      s.handle.catch(() => {
+        if (this.slots.get(key) === s) this.slots.delete(key)
+      })
     }
     let fh: RandomAccessReader
-    try { fh = await slot.handle } catch (err) { slot.refs--; throw err }
+    try {
+      fh = await slot.handle
+    } catch (err) {
+      slot.refs--
+      throw err
+    }
     let released = false
     const held = slot
     return {
@@ -39,7 +49,10 @@ export class OpenFiles {
         released = true
         if (--held.refs > 0) return
         // Forgotten (the blob was deleted) while held: the last holder closes it.
-        if (this.slots.get(key) !== held) { await fh.close(); return }
+        if (this.slots.get(key) !== held) {
+          await fh.close()
+          return
+        }
         this.idle++
         await this.trim()
       },

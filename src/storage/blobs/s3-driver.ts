@@ -11,9 +11,19 @@
 //   cannot be reached or answers 5xx (the HTTP layer turns that into 503 + Retry-After), EACCES for
 //   refused credentials.
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand,
-  CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCopyCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
@@ -87,7 +97,8 @@ export class S3Driver implements StorageDriver {
   }
 
   async move(from: string, to: string): Promise<void> {
-    checkKey(from); checkKey(to)
+    checkKey(from)
+    checkKey(to)
     const head = await this.head(from)
     if (!head) throw enoent(from)
     try {
@@ -102,9 +113,13 @@ export class S3Driver implements StorageDriver {
   async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
     checkKey(key)
     try {
-      const out = await this.client.send(new GetObjectCommand({
-        Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-      }))
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      )
       return out.Body as Readable
     } catch (err) {
       throw translate(err, key)
@@ -119,7 +134,11 @@ export class S3Driver implements StorageDriver {
   }
 
   async stat(key: string): Promise<DriverObject | undefined> {
-    try { checkKey(key) } catch { return undefined }
+    try {
+      checkKey(key)
+    } catch {
+      return undefined
+    }
     const head = await this.head(key)
     return head && { key, size: head.size, modified: head.modified }
   }
@@ -215,13 +234,22 @@ export class S3Driver implements StorageDriver {
       const parts: { ETag?: string; PartNumber: number }[] = []
       for (let start = 0, n = 1; start < size; start += part, n++) {
         const end = Math.min(size, start + part) - 1
-        const r = await this.client.send(new UploadPartCopyCommand({
-          Bucket: this.bucket, Key: to, UploadId, PartNumber: n, CopySource: this.copySource(from), CopySourceRange: `bytes=${start}-${end}`,
-        }))
+        const r = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.bucket,
+            Key: to,
+            UploadId,
+            PartNumber: n,
+            CopySource: this.copySource(from),
+            CopySourceRange: `bytes=${start}-${end}`,
+          }),
+        )
         parts.push({ ETag: r.CopyPartResult?.ETag, PartNumber: n })
       }
       // radosgw 16.2 answers an empty ETag here; nothing relies on it.
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }))
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }),
+      )
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId })).catch(() => undefined)
       throw err
@@ -235,7 +263,11 @@ class RangedReader implements RandomAccessReader {
   private windowStart = 0
   private windowLength = 0
 
-  constructor(private readonly driver: S3Driver, private readonly key: string, readonly size: number) {}
+  constructor(
+    private readonly driver: S3Driver,
+    private readonly key: string,
+    readonly size: number,
+  ) {}
 
   async read(into: Buffer, position: number, length: number): Promise<number> {
     length = Math.max(0, Math.min(length, this.size - position, into.length))

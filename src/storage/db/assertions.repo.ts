@@ -10,14 +10,24 @@ import type { AssertionReader, StoredAssertion } from '../../catalog/ports.js'
 import { Unavailable } from '../../catalog/errors.js'
 import type { DB } from './database.js'
 
-interface Row { type: string; primary_key: string; revision: number; body: Uint8Array; headers: unknown }
+interface Row {
+  type: string
+  primary_key: string
+  revision: number
+  body: Uint8Array
+  headers: unknown
+}
 
 function toStored(r: Row): StoredAssertion {
-  const headers = (typeof r.headers === 'string' ? JSON.parse(r.headers) : r.headers ?? {}) as Record<string, string>
+  const headers = (typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<string, string>
   const format = Number(headers.format ?? '0')
   return {
-    type: r.type, primaryKey: r.primary_key, revision: Number(r.revision), format: Number.isSafeInteger(format) ? format : 0,
-    headers, bytes: Buffer.from(r.body),
+    type: r.type,
+    primaryKey: r.primary_key,
+    revision: Number(r.revision),
+    format: Number.isSafeInteger(format) ? format : 0,
+    headers,
+    bytes: Buffer.from(r.body),
   }
 }
 
@@ -35,7 +45,10 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
   let total = 0
   const drop = (key: string): void => {
     const e = cache.get(key)
-    if (e) { cache.delete(key); total -= e.weight }
+    if (e) {
+      cache.delete(key)
+      total -= e.weight
+    }
   }
   const columns = ['type', 'primary_key', 'revision', 'body', 'headers'] as const
 
@@ -60,8 +73,12 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
       }
       let row: Row | undefined
       try {
-        row = await db.selectFrom('assertions').select(columns)
-          .where('type', '=', type).where('primary_key', '=', primaryKey).executeTakeFirst()
+        row = await db
+          .selectFrom('assertions')
+          .select(columns)
+          .where('type', '=', type)
+          .where('primary_key', '=', primaryKey)
+          .executeTakeFirst()
       } catch {
         if (hit) return hit.value
         throw unavailable()
@@ -80,8 +97,12 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
       let rows: Array<{ primary_key: string }>
       const memo = `seq\u0000${type}\u0000${sequenceKey}`
       try {
-        rows = await db.selectFrom('assertions').select(['primary_key'])
-          .where('type', '=', type).where(sql<boolean>`starts_with(primary_key, ${prefix})`).execute()
+        rows = await db
+          .selectFrom('assertions')
+          .select(['primary_key'])
+          .where('type', '=', type)
+          .where(sql<boolean>`starts_with(primary_key, ${prefix})`)
+          .execute()
       } catch {
         const last = lastLists.get(memo)
         if (last) return last[0]
@@ -99,7 +120,9 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
     async ofType(type) {
       const memo = `type\u0000${type}`
       try {
-        const rows = (await db.selectFrom('assertions').select(columns).where('type', '=', type).orderBy('primary_key').execute()).map(toStored)
+        const rows = (await db.selectFrom('assertions').select(columns).where('type', '=', type).orderBy('primary_key').execute()).map(
+          toStored,
+        )
         remember(memo, rows)
         return rows
       } catch {
@@ -108,6 +131,10 @@ export function assertionReader(db: Kysely<DB>, opts: AssertionCacheOptions = {}
         throw unavailable()
       }
     },
-    clear() { cache.clear(); total = 0; lastLists.clear() },
+    clear() {
+      cache.clear()
+      total = 0
+      lastLists.clear()
+    },
   }
 }

@@ -9,11 +9,20 @@ const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).
 export function auditWriter(db: Db): AuditWriter {
   return {
     async record(actor, e) {
-      await db.insertInto('audit_log').values({
-        token_id: actor.tokenId, token_name: actor.tokenName, action: e.action,
-        package_type: e.packageType ?? null, package_name: e.packageName ?? null, package_id: e.packageId ?? null,
-        revisions: JSON.stringify(e.revisions ?? []), channels: JSON.stringify(e.channels ?? []), detail: JSON.stringify(e.detail ?? {}),
-      }).execute()
+      await db
+        .insertInto('audit_log')
+        .values({
+          token_id: actor.tokenId,
+          token_name: actor.tokenName,
+          action: e.action,
+          package_type: e.packageType ?? null,
+          package_name: e.packageName ?? null,
+          package_id: e.packageId ?? null,
+          revisions: JSON.stringify(e.revisions ?? []),
+          channels: JSON.stringify(e.channels ?? []),
+          detail: JSON.stringify(e.detail ?? {}),
+        })
+        .execute()
     },
   }
 }
@@ -23,9 +32,17 @@ export function auditReader(db: Kysely<DB>): AuditReader {
     async since(since, limit) {
       const rows = await db.selectFrom('audit_log').selectAll().where('at', '>=', since).orderBy('id').limit(limit).execute()
       return rows.map((r): AuditRecord => ({
-        id: Number(r.id), at: iso(r.at), tokenId: r.token_id, tokenName: r.token_name, action: r.action,
-        packageType: (r.package_type ?? undefined) as PackageType | undefined, packageName: r.package_name ?? undefined, packageId: r.package_id ?? undefined,
-        revisions: r.revisions, channels: r.channels, detail: r.detail,
+        id: Number(r.id),
+        at: iso(r.at),
+        tokenId: r.token_id,
+        tokenName: r.token_name,
+        action: r.action,
+        packageType: (r.package_type ?? undefined) as PackageType | undefined,
+        packageName: r.package_name ?? undefined,
+        packageId: r.package_id ?? undefined,
+        revisions: r.revisions,
+        channels: r.channels,
+        detail: r.detail,
       }))
     },
   }

@@ -35,7 +35,11 @@ export function blobRefs(db: Kysely<DB>): BlobRefs {
     },
     async withRows(digests) {
       if (digests.length === 0) return new Set()
-      const rows = await db.selectFrom('blobs').select('sha256').where('sha256', 'in', [...digests]).execute()
+      const rows = await db
+        .selectFrom('blobs')
+        .select('sha256')
+        .where('sha256', 'in', [...digests])
+        .execute()
       return new Set(rows.map((r) => r.sha256))
     },
   }

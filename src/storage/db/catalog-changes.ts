@@ -20,7 +20,9 @@ export async function snapshotCursor(trx: Db): Promise<ChangeCursor> {
 /** Ids of packages written by transactions the cursor's snapshot did not see, and the current one does. */
 export async function changedSince(trx: Db, since: ChangeCursor): Promise<string[]> {
   const r = await sql<{ package_id: string }>`SELECT DISTINCT package_id FROM catalog_changes
-    WHERE xid >= pg_snapshot_xmin(${since.token}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${since.token}::pg_snapshot)`.execute(trx)
+    WHERE xid >= pg_snapshot_xmin(${since.token}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${since.token}::pg_snapshot)`.execute(
+    trx,
+  )
   return r.rows.map((x) => x.package_id)
 }
 

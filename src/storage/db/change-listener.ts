@@ -15,7 +15,9 @@ export interface ChangeHandlers {
   readonly onDropped?: (err: unknown) => void
 }
 
-export interface ChangeListener { close(): Promise<void> }
+export interface ChangeListener {
+  close(): Promise<void>
+}
 
 export function listenForChanges(connectionString: string, handlers: ChangeHandlers, opts: { maxBackoffMs?: number } = {}): ChangeListener {
   const maxBackoff = opts.maxBackoffMs ?? 5000
@@ -27,7 +29,10 @@ export function listenForChanges(connectionString: string, handlers: ChangeHandl
   const retry = (err: unknown) => {
     if (closed || timer) return
     handlers.onDropped?.(err)
-    timer = setTimeout(() => { timer = undefined; void connect() }, backoff)
+    timer = setTimeout(() => {
+      timer = undefined
+      void connect()
+    }, backoff)
     timer.unref()
     backoff = Math.min(backoff * 2, maxBackoff)
   }
@@ -46,12 +51,20 @@ export function listenForChanges(connectionString: string, handlers: ChangeHandl
     }
     c.on('error', fail)
     c.on('end', () => fail(new Error('listen connection ended')))
-    c.on('notification', (m) => { if (m.channel === CATALOG_CHANNEL) handlers.onChange(m.payload ?? '') })
+    c.on('notification', (m) => {
+      if (m.channel === CATALOG_CHANNEL) handlers.onChange(m.payload ?? '')
+    })
     try {
       await c.connect()
       await c.query(`LISTEN ${CATALOG_CHANNEL}`)
-    } catch (err) { fail(err); return }
-    if (closed) { await c.end().catch(() => undefined); return }
+    } catch (err) {
+      fail(err)
+      return
+    }
+    if (closed) {
+      await c.end().catch(() => undefined)
+      return
+    }
     backoff = 250
     handlers.onListening()
   }
@@ -62,7 +75,11 @@ export function listenForChanges(connectionString: string, handlers: ChangeHandl
       closed = true
       if (timer) clearTimeout(timer)
       const c = client
-      if (c) { c.removeAllListeners(); c.on('error', () => undefined); await c.end().catch(() => undefined) }
+      if (c) {
+        c.removeAllListeners()
+        c.on('error', () => undefined)
+        await c.end().catch(() => undefined)
+      }
     },
   }
 }

@@ -51,8 +51,14 @@ const PGLITE_V8_FLAGS = ['--liftoff-only']
 function initialiseInChild(dir: string): void {
   const entry = import.meta.resolve('@electric-sql/pglite')
   const script = `const { PGlite } = await import(${JSON.stringify(entry)}); const db = await PGlite.create(${JSON.stringify(dir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} }); await db.close()`
-  const r = spawnSync(process.execPath, [...PGLITE_V8_FLAGS, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 })
-  if (r.status !== 0) throw new Error(`initialising the embedded database in ${dir} failed: ${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`}`)
+  const r = spawnSync(process.execPath, [...PGLITE_V8_FLAGS, '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 120_000,
+  })
+  if (r.status !== 0)
+    throw new Error(
+      `initialising the embedded database in ${dir} failed: ${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`}`,
+    )
 }
 
 export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
@@ -65,20 +71,35 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     // up after 5 s, a query whose answer never comes after a minute (a dropped network path), and TCP
     // keepalives notice a dead idle connection. The pool reconnects on demand once the database is back.
     const pool = new pg.Pool({
-      connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5000, query_timeout: 60_000,
-      keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+      connectionString: opts.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 60_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     })
-    pool.on('error', () => { /* idle client errors surface on the next query */ })
+    pool.on('error', () => {
+      /* idle client errors surface on the next query */
+    })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     const listeners = new Set<ChangeListener>()
     const url = opts.databaseUrl
     return {
-      db, kind: 'pg', blobLocks: new PgBlobLocks(pool),
-      async ping() { await pool.query('SELECT 1') },
+      db,
+      kind: 'pg',
+      blobLocks: new PgBlobLocks(pool),
+      async ping() {
+        await pool.query('SELECT 1')
+      },
       listen(handlers) {
         const l = listenForChanges(url, handlers)
         listeners.add(l)
-        return { close: async () => { listeners.delete(l); await l.close() } }
+        return {
+          close: async () => {
+            listeners.delete(l)
+            await l.close()
+          },
+        }
       },
       async close() {
         await Promise.all([...listeners].map((l) => l.close()))
@@ -94,9 +115,16 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   const pglite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) }, postgresqlconf: PGLITE_CONF })
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
   return {
-    db, kind: 'pglite', blobLocks: new InProcessBlobLocks(),
-    async ping() { await pglite.query('SELECT 1') },
+    db,
+    kind: 'pglite',
+    blobLocks: new InProcessBlobLocks(),
+    async ping() {
+      await pglite.query('SELECT 1')
+    },
     listen: () => undefined,
-    async close() { await db.destroy(); if (!pglite.closed) await pglite.close() },
+    async close() {
+      await db.destroy()
+      if (!pglite.closed) await pglite.close()
+    },
   }
 }

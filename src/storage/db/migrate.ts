@@ -16,7 +16,9 @@ class SqlFileProvider implements MigrationProvider {
       const text = await readFile(`${this.dir}/${file}`, 'utf8')
       const parts = text.split(/^-- split$/m).filter((p) => p.replace(/--.*$/gm, '').trim() !== '')
       out[file.replace(/\.sql$/, '')] = {
-        async up(db: Kysely<unknown>) { for (const part of parts) await sql.raw(part).execute(db) },
+        async up(db: Kysely<unknown>) {
+          for (const part of parts) await sql.raw(part).execute(db)
+        },
       }
     }
     return out

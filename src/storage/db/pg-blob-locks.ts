@@ -17,7 +17,9 @@ export class PgBlobLocks implements BlobLocks {
   async session(): Promise<BlobLockSession> {
     const client = await this.pool.connect()
     let broken: Error | undefined
-    const onError = (err: Error) => { broken ??= err }
+    const onError = (err: Error) => {
+      broken ??= err
+    }
     client.on('error', onError)
     const held = new Map<string, 'shared' | 'exclusive'>()
     let closed = false
@@ -42,7 +44,10 @@ export class PgBlobLocks implements BlobLocks {
       async tryExclusive(d) {
         const mode = held.get(d)
         if (mode === 'exclusive') return true
-        if (mode === 'shared') { held.delete(d); await q('pg_advisory_unlock_shared', d) }
+        if (mode === 'shared') {
+          held.delete(d)
+          await q('pg_advisory_unlock_shared', d)
+        }
         const ok = await q('pg_try_advisory_lock', d)
         if (ok) held.set(d, 'exclusive')
         return ok
@@ -53,7 +58,10 @@ export class PgBlobLocks implements BlobLocks {
         closed = true
         held.clear()
         let bad = broken
-        if (!bad) await client.query('SELECT pg_advisory_unlock_all()').catch((err: Error) => { bad = err })
+        if (!bad)
+          await client.query('SELECT pg_advisory_unlock_all()').catch((err: Error) => {
+            bad = err
+          })
         client.off('error', onError)
         // A connection whose locks we cannot vouch for is destroyed, which drops them server-side.
         client.release(bad)

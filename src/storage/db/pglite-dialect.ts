@@ -5,9 +5,18 @@
 // waits for a transaction instead of running inside it.
 import type { PGlite, Transaction } from '@electric-sql/pglite'
 import {
-  PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
-  type CompiledQuery, type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter,
-  type Driver, type Kysely, type QueryCompiler, type QueryResult,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
 } from 'kysely'
 
 class PGliteAdapter extends PostgresAdapter {
@@ -36,8 +45,12 @@ class PGliteConnection implements DatabaseConnection {
 
   async begin(): Promise<void> {
     let begun!: () => void
-    const started = new Promise<void>((resolve) => { begun = resolve })
-    const outcome = new Promise<boolean>((resolve) => { this.finish = resolve })
+    const started = new Promise<void>((resolve) => {
+      begun = resolve
+    })
+    const outcome = new Promise<boolean>((resolve) => {
+      this.finish = resolve
+    })
     this.done = this.pglite.transaction(async (tx) => {
       this.tx = tx
       begun()
@@ -78,7 +91,9 @@ class PGliteDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.queue
     let release!: () => void
-    this.queue = new Promise<void>((resolve) => { release = resolve })
+    this.queue = new Promise<void>((resolve) => {
+      release = resolve
+    })
     await previous
     this.release = release
     return this.connection
@@ -90,9 +105,15 @@ class PGliteDriver implements Driver {
     release?.()
   }
 
-  async beginTransaction(): Promise<void> { await this.connection.begin() }
-  async commitTransaction(): Promise<void> { await this.connection.end(true) }
-  async rollbackTransaction(): Promise<void> { await this.connection.end(false) }
+  async beginTransaction(): Promise<void> {
+    await this.connection.begin()
+  }
+  async commitTransaction(): Promise<void> {
+    await this.connection.end(true)
+  }
+  async rollbackTransaction(): Promise<void> {
+    await this.connection.end(false)
+  }
 
   async destroy(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close()
@@ -101,8 +122,16 @@ class PGliteDriver implements Driver {
 
 export class PGliteDialect implements Dialect {
   constructor(private readonly pglite: PGlite) {}
-  createAdapter(): DialectAdapter { return new PGliteAdapter() }
-  createDriver(): Driver { return new PGliteDriver(this.pglite) }
-  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector { return new PostgresIntrospector(db) }
-  createQueryCompiler(): QueryCompiler { return new PostgresQueryCompiler() }
+  createAdapter(): DialectAdapter {
+    return new PGliteAdapter()
+  }
+  createDriver(): Driver {
+    return new PGliteDriver(this.pglite)
+  }
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new PostgresIntrospector(db)
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new PostgresQueryCompiler()
+  }
 }

@@ -14,7 +14,12 @@ export function statusReader(db: Kysely<DB>): StatusReader {
         (SELECT count(*) FROM blobs)::int AS blobs,
         (SELECT coalesce(sum(size), 0) FROM blobs)::bigint AS bytes`.execute(db)
       const c = r.rows[0]!
-      return { packages: { charm: Number(c.charm), bundle: Number(c.bundle), snap: Number(c.snap) }, revisions: Number(c.revisions), blobs: Number(c.blobs), bytes: Number(c.bytes) }
+      return {
+        packages: { charm: Number(c.charm), bundle: Number(c.bundle), snap: Number(c.snap) },
+        revisions: Number(c.revisions),
+        blobs: Number(c.blobs),
+        bytes: Number(c.bytes),
+      }
     },
   }
 }

@@ -6,7 +6,8 @@ const SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHO
 const SHUTDOWN = new Set(['57P01', '57P02', '57P03'])
 // What node-postgres, PGlite and kysely say in plain messages when the connection is gone, never
 // came, or the database was closed under a request (shutting down).
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|PGlite is closed|driver has already been destroyed|database timeout/i
+const MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|PGlite is closed|driver has already been destroyed|database timeout/i
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
