@@ -4,7 +4,8 @@ import { checkKey, isKeySegment } from '../../src/storage/blobs/keys.js'
 
 describe('storage keys', () => {
   it('accepts the keys the content store builds', () => {
-    for (const k of ['blobs/sha256/ab/' + 'ab'.repeat(32), 'tmp/blob-0123456789abcdef01234567', 'a', 'a.b_c-d/e']) expect(checkKey(k)).toBe(k)
+    for (const k of ['blobs/sha256/ab/' + 'ab'.repeat(32), 'tmp/blob-0123456789abcdef01234567', 'a', 'a.b_c-d/e'])
+      expect(checkKey(k)).toBe(k)
   })
 
   it('refuses anything that could leave the root or that no digest produces, as ENOENT', () => {
