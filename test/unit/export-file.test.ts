@@ -5,33 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import tar from 'tar-stream'
 import { afterAll, describe, expect, it } from 'vitest'
+import { untar } from '../support/untar.js'
 import { ExportFile } from '../../src/export/export-file.js'
 import { INLINE_BYTES } from '../../src/export/following-hasher.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-export-file-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>()
-  const ex = tar.extract()
-  const done = new Promise<void>((ok, fail) => {
-    ex.on('finish', ok)
-    ex.on('error', fail)
-  })
-  ex.on('entry', (h, stream, next) => {
-    const parts: Buffer[] = []
-    stream.on('data', (c: unknown) => parts.push(c as Buffer))
-    stream.on('end', () => {
-      out.set(h.name, Buffer.concat(parts))
-      next()
-    })
-  })
-  ex.end(buf)
-  await done
-  return out
-}
 
 const sha = (a: string, b: Buffer) => createHash(a).update(b).digest('hex')
 

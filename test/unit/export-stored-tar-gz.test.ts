@@ -5,34 +5,14 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import tar from 'tar-stream'
 import { afterAll, describe, expect, it } from 'vitest'
+import { untar } from '../support/untar.js'
 import { crc32, crc32Combine } from '../../src/export/crc32.js'
 import { fileOffset, SEGMENT, segments, TarGzLayout, type Member } from '../../src/export/stored-tar-gz.js'
 import { tarHeader } from '../../src/export/tar-header.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-stored-tgz-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>()
-  const ex = tar.extract()
-  const done = new Promise<void>((ok, fail) => {
-    ex.on('finish', ok)
-    ex.on('error', fail)
-  })
-  ex.on('entry', (h, stream, next) => {
-    const parts: Buffer[] = []
-    stream.on('data', (c: unknown) => parts.push(c as Buffer))
-    stream.on('end', () => {
-      out.set(h.name, Buffer.concat(parts))
-      next()
-    })
-  })
-  ex.end(buf)
-  await done
-  return out
-}
 
 /** Writes a layout the way ExportFile does, blobs in reverse order to show order does not matter. */
 function build(members: Member[], blobs: Buffer[]): Buffer {
