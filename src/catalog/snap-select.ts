@@ -324,8 +324,7 @@ export function resolveSnapAction(index: CatalogIndex, action: SnapAction, shape
   return { ...resolveSnapShape(index, shape), action } as SnapOutcome
 }
 
-/** One outcome per action, in request order; snapd matches them up by instance-key. */
-/** `contexts` keyed by instance-key (contextsByKey). */
+/** One outcome per action, in request order; snapd matches them up by instance-key. `contexts` is keyed by instance-key (contextsByKey). */
 export function resolveSnapActions(
   index: CatalogIndex,
   contexts: ReadonlyMap<string, SnapContext>,
