@@ -11,6 +11,8 @@
 //        [--cpu-prof] [--skip-refresh] [--skip-downloads] [--skip-baseline] [--skip-nginx] [--fakestore]
 //        [--no-wait]   (smoke tests: neither wait for a quiet machine nor repeat disturbed measurements)
 //        [--airlock-root DIR]   (run Airlock from another built checkout: DIR/bin/airlock.js, for trying changes)
+//        [--variant LABEL=ROOT ...]   (several built checkouts side by side in each repetition, each paired
+//                                      with the minimal route; the report adds each one's ratio to the first)
 //
 // Targets (the issue): refresh ≥ 0.5 × the minimal route's requests/s; each download mode ≥ 0.8 ×
 // nginx's MiB/s. Each figure is the median of --reps repetitions; each repetition starts fresh
@@ -25,7 +27,7 @@
 // built: see fakestore.mjs.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -60,6 +62,7 @@ const { values: opt } = parseArgs({
     fakestore: { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false },
     'airlock-root': { type: 'string' },
+    variant: { type: 'string', multiple: true },
   },
 })
 const REPS = Number(opt.reps)
@@ -147,9 +150,16 @@ async function catalog() {
   return { dir, ...info }
 }
 
-async function startAirlock(dataDir) {
+/** The Airlock builds to measure: --variant LABEL=ROOT (repeatable), else --airlock-root or this checkout. */
+const VARIANTS = (opt.variant ?? [`Airlock=${opt['airlock-root'] ?? ROOT}`]).map((v, i) => {
+  const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(v)
+  if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT`)
+  return { label: m[1], root: m[2], key: i === 0 ? 'airlock' : `airlock-${m[1]}` }
+})
+
+async function startAirlock(dataDir, variant) {
   const prof = opt['cpu-prof']
-    ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `airlock-${Date.now()}.cpuprofile`]
+    ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof'), '--cpu-prof-name', `${variant.label}-${Date.now()}.cpuprofile`]
     : []
   // A port of our choosing and the health check: above info, "airlock listening" is not logged.
   const port = await freePort()
@@ -157,8 +167,8 @@ async function startAirlock(dataDir) {
     process.execPath,
     [...prof, 'bin/airlock.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
     {
-      cwd: opt['airlock-root'] ?? ROOT,
-      logFile: join(OUT, 'airlock.log'),
+      cwd: variant.root,
+      logFile: join(OUT, `${variant.label}.log`),
       ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
       env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
     },
@@ -250,7 +260,7 @@ const measureDownload = (server, blob, m) =>
 async function main() {
   mkdirSync(OUT, { recursive: true })
   await waitQuiet()
-  if (!opt['airlock-root']) buildIfNeeded()
+  if (!opt['airlock-root'] && !opt.variant) buildIfNeeded()
   const cat = await catalog()
   const blob = cat.download
   const bodies = deviceBodies(cat.ids, { count: 512, perDevice: PER_DEVICE })
@@ -258,23 +268,40 @@ async function main() {
   const doRefresh = !opt['skip-refresh']
   const doDownloads = !opt['skip-downloads']
   if (doDownloads) await warmPageCache(blob.path)
+  // Each further variant gets its own copy of the seeded data dir: one server owns a data dir.
+  for (const v of VARIANTS.slice(1)) {
+    v.dataDir = `${cat.dir}-${v.label}`
+    rmSync(v.dataDir, { recursive: true, force: true })
+    cpSync(cat.dir, v.dataDir, { recursive: true })
+  }
+  VARIANTS[0].dataDir = cat.dir
   const reps = []
   // Per repetition all servers run side by side (idle ones cost nothing) and each Airlock
   // measurement is paired with its reference's, taken right before or after it (the order
   // alternates between repetitions): the machine's speed drifts over minutes (shared host), so the
   // ratio of a pair is steadier than a ratio of figures taken far apart.
   for (let rep = 1; rep <= REPS; rep++) {
-    const r = { airlock: {}, baseline: {}, nginx: {} }
+    const r = { baseline: {}, nginx: {} }
+    for (const v of VARIANTS) r[v.key] = {}
     await waitQuiet()
     log(`repetition ${rep}/${REPS}: starting Airlock (${SNAPS} snaps, AIRLOCK_LOG_LEVEL=${opt['log-level']}) and the references`)
-    const a = await startAirlock(cat.dir)
-    Object.assign(a, { name: 'Airlock', key: 'airlock', path: `/api/v1/snaps/download/${blob.snapId}_${blob.revision}.snap` })
-    log(`  Airlock listening after ${a.startSeconds.toFixed(1)} s`)
-    r.airlockStartSeconds = a.startSeconds
-    const answer = await captureAnswer(a.url, bodies[0])
-    r.answerBytes = Buffer.byteLength(answer)
-    const servers = [a]
+    const airlocks = []
+    const servers = []
     try {
+      for (const v of VARIANTS) {
+        const s = await startAirlock(v.dataDir, v)
+        Object.assign(s, { name: v.label, key: v.key, path: `/api/v1/snaps/download/${blob.snapId}_${blob.revision}.snap` })
+        log(`  ${v.label} listening after ${s.startSeconds.toFixed(1)} s`)
+        airlocks.push(s)
+        servers.push(s)
+      }
+      const a = airlocks[0]
+      r.airlockStartSeconds = a.startSeconds
+      const answer = await captureAnswer(a.url, bodies[0])
+      r.answerBytes = Buffer.byteLength(answer)
+      for (const s of airlocks.slice(1))
+        if ((await captureAnswer(s.url, bodies[0])).replaceAll(s.url, a.url) !== answer)
+          log(`  note: ${s.name}'s answer differs from ${a.name}'s (beyond its URL base)`)
       let b
       if (doRefresh && !opt['skip-baseline']) {
         const bodyFile = join(OUT, 'baseline-body.json')
@@ -297,14 +324,17 @@ async function main() {
         })
         servers.push(n)
       }
-      const pair = (ref) => (ref ? (rep % 2 ? [a, ref] : [ref, a]) : [a])
+      const pair = (s, ref) => (ref ? (rep % 2 ? [s, ref] : [ref, s]) : [s])
+      // Variants in an order that rotates per repetition, each paired with its reference.
+      const order = airlocks.map((_, i) => airlocks[(i + rep - 1) % airlocks.length])
       if (doRefresh) {
-        for (const s of pair(b)) await warmRefresh(s, bodies)
-        for (const s of pair(b)) r[s.key].refresh = await measureRefresh(s, bodies)
+        for (const x of order) for (const s of pair(x, b)) if (!r[s.key].refresh) await warmRefresh(s, bodies)
+        for (const x of order) for (const s of pair(x, b)) r[s.key].refresh = await measureRefresh(s, bodies)
       }
       if (doDownloads) {
-        for (const s of pair(n)) await checkDownloads(s, blob, rep === 1)
-        for (const [key, m] of Object.entries(DOWNLOAD_MODES)) for (const s of pair(n)) r[s.key][key] = await measureDownload(s, blob, m)
+        for (const x of order) for (const s of pair(x, n)) await checkDownloads(s, blob, rep === 1)
+        for (const [key, m] of Object.entries(DOWNLOAD_MODES))
+          for (const x of order) for (const s of pair(x, n)) r[s.key][key] = await measureDownload(s, blob, m)
       }
     } finally {
       for (const s of servers) await s.stop()
@@ -351,7 +381,7 @@ function report(reps, { requestBytes, fakestore }) {
     '',
     '| refresh | requests/s | p50 ms | p99 ms | server CPU | client CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    refreshRow('Airlock', 'airlock.refresh'),
+    ...VARIANTS.map((v) => refreshRow(v.label, `${v.key}.refresh`)),
     refreshRow(`minimal Fastify route, precomputed body (${opt['baseline-body']})`, 'baseline.refresh'),
     ...(fakestore
       ? [
@@ -362,13 +392,24 @@ function report(reps, { requestBytes, fakestore }) {
     '| download | MiB/s | downloads | p50 ms | server CPU | client CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...Object.entries(DOWNLOAD_MODES).flatMap(([k, m]) => [
-      blobRow(`Airlock, ${m.label}`, `airlock.${k}`),
+      ...VARIANTS.map((v) => blobRow(`${v.label}, ${m.label}`, `${v.key}.${k}`)),
       blobRow(`nginx, ${m.label}`, `nginx.${k}`),
     ]),
     '',
     '| target | measured | wanted | |',
     '| --- | ---: | ---: | --- |',
     ...checks.map(([what, x, want, ok]) => `| ${what} | ${Number.isFinite(x) ? `${x.toFixed(2)}×` : '–'} | ${want} | ${verdict(x, ok)} |`),
+    ...(VARIANTS.length > 1
+      ? [
+          '',
+          `| variant vs ${VARIANTS[0].label} (paired per repetition, median) | refresh req/s | refresh vs minimal route |`,
+          '| --- | ---: | ---: |',
+          ...VARIANTS.map(
+            (v) =>
+              `| ${v.label} | ${f2(ratio(`${v.key}.refresh.rps`, 'airlock.refresh.rps'))}× | ${f2(ratio(`${v.key}.refresh.rps`, 'baseline.refresh.rps'))}× |`,
+          ),
+        ]
+      : []),
   ]
   console.log(`\n${lines.join('\n')}\n`)
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
