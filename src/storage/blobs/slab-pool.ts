@@ -2,7 +2,7 @@
 // slab goes to two readers at once, the hash thread(s) and the storage driver, and comes back to the
 // pool only when both have released it; until then its bytes must not change. Allocating a fresh
 // slab each time left the freeing to the garbage collector, which lets shared memory pile up well
-// past what is in use (docs/decisions/0018-blob-store-layers.md has the figures).
+// past what is in use (decision 0018; figures in the README benchmark table).
 
 export interface Slab {
   readonly sab: SharedArrayBuffer
