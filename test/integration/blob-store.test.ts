@@ -153,14 +153,18 @@ function overFs(hideLocalFiles: boolean) {
     const { localPath: _hidden, ...remote } = fs
     const driver: StorageDriver = hideLocalFiles ? remote : fs
     const tmpFiles = async () => (await readdir(join(dir, 'tmp')).catch(() => [])).filter((n) => n.startsWith('blob-'))
+    const store = createBlobStore(driver, { scratchDir: join(dir, 'scratch') })
     return {
-      store: createBlobStore(driver, { scratchDir: join(dir, 'scratch') }),
+      store,
       tmpFiles,
       ageTemp: async () => {
         const old = new Date(Date.now() - 3_600_000)
         for (const n of await tmpFiles()) await utimes(join(dir, 'tmp', n), old, old)
       },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
+      cleanup: async () => {
+        await store.closeIdle()
+        await rm(dir, { recursive: true, force: true })
+      },
     }
   }
 }
