@@ -171,3 +171,41 @@ function overFs(hideLocalFiles: boolean) {
 
 describeBlobStore('filesystem', overFs(false))
 describeBlobStore('filesystem without local files', overFs(true))
+
+describe('blob writer memory', () => {
+  it('has at most 16 slabs out: it waits while the driver keeps them, and goes on once they are released', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-blobs-'))
+    try {
+      const fs = createFsDriver(dir)
+      const held: (() => void)[] = []
+      let hold = true
+      const driver: StorageDriver = {
+        ...fs,
+        put: (key, body, opts) =>
+          fs.put(key, body, {
+            release: (c) => (hold ? held.push(() => opts?.release?.(c)) : opts?.release?.(c)),
+          }),
+      }
+      const store = createBlobStore(driver)
+      const data = Buffer.alloc(40 << 18, 7)
+      let produced = 0
+      const w = await store.create()
+      const piped = pipeline(async function* () {
+        for (let i = 0; i < data.length; i += 64 << 10) {
+          produced += 64 << 10
+          yield data.subarray(i, i + (64 << 10))
+        }
+      }, w)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(held).toHaveLength(16)
+      expect(produced).toBeLessThan(data.length)
+      hold = false
+      for (const r of held.splice(0)) r()
+      await piped
+      const b = await w.commit()
+      expect(b.sha256).toBe(createHash('sha256').update(data).digest('hex'))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
