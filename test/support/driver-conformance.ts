@@ -32,7 +32,7 @@ export function chunked(data: Buffer, chunk = 64 << 10): Readable {
 
 /** Resolves once `cond` holds, polling; fails after 10 s. */
 async function until(cond: () => boolean): Promise<void> {
-  for (const stop = Date.now() + 10_000; !cond(); ) {
+  for (const stop = Date.now() + 10_000; !cond();) {
     if (Date.now() > stop) throw new Error('condition not met in 10 s')
     await new Promise((r) => setTimeout(r, 10))
   }
