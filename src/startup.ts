@@ -122,7 +122,7 @@ export async function openCheckedDriver(kind: 'fs' | 's3', dataDir: string, s3: 
       if (value === undefined) throw new ConfigError(`the s3 blob store needs ${key} (${env})`)
     }
   }
-  const driver = openDriver(kind, dataDir, s3)
+  const driver = await openDriver(kind, dataDir, s3)
   try {
     await driver.check()
   } catch (err) {

@@ -153,17 +153,59 @@ function overFs(hideLocalFiles: boolean) {
     const { localPath: _hidden, ...remote } = fs
     const driver: StorageDriver = hideLocalFiles ? remote : fs
     const tmpFiles = async () => (await readdir(join(dir, 'tmp')).catch(() => [])).filter((n) => n.startsWith('blob-'))
+    const store = createBlobStore(driver, { scratchDir: join(dir, 'scratch') })
     return {
-      store: createBlobStore(driver, { scratchDir: join(dir, 'scratch') }),
+      store,
       tmpFiles,
       ageTemp: async () => {
         const old = new Date(Date.now() - 3_600_000)
         for (const n of await tmpFiles()) await utimes(join(dir, 'tmp', n), old, old)
       },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
+      cleanup: async () => {
+        await store.closeIdle()
+        await rm(dir, { recursive: true, force: true })
+      },
     }
   }
 }
 
 describeBlobStore('filesystem', overFs(false))
 describeBlobStore('filesystem without local files', overFs(true))
+
+describe('blob writer memory', () => {
+  it('has at most 16 slabs out: it waits while the driver keeps them, and goes on once they are released', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-blobs-'))
+    try {
+      const fs = createFsDriver(dir)
+      const held: (() => void)[] = []
+      let hold = true
+      const driver: StorageDriver = {
+        ...fs,
+        put: (key, body, opts) =>
+          fs.put(key, body, {
+            release: (c) => (hold ? held.push(() => opts?.release?.(c)) : opts?.release?.(c)),
+          }),
+      }
+      const store = createBlobStore(driver)
+      const data = Buffer.alloc(40 << 18, 7)
+      let produced = 0
+      const w = await store.create()
+      const piped = pipeline(async function* () {
+        for (let i = 0; i < data.length; i += 64 << 10) {
+          produced += 64 << 10
+          yield data.subarray(i, i + (64 << 10))
+        }
+      }, w)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(held).toHaveLength(16)
+      expect(produced).toBeLessThan(data.length)
+      hold = false
+      for (const r of held.splice(0)) r()
+      await piped
+      const b = await w.commit()
+      expect(b.sha256).toBe(createHash('sha256').update(data).digest('hex'))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

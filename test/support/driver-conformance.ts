@@ -2,7 +2,8 @@
 // calls describeDriver('fs', make) with a factory giving a fresh, empty driver and its clean-up.
 // What it holds a driver to: streamed put/get of whole objects and ranges, random reads, stat,
 // move that leaves nothing at the source, idempotent delete, prefix listing, absent objects as
-// ENOENT / undefined, and keys outside the grammar refused before they reach the store.
+// ENOENT / undefined, keys outside the grammar refused before they reach the store, and every chunk
+// it takes from a body released exactly once (the blob writer reuses that memory).
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -27,6 +28,14 @@ export function chunked(data: Buffer, chunk = 64 << 10): Readable {
     })(),
     { objectMode: false },
   )
+}
+
+/** Resolves once `cond` holds, polling; fails after 10 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (const stop = Date.now() + 10_000; !cond();) {
+    if (Date.now() > stop) throw new Error('condition not met in 10 s')
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }
 
 async function keys(driver: StorageDriver, prefix: string): Promise<string[]> {
@@ -137,6 +146,38 @@ export function describeDriver(name: string, make: () => Promise<DriverUnderTest
       const st = await d.stat('tmp/broken')
       // A partial temporary object may remain for sweeping, but never one passed off as whole.
       if (st) expect(st.size).toBeLessThanOrEqual(1000)
+    })
+
+    it('releases every chunk it takes exactly once, on success and when the put fails or is aborted', async () => {
+      const tally = () => {
+        const counts = new Map<Buffer, number>()
+        return { counts, release: (c: Buffer) => counts.set(c, (counts.get(c) ?? 0) + 1) }
+      }
+      // Success: the same Buffer objects come back, each once, and the stored bytes are theirs.
+      const chunks = Array.from({ length: 40 }, () => randomBytes(64 << 10))
+      const ok = tally()
+      await d.put('tmp/released', Readable.from(chunks), { release: ok.release })
+      expect(ok.counts.size).toBe(chunks.length)
+      for (const c of chunks) expect(ok.counts.get(c)).toBe(1)
+      expect((await readAll(await d.get('tmp/released'))).equals(Buffer.concat(chunks))).toBe(true)
+
+      // A body that fails (error) or is cut short (destroyed without one) after the driver took some chunks.
+      for (const [i, end] of [
+        [1, (b: Readable) => b.destroy(new Error('client went away'))],
+        [2, (b: Readable) => b.destroy()],
+      ] as const) {
+        const body = new Readable({ objectMode: true, read() {} })
+        const sent = Array.from({ length: 3 }, () => randomBytes(64 << 10))
+        const t = tally()
+        const put = d.put(`tmp/cut-${i}`, body, { release: t.release })
+        put.catch(() => {})
+        for (const c of sent) body.push(c)
+        await until(() => t.counts.size === sent.length)
+        end(body)
+        await expect(put).rejects.toThrow()
+        await new Promise((r) => setTimeout(r, 50))
+        for (const c of sent) expect(t.counts.get(c)).toBe(1)
+      }
     })
 
     it('refuses keys outside the grammar before they reach the store', async () => {

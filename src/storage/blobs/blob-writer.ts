@@ -1,24 +1,25 @@
 // The blob writer over a storage driver: bytes stream to a fresh temporary key while the hashes are
 // computed in the same pass; commit() verifies them and moves the object to its content address.
 //
-// Incoming chunks are copied once, into 256 KiB slabs of shared memory; each full slab goes to the
-// driver (as one chunk of the body it is reading) and to the hash thread(s) at the same time. A
-// slab is never reused, since only the driver knows when it is done with its bytes: the writer's
-// memory is bounded instead by counting slabs still being hashed (SLABS_IN_HASHING) and by the
-// body's backpressure (BODY_HIGH_WATER), each slab then left to the garbage collector.
+// Incoming chunks are copied once, into slabs of shared memory from a pool; each full slab goes to
+// the driver (as one chunk of the object-mode body it is reading) and to the hash thread(s) at the
+// same time, and returns to the pool once both have released it (the driver through put's
+// `release`). A writer has at most SLABS_IN_FLIGHT slabs out: when all are, it waits for one to
+// come back, so its memory is bounded by that count whatever the blob's size.
 import { randomBytes } from 'node:crypto'
 import { PassThrough, Writable } from 'node:stream'
 import type { BlobWriter, CommittedBlob } from './blob-store.js'
 import type { StorageDriver } from './driver.js'
 import { HashSession } from './hashing.js'
+import { SharedSlab, SlabPool, type Slab } from './slab-pool.js'
 import { crashPoint } from '../../crash-points.js'
 
 /** Bytes per driver chunk and per message to the hash threads. */
 const SLAB_BYTES = 256 << 10
-/** Slabs a writer may have in the hash threads at once. */
-const SLABS_IN_HASHING = 16
-/** Bytes the driver's body may buffer before the writer waits. */
-const BODY_HIGH_WATER = 4 * SLAB_BYTES
+/** Slabs a writer may have with the hash threads or the driver at once. */
+const SLABS_IN_FLIGHT = 16
+/** Shared by every writer: released slabs kept for the next one. */
+const slabs = new SlabPool(SLAB_BYTES, 16)
 
 export const TEMP_PREFIX = 'tmp/blob-'
 
@@ -28,13 +29,16 @@ export function newTempKey(): string {
 
 export class DriverBlobWriter extends Writable implements BlobWriter {
   private readonly hasher = new HashSession()
-  private readonly body = new PassThrough({ highWaterMark: BODY_HIGH_WATER })
+  private readonly body = new PassThrough({ objectMode: true, highWaterMark: SLABS_IN_FLIGHT })
   private readonly stored: Promise<void>
   private storeError: Error | undefined
-  private hashing = 0
-  /** The one wait in progress (for a slab's hashes or for the body to drain). */
+  /** Slabs sent and not yet released by both the hashes and the driver. */
+  private inFlight = 0
+  /** The slab behind each chunk the driver has not released yet. */
+  private readonly withDriver = new Map<Buffer, SharedSlab>()
+  /** The one wait in progress (for a slab to come back). */
   private waiter: (() => void) | undefined
-  private current: { sab: SharedArrayBuffer; bytes: Buffer } | undefined
+  private current: Slab | undefined
   private fill = 0
   private written = 0
   private done = false
@@ -45,7 +49,13 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
     private readonly finalKey: (sha256: string) => string,
   ) {
     super({ highWaterMark: 1 << 20 })
-    this.stored = driver.put(tempKey, this.body)
+    this.stored = driver.put(tempKey, this.body, {
+      release: (chunk) => {
+        const s = this.withDriver.get(chunk)
+        this.withDriver.delete(chunk)
+        s?.release('driver')
+      },
+    })
     // Recorded now so writes fail fast (and no rejection goes unhandled); commit() awaits it again.
     this.stored.catch((err: Error) => {
       this.storeError ??= err
@@ -81,8 +91,7 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
     let off = 0
     while (off < chunk.length) {
       if (!this.current) {
-        const sab = new SharedArrayBuffer(SLAB_BYTES)
-        this.current = { sab, bytes: Buffer.from(sab) }
+        this.current = slabs.take()
         this.fill = 0
       }
       const n = chunk.copy(this.current.bytes, this.fill, off)
@@ -98,38 +107,32 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
     w?.()
   }
 
-  /** Sends the current slab to the driver and to the hashes, waiting while either is full. */
+  /** Sends the current slab to the driver and to the hashes, first waiting while too many are out. */
   private async flush(): Promise<void> {
     const s = this.current
     const len = this.fill
     this.current = undefined
     this.fill = 0
-    if (!s || len === 0) return
-    while (this.hashing >= SLABS_IN_HASHING && !this.storeError)
+    if (!s) return
+    if (len === 0) {
+      slabs.give(s)
+      return
+    }
+    while (this.inFlight >= SLABS_IN_FLIGHT && !this.storeError)
       await new Promise<void>((resolve) => {
         this.waiter = resolve
       })
     if (this.storeError) throw this.storeError
-    this.hashing++
-    this.hasher.update(s.sab, s.bytes, len, () => {
-      this.hashing--
+    this.inFlight++
+    const shared = new SharedSlab(s, ['hash', 'driver'], slabs, () => {
+      this.inFlight--
       this.wake()
     })
-    if (!this.body.write(s.bytes.subarray(0, len)) && !this.storeError) {
-      await new Promise<void>((resolve) => {
-        const go = () => {
-          this.body.off('drain', go)
-          this.body.off('close', go)
-          this.waiter = undefined
-          resolve()
-        }
-        this.body.on('drain', go)
-        this.body.on('close', go)
-        // A driver that fails without destroying the body never drains it: its failure wakes us.
-        this.waiter = go
-      })
-    }
-    if (this.storeError) throw this.storeError
+    const chunk = s.bytes.subarray(0, len)
+    this.withDriver.set(chunk, shared)
+    this.hasher.update(s.sab, s.bytes, len, () => shared.release('hash'))
+    // No wait for 'drain': the body holds at most the slabs in flight.
+    this.body.write(chunk)
   }
 
   async commit(expected?: { size?: number; sha256?: string }, beforeVisible?: (sha256: string) => Promise<void>): Promise<CommittedBlob> {
@@ -180,6 +183,9 @@ export class DriverBlobWriter extends Writable implements BlobWriter {
     // Without an error: the driver's put sees a premature end and rejects; no 'error' event is left unheard.
     if (!this.body.destroyed) this.body.destroy()
     await this.stored.catch(() => {})
+    // Chunks the driver never took (left in the destroyed body) are no longer its to release.
+    for (const s of this.withDriver.values()) s.release('driver')
+    this.withDriver.clear()
     await this.driver.delete(this.tempKey)
   }
 }

@@ -22,15 +22,26 @@ export interface RandomAccessReader {
   close(): Promise<void>
 }
 
+/** How a driver hands back the memory of the chunks it was given (see StorageDriver.put). */
+export interface PutOptions {
+  /**
+   * Called once for every chunk the driver took from the body, with that very Buffer, as soon as the
+   * driver no longer needs its bytes: the caller may then overwrite them (the blob writer reuses its
+   * slabs). Also called for a chunk in hand when the put fails; never twice for one chunk.
+   */
+  readonly release?: (chunk: Buffer) => void
+}
+
 export interface StorageDriver {
   /** A short name for logs and errors: 'fs' or 's3'. */
   readonly kind: string
   /**
    * Stores `body` under `key`, replacing nothing: callers write only fresh temporary keys. Resolves
    * once the bytes are durable; on rejection nothing is left under `key` that a later list() would
-   * count as complete (a partial temporary object may remain for sweeping).
+   * count as complete (a partial temporary object may remain for sweeping). `body` yields Buffers
+   * (an object-mode stream of chunks, or a byte stream); see PutOptions.release.
    */
-  put(key: string, body: Readable): Promise<void>
+  put(key: string, body: Readable, opts?: PutOptions): Promise<void>
   /**
    * Makes the object at `from` appear under `to` in one step (rename; server-side copy then delete)
    * and removes `from`. Never exposes a partial object under `to`.

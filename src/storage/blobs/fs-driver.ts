@@ -1,12 +1,12 @@
 // The filesystem storage driver: a key is a path under `root`. put writes the key's file directly
-// (callers only put fresh temporary keys) and fsyncs it; move is a rename, fsynced through the
+// (callers only put fresh temporary keys), releasing each chunk once written, and fsyncs it; move is a rename, fsynced through the
 // destination directory, so an object appears whole or not at all. Nothing outside `root` is
 // reachable: every key is checked against the driver's key grammar before it touches the disk.
 import { constants } from 'node:fs'
 import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { DriverObject, RandomAccessReader, StorageDriver } from './driver.js'
+import type { DriverObject, PutOptions, RandomAccessReader, StorageDriver } from './driver.js'
 import { checkKey, isKeySegment } from './keys.js'
 
 export interface FsDriver extends StorageDriver {
@@ -23,14 +23,19 @@ export function createFsDriver(root: string): FsDriver {
     root,
     localPath: pathOf,
 
-    async put(key: string, body: Readable): Promise<void> {
+    async put(key: string, body: Readable, opts?: PutOptions): Promise<void> {
       const p = pathOf(key)
       await mkdir(dirname(p), { recursive: true })
       const fh = await open(p, 'wx', 0o644)
       try {
         let at = 0
         for await (const chunk of body as AsyncIterable<Buffer>) {
-          for (let o = 0; o < chunk.length;) o += (await fh.write(chunk, o, chunk.length - o, at + o)).bytesWritten
+          try {
+            for (let o = 0; o < chunk.length;) o += (await fh.write(chunk, o, chunk.length - o, at + o)).bytesWritten
+          } finally {
+            // Written (or failed): the page cache has the bytes, the chunk's memory is the caller's again.
+            opts?.release?.(chunk)
+          }
           at += chunk.length
         }
         await fh.sync()

@@ -3,7 +3,8 @@
 // layer above's.
 //
 // - put streams through lib-storage's multipart Upload: a fixed number of fixed-size parts in flight,
-//   so memory stays flat whatever the blob's size.
+//   so memory stays flat whatever the blob's size. Each chunk is copied as it is read and released
+//   at once (the caller reuses chunk memory).
 // - move is a server-side copy then a delete (S3 has no rename); the copy lands whole or not at all, so
 //   a reader never sees a partial object under the destination key. Above 5 GiB a single CopyObject
 //   is refused by S3, so those copy part by part (UploadPartCopy).
@@ -27,8 +28,8 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import type { Readable } from 'node:stream'
-import type { DriverObject, RandomAccessReader, StorageDriver } from './driver.js'
+import { Readable } from 'node:stream'
+import type { DriverObject, PutOptions, RandomAccessReader, StorageDriver } from './driver.js'
 import { checkKey } from './keys.js'
 
 export interface S3DriverOptions {
@@ -79,11 +80,11 @@ export class S3Driver implements StorageDriver {
     })
   }
 
-  async put(key: string, body: Readable): Promise<void> {
+  async put(key: string, body: Readable, opts?: PutOptions): Promise<void> {
     checkKey(key)
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body },
+      params: { Bucket: this.bucket, Key: key, Body: opts?.release ? Readable.from(copied(body, opts.release)) : body },
       partSize: this.partBytes,
       queueSize: UPLOAD_QUEUE,
       leavePartsOnError: false,
@@ -254,6 +255,18 @@ export class S3Driver implements StorageDriver {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId })).catch(() => undefined)
       throw err
     }
+  }
+}
+
+/**
+ * `body`'s chunks, each copied as it is read and released at once: lib-storage holds chunks until it
+ * has a whole part, so it gets copies, and the caller gets its memory back without waiting for that.
+ */
+async function* copied(body: Readable, release: (chunk: Buffer) => void): AsyncIterable<Buffer> {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const copy = Buffer.from(chunk)
+    release(chunk)
+    yield copy
   }
 }
 
