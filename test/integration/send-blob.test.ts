@@ -1,6 +1,7 @@
 // sendBlob over a real socket, with blobs several copy buffers long: whole bodies and ranges across
 // buffer boundaries, a client that hangs up mid-download (the reused buffers must not leak into
-// the next answers), and a blob shorter than its catalog size (the connection is cut, never padded).
+// the next answers), a blob shorter than its catalog size (the connection is cut, never padded),
+// and an object store that stops answering (503 before the first byte, else a cut connection).
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,9 +17,25 @@ const blobs = new Map<string, Buffer>([
 ])
 let opened = 0
 let closed = 0
+/** Reads of this blob at or past `from` fail as a storage driver fails when the object store is down. */
+const down = { sha256: 'd'.repeat(64), from: 0 }
+const storeDown = () => Object.assign(new Error('the object store is unavailable (ECONNREFUSED)'), { code: 'EUNAVAILABLE' })
 
 const store = {
   async openFile(sha256: string): Promise<BlobFile> {
+    if (sha256 === down.sha256) {
+      opened++
+      const data = blobs.get('a'.repeat(64))!
+      return {
+        async read(into, position, length) {
+          if (position >= down.from) throw storeDown()
+          return data.copy(into, 0, position, Math.min(position + length, data.length))
+        },
+        async close() {
+          closed++
+        },
+      }
+    }
     const data = blobs.get(sha256)
     if (!data) throw Object.assign(new Error('absent'), { code: 'ENOENT' })
     opened++
@@ -123,5 +140,29 @@ describe('sendBlob', () => {
   it('answers a missing blob through the error handler, before any byte is sent', async () => {
     const r = await get(`/${'c'.repeat(64)}/10`)
     expect(r.status).toBe(500)
+  })
+
+  it('answers 503 with Retry-After, not a 200 cut short, when the object store fails the first read', async () => {
+    down.from = 0
+    const before = closed
+    for (const headers of [{}, { range: 'bytes=100-200' }]) {
+      const r = await get(`/${down.sha256}/${data.length}`, headers)
+      expect(r.status).toBe(503)
+      expect(r.headers['retry-after']).toBe('5')
+      expect(r.headers['content-range']).toBeUndefined()
+      expect(r.headers['etag']).toBeUndefined()
+      expect(JSON.parse(r.body.toString()).error.message).toMatch(/blob store is not answering/)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+    expect(closed - before).toBe(2)
+  })
+
+  it('cuts the connection when the object store fails after the first chunk', async () => {
+    down.from = MiB
+    const r = await get(`/${down.sha256}/${data.length}`)
+    expect(r.status).toBe(200)
+    expect(r.complete).toBe(false)
+    expect(r.body.length).toBeLessThan(data.length)
+    expect(r.body.equals(data.subarray(0, r.body.length))).toBe(true)
   })
 })
