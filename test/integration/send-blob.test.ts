@@ -145,7 +145,7 @@ describe('sendBlob', () => {
   it('answers 503 with Retry-After, not a 200 cut short, when the object store fails the first read', async () => {
     down.from = 0
     const before = closed
-    for (const headers of [{}, { range: 'bytes=100-200' }]) {
+    for (const headers of [{}, { range: 'bytes=100-200' }] as Record<string, string>[]) {
       const r = await get(`/${down.sha256}/${data.length}`, headers)
       expect(r.status).toBe(503)
       expect(r.headers['retry-after']).toBe('5')
