@@ -147,9 +147,16 @@ export async function indexZip(
     throw err
   }
 
+  // yauzl closes the reader (and so the blob file) once its last entry stream is gone: every entry
+  // stream is destroyed after use, and the zip closed once, however often close() is called.
+  let closed = false
   return {
     files,
-    close: () => zip.close(),
+    close: () => {
+      if (closed) return
+      closed = true
+      zip.close()
+    },
     async read(p: string): Promise<Buffer | undefined> {
       const entry = files.get(p)
       if (!entry) return undefined
@@ -157,8 +164,9 @@ export async function indexZip(
       if (entry.uncompressedSize > limits.maxMetadataBytes) {
         throw new InvalidInput(loc, `larger than ${limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`)
       }
+      let stream: Readable | undefined
       try {
-        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+        stream = await new Promise<Readable>((resolve, reject) =>
           zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
         )
         const buf = await readAllLimited(
@@ -171,6 +179,8 @@ export async function indexZip(
       } catch (err) {
         if (err instanceof InvalidInput || isBlobStoreUnavailable(err)) throw err
         throw new InvalidInput(loc, `cannot be read from the zip (${(err as Error).message})`)
+      } finally {
+        stream?.destroy()
       }
     },
   }
