@@ -1,5 +1,6 @@
 // Serves a stored blob: exact Content-Length from the catalog, never compressed, optional Range.
 // Juju accepts only 200 with a Content-Length that matches the body (docs/protocol/charmhub.md §4.2, §9).
+import { createHash } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isBlobStoreUnavailable } from '../catalog/errors.js'
@@ -70,7 +71,10 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
   // 200 cut short. (A store that fails after the first chunk can only cut the connection.)
   let copy: BlobCopy
   try {
-    copy = startCopy(await blobs.openFile(o.sha256), range?.start ?? 0, range ? range.end : o.size - 1)
+    // A whole body read from an object store is checked against its digest as it goes out: the last
+    // chunk is held back until it matches, so a blob altered in the bucket is never served complete.
+    const check = blobs.verifiesReads && !range ? o.sha256 : undefined
+    copy = startCopy(await blobs.openFile(o.sha256), range?.start ?? 0, range ? range.end : o.size - 1, check)
   } catch (err) {
     if (isUnavailable(err)) return unavailable(req, reply, err)
     throw err
@@ -153,8 +157,12 @@ interface BlobCopy {
   abandon(): Promise<void>
 }
 
-/** Starts copying bytes start..end (inclusive) of `file`: the first read begins now. */
-function startCopy(file: BlobFile, start: number, end: number): BlobCopy {
+/**
+ * Starts copying bytes start..end (inclusive) of `file`: the first read begins now. With `sha256`
+ * (a whole blob), the bytes are hashed and the last chunk is written only if the digest matches.
+ */
+function startCopy(file: BlobFile, start: number, end: number, sha256?: string): BlobCopy {
+  const hash = sha256 ? createHash('sha256') : undefined
   const bufs = [take(), take()] as const
   let pos = start
   let turn = 0
@@ -183,6 +191,11 @@ function startCopy(file: BlobFile, start: number, end: number): BlobCopy {
         while (inFlight) {
           const chunk = await inFlight
           inFlight = pos <= end ? readNext() : undefined
+          if (hash) {
+            hash.update(chunk)
+            if (!inFlight && hash.digest('hex') !== sha256)
+              throw new Error(`blob ${sha256} in the blob store does not match its digest: not served whole (airlock blobs verify lists every such blob)`)
+          }
           await write(res, chunk)
           served?.(chunk.length)
         }

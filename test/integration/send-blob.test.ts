@@ -1,8 +1,9 @@
 // sendBlob over a real socket, with blobs several copy buffers long: whole bodies and ranges across
 // buffer boundaries, a client that hangs up mid-download (the reused buffers must not leak into
 // the next answers), a blob shorter than its catalog size (the connection is cut, never padded),
-// and an object store that stops answering (503 before the first byte, else a cut connection).
-import { randomBytes } from 'node:crypto'
+// an object store that stops answering (503 before the first byte, else a cut connection), and
+// bytes that no longer match their digest (never served whole when the store asks for the check).
+import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -21,7 +22,12 @@ let closed = 0
 const down = { sha256: 'd'.repeat(64), from: 0 }
 const storeDown = () => Object.assign(new Error('the object store is unavailable (ECONNREFUSED)'), { code: 'EUNAVAILABLE' })
 
+/** Whole-body reads checked against the digest, as the content store over S3 asks. */
+let verify = false
 const store = {
+  get verifiesReads() {
+    return verify
+  },
   async openFile(sha256: string): Promise<BlobFile> {
     if (sha256 === down.sha256) {
       opened++
@@ -164,5 +170,27 @@ describe('sendBlob', () => {
     expect(r.complete).toBe(false)
     expect(r.body.length).toBeLessThan(data.length)
     expect(r.body.equals(data.subarray(0, r.body.length))).toBe(true)
+  })
+
+  it('never serves whole a blob whose bytes do not match its digest, when the store checks reads', async () => {
+    const good = Buffer.from(data)
+    const digest = createHash('sha256').update(good).digest('hex')
+    blobs.set(digest, good)
+    verify = true
+    try {
+      const ok = await get(`/${digest}/${good.length}`)
+      expect(ok.status).toBe(200)
+      expect(ok.complete).toBe(true)
+      expect(ok.body.equals(good)).toBe(true)
+      // 'a'.repeat(64) is not the digest of its bytes: headers go out, the last chunk never does.
+      const bad = await get(`/${A}/${data.length}`)
+      expect(bad.complete).toBe(false)
+      expect(bad.body.length).toBeLessThan(data.length)
+      // Ranges are not checked (no whole read to check).
+      const part = await get(`/${A}/${data.length}`, { range: 'bytes=0-99' })
+      expect(part.body.equals(data.subarray(0, 100))).toBe(true)
+    } finally {
+      verify = false
+    }
   })
 })
