@@ -194,7 +194,9 @@ function startCopy(file: BlobFile, start: number, end: number, sha256?: string):
           if (hash) {
             hash.update(chunk)
             if (!inFlight && hash.digest('hex') !== sha256)
-              throw new Error(`blob ${sha256} in the blob store does not match its digest: not served whole (airlock blobs verify lists every such blob)`)
+              throw new Error(
+                `blob ${sha256} in the blob store does not match its digest: not served whole (airlock blobs verify lists every such blob)`,
+              )
           }
           await write(res, chunk)
           served?.(chunk.length)

@@ -97,7 +97,9 @@ export async function indexZip(
   let declared = 0
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on('error', (err: Error) => reject(isBlobStoreUnavailable(err) ? err : new InvalidInput(where, `corrupt zip archive (${err.message})`)))
+      zip.on('error', (err: Error) =>
+        reject(isBlobStoreUnavailable(err) ? err : new InvalidInput(where, `corrupt zip archive (${err.message})`)),
+      )
       zip.on('end', () => resolve())
       zip.on('entry', (entry: Entry) => {
         try {
@@ -166,9 +168,7 @@ export async function indexZip(
       }
       let stream: Readable | undefined
       try {
-        stream = await new Promise<Readable>((resolve, reject) =>
-          zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
-        )
+        stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))))
         const buf = await readAllLimited(
           stream as AsyncIterable<Buffer>,
           limits.maxMetadataBytes,
