@@ -8,6 +8,10 @@
 #                                                S3_REGION lines once a signed request succeeds
 #   scripts/s3-test-server.sh stop DIR           stops the daemons it recorded under DIR
 #   scripts/s3-test-server.sh env DIR            prints the S3_* lines of the running server again
+#   scripts/s3-test-server.sh kill-gateway DIR   SIGKILLs the gateway alone (an object store outage:
+#                                                connections refused; monitor, OSD and objects stay)
+#   scripts/s3-test-server.sh start-gateway DIR  starts that gateway again and prints the S3_* lines
+#                                                once it answers (same port, keys and objects)
 #
 # PORT defaults to 7480; S3_TEST_MON_PORT picks the monitor's port (default: first free from 3300).
 # Objects live in the OSD's memory (memstore) unless S3_TEST_OBJECTSTORE=bluestore: a stop loses
@@ -18,13 +22,13 @@
 #  - CompleteMultipartUpload answers an empty <ETag>; HEAD and GET report the real one afterwards.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR [PORT] | stop DIR | env DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [PORT] | stop DIR | env DIR | kill-gateway DIR | start-gateway DIR" >&2; exit 2; }
 cmd=${1:-}; dir=${2:-}; port=${3:-7480}
 [ -n "$cmd" ] && [ -n "$dir" ] || usage
 case $cmd in
   start) mkdir -p "$dir" ;;
   stop) [ -d "$dir" ] || exit 0 ;;
-  env) [ -d "$dir" ] || { echo "s3-test-server: no server in $dir" >&2; exit 1; } ;;
+  env | kill-gateway | start-gateway) [ -d "$dir" ] || { echo "s3-test-server: no server in $dir" >&2; exit 1; } ;;
   *) usage ;;
 esac
 dir=$(cd "$dir" && pwd)
@@ -205,10 +209,29 @@ start() {
   cat "$dir/s3.env"
 }
 
+kill_gateway() {  # abrupt, as a crash or a network cut is: clients see refused connections at once
+  local pid _
+  if pid=$(recorded_pid rgw); then
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+  fi
+  rm -f "$dir/run/rgw.pid"
+}
+
+start_gateway() {
+  recorded_pid mon >/dev/null && recorded_pid osd >/dev/null && [ -f "$dir/s3.env" ] || { say "no cluster running in $dir: use start"; exit 1; }
+  port=$(sed -n 's|^S3_ENDPOINT=http://127.0.0.1:||p' "$dir/s3.env")
+  recorded_pid rgw >/dev/null || daemon rgw radosgw -n client.rgw
+  await rgw 120 gateway_answers
+  cat "$dir/s3.env"
+}
+
 exec 9>"$dir/.lock"
 flock 9   # starts and stops of one DIR never overlap
 case $cmd in
   start) start ;;
   stop) stop_daemons ;;
+  kill-gateway) kill_gateway ;;
+  start-gateway) start_gateway ;;
   env) all_running && [ -f "$dir/s3.env" ] || { say "no server running in $dir"; exit 1; }; cat "$dir/s3.env" ;;
 esac

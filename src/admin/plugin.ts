@@ -2,7 +2,7 @@
 // token's record: a revoked id is refused at once, on every replica), one error envelope
 // {"error":{"code","message"}} mapped from catalog errors.
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { CatalogError } from '../catalog/errors.js'
+import { CatalogError, isBlobStoreUnavailable } from '../catalog/errors.js'
 import { authorize } from '../catalog/admin-tokens.js'
 import { rememberActor } from './actor.js'
 import type { AdminDeps } from './deps.js'
@@ -28,6 +28,13 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(() => reject(new Error('database timeout')), ms)
   })
   return Promise.race([p, t]).finally(() => clearTimeout(timer))
+}
+
+// The object store failing mid-request leaves nothing half done: an import commits nothing and
+// reclaims its blobs (or leaves them for gc), and gc stops before its next deletion.
+function blobStoreDown(method: string, url: string | undefined): string {
+  const what = url?.endsWith('/gc') ? 'nothing more was deleted, ' : method === 'POST' ? 'nothing was imported, ' : ''
+  return `the blob store is not answering; ${what}try again in a few seconds`
 }
 
 const STATUS: Record<string, number> = { 'invalid-input': 422, conflict: 409, 'not-found': 404, unavailable: 503, ambiguous: 400 }
@@ -70,6 +77,13 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminDeps): Promis
     if (err instanceof CatalogError) {
       req.log.info({ err: err.message }, 'admin request refused')
       return reply.code(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } })
+    }
+    if (isBlobStoreUnavailable(err)) {
+      req.log.warn({ err }, 'admin request failed: blob store not answering')
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ error: { code: 'unavailable', message: blobStoreDown(req.method, req.routeOptions.url) } })
     }
     if (deps.isUnavailable?.(err)) {
       req.log.warn({ err }, 'admin request failed: database not answering')

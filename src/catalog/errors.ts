@@ -65,3 +65,12 @@ export class Unavailable extends CatalogError {
 }
 
 export { CatalogError }
+
+/**
+ * The blob store's backing service (an object store) is not answering: the storage drivers reject
+ * with code EUNAVAILABLE. Nothing about the input: callers that turn failures into InvalidInput pass
+ * it through, and the HTTP layers answer 503 with Retry-After.
+ */
+export function isBlobStoreUnavailable(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EUNAVAILABLE'
+}

@@ -1,7 +1,9 @@
 // Serves a stored blob: exact Content-Length from the catalog, never compressed, optional Range.
 // Juju accepts only 200 with a Content-Length that matches the body (docs/protocol/charmhub.md §4.2, §9).
+import { createHash } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isBlobStoreUnavailable } from '../catalog/errors.js'
 import type { BlobFile, BlobStore } from '../storage/blobs/blob-store.js'
 
 export interface SendBlobOptions {
@@ -64,11 +66,23 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
     reply.header('content-length', String(o.size))
   }
   if (req.method === 'HEAD') return reply.send()
-  // Opened before the reply is taken over: a missing blob still goes through the error handler.
-  let file: BlobFile
+  // Opened, and its first chunk read, before the reply is taken over: a missing blob still goes
+  // through the error handler, and an object store that does not answer gets a 503 rather than a
+  // 200 cut short. (A store that fails after the first chunk can only cut the connection.)
+  let copy: BlobCopy
   try {
-    file = await blobs.openFile(o.sha256)
+    // A whole body read from an object store is checked against its digest as it goes out: the last
+    // chunk is held back until it matches, so a blob altered in the bucket is never served complete.
+    const check = blobs.verifiesReads && !range ? o.sha256 : undefined
+    copy = startCopy(await blobs.openFile(o.sha256), range?.start ?? 0, range ? range.end : o.size - 1, check)
   } catch (err) {
+    if (isUnavailable(err)) return unavailable(req, reply, err)
+    throw err
+  }
+  try {
+    await copy.first
+  } catch (err) {
+    await copy.abandon()
     if (isUnavailable(err)) return unavailable(req, reply, err)
     throw err
   }
@@ -77,7 +91,7 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) res.setHeader(k, v)
   res.writeHead(reply.statusCode)
   try {
-    await copyRange(file, res, range?.start ?? 0, range ? range.end : o.size - 1, o.served)
+    await copy.to(res, o.served)
     res.end()
   } catch (err) {
     // Headers are out: all that can be done is to cut the connection, so the client sees a short body.
@@ -88,7 +102,7 @@ export async function sendBlob(blobs: BlobStore, req: FastifyRequest, reply: Fas
 }
 
 /** The blob store's backing service (an object store) is unreachable: worth a retry, not a 500. */
-const isUnavailable = (err: unknown): boolean => (err as { code?: string })?.code === 'EUNAVAILABLE'
+const isUnavailable = isBlobStoreUnavailable
 
 const RETRY_AFTER_S = 5
 
@@ -134,12 +148,24 @@ function write(res: ServerResponse, chunk: Buffer): Promise<void> {
   })
 }
 
-/** Bytes start..end (inclusive) of `file` to `res`; closes `file`. */
-async function copyRange(file: BlobFile, res: ServerResponse, start: number, end: number, served?: (bytes: number) => void): Promise<void> {
+interface BlobCopy {
+  /** Settles once the first chunk is read (at once for an empty range). */
+  readonly first: Promise<unknown>
+  /** Writes the bytes to `res`, then closes the file. */
+  to(res: ServerResponse, served?: (bytes: number) => void): Promise<void>
+  /** Closes the file without writing (the first read failed). */
+  abandon(): Promise<void>
+}
+
+/**
+ * Starts copying bytes start..end (inclusive) of `file`: the first read begins now. With `sha256`
+ * (a whole blob), the bytes are hashed and the last chunk is written only if the digest matches.
+ */
+function startCopy(file: BlobFile, start: number, end: number, sha256?: string): BlobCopy {
+  const hash = sha256 ? createHash('sha256') : undefined
   const bufs = [take(), take()] as const
   let pos = start
   let turn = 0
-  let inFlight: Promise<Buffer> | undefined
   const readNext = (): Promise<Buffer> => {
     const buf = bufs[turn++ % 2]!
     const length = Math.min(buf.length, end + 1 - pos)
@@ -150,20 +176,34 @@ async function copyRange(file: BlobFile, res: ServerResponse, start: number, end
       return buf.subarray(0, n)
     })
   }
-  try {
-    if (pos > end) return
-    inFlight = readNext()
-    for (;;) {
-      const chunk = await inFlight
-      inFlight = pos <= end ? readNext() : undefined
-      await write(res, chunk)
-      served?.(chunk.length)
-      if (!inFlight) return
-    }
-  } finally {
+  let inFlight: Promise<Buffer> | undefined = pos <= end ? readNext() : undefined
+  const release = async (): Promise<void> => {
     // A read ahead may still be filling a buffer: wait before the buffers go back to the pool.
     await inFlight?.catch(() => undefined)
     await file.close().catch(() => undefined)
     bufs.forEach(give)
+  }
+  return {
+    first: inFlight ?? Promise.resolve(),
+    abandon: release,
+    async to(res, served) {
+      try {
+        while (inFlight) {
+          const chunk = await inFlight
+          inFlight = pos <= end ? readNext() : undefined
+          if (hash) {
+            hash.update(chunk)
+            if (!inFlight && hash.digest('hex') !== sha256)
+              throw new Error(
+                `blob ${sha256} in the blob store does not match its digest: not served whole (airlock blobs verify lists every such blob)`,
+              )
+          }
+          await write(res, chunk)
+          served?.(chunk.length)
+        }
+      } finally {
+        await release()
+      }
+    },
   }
 }

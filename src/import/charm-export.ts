@@ -5,7 +5,7 @@
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import type { ImportLimits } from '../config/schema.js'
-import { InvalidInput, type Location } from '../catalog/errors.js'
+import { InvalidInput, isBlobStoreUnavailable, type Location } from '../catalog/errors.js'
 import type { BlobStore, CommittedBlob } from '../storage/blobs/blob-store.js'
 import { drain, readAllLimited, isGzip, isTar, isZip, peek } from './chunks.js'
 import { baseName, dirName } from './member-path.js'
@@ -106,7 +106,8 @@ export async function readCharmExport(input: AsyncIterable<Buffer>, opts: ReadOp
       return blob
     } catch (err) {
       await writer.cancel()
-      if (err instanceof InvalidInput) throw err
+      // The object store not answering is not the export's fault: passed through for a 503.
+      if (err instanceof InvalidInput || isBlobStoreUnavailable(err)) throw err
       throw new InvalidInput(where, `cannot be read: ${(err as Error).message}`)
     } finally {
       await writer.cancel()

@@ -6,7 +6,7 @@
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import type { ImportLimits } from '../config/schema.js'
-import { InvalidInput, type Location } from '../catalog/errors.js'
+import { InvalidInput, isBlobStoreUnavailable, type Location } from '../catalog/errors.js'
 import type { BlobStore, CommittedBlob } from '../storage/blobs/blob-store.js'
 import { parseAssertions, type Assertion } from '../assertions/parse.js'
 import { drain, isGzip, isSquashfs, isTar, peek, readAllLimited } from './chunks.js'
@@ -70,7 +70,8 @@ export async function readSnapExport(input: AsyncIterable<Buffer>, opts: SnapRea
       if (blob.created) opts.created.push(blob.sha256)
       return blob
     } catch (err) {
-      if (err instanceof InvalidInput) throw err
+      // The object store not answering is not the export's fault: passed through for a 503.
+      if (err instanceof InvalidInput || isBlobStoreUnavailable(err)) throw err
       throw new InvalidInput(m.location, `cannot be read: ${(err as Error).message}`)
     } finally {
       await writer.cancel()

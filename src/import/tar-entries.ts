@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib'
 import { Readable, Transform } from 'node:stream'
 import tar from 'tar-stream'
 import type { ImportLimits } from '../config/schema.js'
-import { CatalogError, InvalidInput, type Location } from '../catalog/errors.js'
+import { CatalogError, InvalidInput, isBlobStoreUnavailable, type Location } from '../catalog/errors.js'
 import { isGzip, isTar, peek } from './chunks.js'
 import { checkMemberPath } from './member-path.js'
 import type { UnpackBudget } from './budget.js'
@@ -124,13 +124,13 @@ export async function walkTar(input: AsyncIterable<Buffer>, ctx: WalkContext, vi
     extract.destroy()
     // When this archive's own bytes broke (truncated gzip, bomb), that is the cause, even if a
     // nested walk or a blob write noticed first and blamed the member it was reading.
-    if (streamError instanceof CatalogError) throw streamError
+    if (streamError instanceof CatalogError || isBlobStoreUnavailable(streamError)) throw streamError
     if (streamError) throw new InvalidInput(here, describeStreamError(streamError, gz))
-    if (err instanceof CatalogError) throw err
+    if (err instanceof CatalogError || isBlobStoreUnavailable(err)) throw err
     throw new InvalidInput(here, describeStreamError(err, gz))
   }
   if (streamError) {
-    if (streamError instanceof CatalogError) throw streamError
+    if (streamError instanceof CatalogError || isBlobStoreUnavailable(streamError)) throw streamError
     throw new InvalidInput(here, describeStreamError(streamError, gz))
   }
 }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import type { BlobFile } from '../storage/blobs/blob-store.js'
 import type { ImportLimits } from '../config/schema.js'
-import { InvalidInput, type Location } from '../catalog/errors.js'
+import { InvalidInput, isBlobStoreUnavailable, type Location } from '../catalog/errors.js'
 import { readAllLimited } from './chunks.js'
 import { checkMemberPath } from './member-path.js'
 import type { UnpackBudget } from './budget.js'
@@ -89,6 +89,7 @@ export async function indexZip(
     zip = await openZip(file, packedSize)
   } catch (err) {
     await file.close()
+    if (isBlobStoreUnavailable(err)) throw err
     throw new InvalidInput(where, `not a valid zip archive (${(err as Error).message})`)
   }
   const files = new Map<string, Entry>()
@@ -96,7 +97,9 @@ export async function indexZip(
   let declared = 0
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on('error', (err: Error) => reject(new InvalidInput(where, `corrupt zip archive (${err.message})`)))
+      zip.on('error', (err: Error) =>
+        reject(isBlobStoreUnavailable(err) ? err : new InvalidInput(where, `corrupt zip archive (${err.message})`)),
+      )
       zip.on('end', () => resolve())
       zip.on('entry', (entry: Entry) => {
         try {
@@ -146,9 +149,16 @@ export async function indexZip(
     throw err
   }
 
+  // yauzl closes the reader (and so the blob file) once its last entry stream is gone: every entry
+  // stream is destroyed after use, and the zip closed once, however often close() is called.
+  let closed = false
   return {
     files,
-    close: () => zip.close(),
+    close: () => {
+      if (closed) return
+      closed = true
+      zip.close()
+    },
     async read(p: string): Promise<Buffer | undefined> {
       const entry = files.get(p)
       if (!entry) return undefined
@@ -156,10 +166,9 @@ export async function indexZip(
       if (entry.uncompressedSize > limits.maxMetadataBytes) {
         throw new InvalidInput(loc, `larger than ${limits.maxMetadataBytes} bytes (limit limits.max-metadata-bytes)`)
       }
+      let stream: Readable | undefined
       try {
-        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-          zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
-        )
+        stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))))
         const buf = await readAllLimited(
           stream as AsyncIterable<Buffer>,
           limits.maxMetadataBytes,
@@ -168,8 +177,10 @@ export async function indexZip(
         budget.addUnpacked(buf.length, loc)
         return buf
       } catch (err) {
-        if (err instanceof InvalidInput) throw err
+        if (err instanceof InvalidInput || isBlobStoreUnavailable(err)) throw err
         throw new InvalidInput(loc, `cannot be read from the zip (${(err as Error).message})`)
+      } finally {
+        stream?.destroy()
       }
     },
   }

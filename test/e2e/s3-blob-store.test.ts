@@ -163,8 +163,8 @@ describe('airlock serve with the object store down', () => {
     )
     expect((await runCli(['push-charms', file, '--url', first.url, '--data-dir', first.dataDir])).code).toBe(0)
     await first.stop()
-    // A fresh process: no reader of the blob is cached from the push (a cached one answers 200 and
-    // then cuts the body when the store is gone; see docs/object-storage.md, "Status").
+    // A fresh process: no reader of the blob is open from the push (a small blob still in an open
+    // reader's window is served from it; see docs/object-storage.md, "While the object store is down").
     const server = await startServer({ env: s3.env('outage'), dataDir: first.dataDir })
     try {
       const juju = new JujuClient(server.url, '4.0')

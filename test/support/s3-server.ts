@@ -21,6 +21,9 @@ export interface S3Server {
   /** Stops the daemons (the outage tests); `start()` brings up a fresh, empty one on the same port and keys. */
   stop(): Promise<void>
   start(): Promise<void>
+  /** Kills the gateway alone (refused connections; objects kept); `startGateway()` brings it back as it was. */
+  killGateway(): Promise<void>
+  startGateway(): Promise<void>
   /** Stops it and removes its directory. */
   close(): Promise<void>
 }
@@ -79,6 +82,12 @@ export async function startS3Server(): Promise<S3Server> {
     stop,
     async start() {
       await start()
+    },
+    async killGateway() {
+      await run('bash', [SCRIPT, 'kill-gateway', dir], { timeout: 60_000 })
+    },
+    async startGateway() {
+      await run('bash', [SCRIPT, 'start-gateway', dir], { timeout: 180_000 })
     },
     async close() {
       await stop().catch(() => undefined)

@@ -9,7 +9,9 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { openDatabase, type Database } from '../../src/storage/db/connect.js'
 import { migrate } from '../../src/storage/db/migrate.js'
-import { createLocalBlobStore } from '../../src/storage/blobs/local-store.js'
+import { createBlobStore } from '../../src/storage/blobs/content-store.js'
+import type { StorageDriver } from '../../src/storage/blobs/driver.js'
+import { createFsDriver } from '../../src/storage/blobs/fs-driver.js'
 import { createToken, loadSigningKey } from '../../src/admin/tokens.js'
 import { createLogger } from '../../src/log.js'
 import { createTestDatabase, type TestDatabase } from './postgres.js'
@@ -42,7 +44,16 @@ const TABLES = [
   'audit_log',
 ]
 
-export async function createTestApp(dialect: Dialect, overrides: Record<string, unknown> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** The storage driver under the blob store, given the data dir; default the filesystem driver there. */
+  readonly driver?: (dataDir: string) => StorageDriver
+}
+
+export async function createTestApp(
+  dialect: Dialect,
+  overrides: Record<string, unknown> = {},
+  opts: TestAppOptions = {},
+): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'airlock-test-'))
   let pgdb: TestDatabase | undefined
   if (dialect === 'pg') pgdb = await createTestDatabase()
@@ -51,7 +62,8 @@ export async function createTestApp(dialect: Dialect, overrides: Record<string, 
   await migrate(database.db)
   const signingKey = loadSigningKey(dataDir, true)
   const token = await createToken(signingKey, { ttlSeconds: 3600 })
-  const blobs = createLocalBlobStore(dataDir)
+  const driver = (opts.driver ?? createFsDriver)(dataDir)
+  const blobs = createBlobStore(driver, { scratchDir: join(dataDir, 'tmp') })
   const app = await buildApp({ config, database, blobs, signingKey, logger: createLogger('silent') })
   await app.ready()
   return {

@@ -48,6 +48,11 @@ export interface BlobStore {
   /** Closes the files openFile keeps open that no one holds (at shutdown). */
   closeIdle(): Promise<void>
   /**
+   * True when whole-blob reads should be checked against the digest (the bytes come from a store
+   * outside Airlock's data dir, an object store, where they may be changed behind its back).
+   */
+  readonly verifiesReads?: boolean
+  /**
    * A short-lived URL the client can fetch the blob from directly (an S3 presigned GET), when the
    * store is configured to redirect downloads; undefined otherwise.
    */

@@ -42,6 +42,7 @@ export function createBlobStore(driver: StorageDriver, opts: ContentStoreOptions
   const readers = new OpenFiles(opts.idleReaders ?? 64)
 
   return {
+    verifiesReads: !isLocal(driver),
     async stat(sha256: string): Promise<{ size: number } | undefined> {
       if (!SHA256_HEX.test(sha256)) return undefined
       const o = await driver.stat(blobKey(sha256))
