@@ -23,6 +23,9 @@ export async function* cursorRows<R>(
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`cursorRows: batch must be a positive integer, got ${batch}`)
   const name = `airlock_cursor_${++cursors}`
   const q = query.compile()
+  // Every row is wanted: without this the planner favours plans quick to a first row (index scans,
+  // nested loops) that take far longer to give them all. It ends with the transaction.
+  await db.executeQuery(CompiledQuery.raw('SET LOCAL cursor_tuple_fraction = 1'))
   await db.executeQuery(CompiledQuery.raw(`DECLARE ${name} NO SCROLL CURSOR FOR ${q.sql}`, [...q.parameters]))
   const fetch = (): Promise<R[]> => db.executeQuery<R>(CompiledQuery.raw(`FETCH FORWARD ${batch} FROM ${name}`)).then((r) => r.rows)
   let pending: Promise<R[]> | undefined = fetch()

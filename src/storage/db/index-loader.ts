@@ -169,7 +169,13 @@ export async function loadPackages(trx: Db, ids?: readonly string[]): Promise<In
   const releases = new Map<string, IndexedRelease[]>()
   const channels = new Map<string, Channel>()
   const bases = new Map<string, Base>()
-  for await (const rows of cursorRows(trx, where(trx.selectFrom('channel_releases').selectAll(), 'package_id'))) {
+  const releaseRows = where(
+    trx
+      .selectFrom('channel_releases')
+      .select(['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', isoText('released_at').as('released_at')]),
+    'package_id',
+  )
+  for await (const rows of cursorRows(trx, releaseRows)) {
     for (const r of rows) {
       const ck = `${r.track}\0${r.risk}\0${r.branch ?? ''}\0${r.branch === null ? 0 : 1}`
       let channel = channels.get(ck)
@@ -177,7 +183,7 @@ export async function loadPackages(trx: Db, ids?: readonly string[]): Promise<In
       const bk = `${r.base_name}\0${r.base_channel}\0${r.architecture}`
       let base = bases.get(bk)
       if (!base) bases.set(bk, (base = Object.freeze({ name: r.base_name, channel: r.base_channel, architecture: r.architecture })))
-      const rel: IndexedRelease = { channel, base, revision: r.revision, releasedAt: text(iso(r.released_at)) }
+      const rel: IndexedRelease = { channel, base, revision: r.revision, releasedAt: text(r.released_at) }
       const list = releases.get(r.package_id)
       if (list) list.push(rel)
       else releases.set(r.package_id, [rel])
