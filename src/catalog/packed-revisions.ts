@@ -203,7 +203,18 @@ export class PackedRevisions implements ReadonlyMap<number, IndexedRevision> {
     return i < 0 ? undefined : this.at(i)
   }
 
-  /** The blob of revision `n` (metrics read only this, for every revision). */
+  /** Each revision's blob as [blobKey, size], without building the revisions. */
+  *blobKeys(): Generator<[string, number]> {
+    for (let i = 0; i < this.count; i++) {
+      const o = i * RECORD_BYTES
+      if (this.buf.readUInt8(o + FLAGS) & F_TEXT_BLOB) {
+        const b = this.odd!.get(i)!
+        yield [blobKey(b.sha256), b.size]
+      } else yield [this.buf.toString('latin1', o + SHA256, o + SHA256 + 32), this.buf.readDoubleLE(o + SIZE)]
+    }
+  }
+
+  /** The blob of revision `n`. */
   blobOf(n: number): Digests | undefined {
     const i = this.find(n)
     return i < 0 ? undefined : this.blobAt(i)
@@ -259,4 +270,19 @@ export class PackedRevisions implements ReadonlyMap<number, IndexedRevision> {
   forEach(fn: (value: IndexedRevision, key: number, map: ReadonlyMap<number, IndexedRevision>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this)
   }
+}
+
+/**
+ * A short key standing for a blob's sha256 (its raw bytes as a latin1 string when it is hex), for
+ * counting distinct blobs over the whole catalog without a 64-character string for each.
+ */
+export function blobKey(sha256: string): string {
+  const raw = Buffer.alloc(32)
+  return writeHex(raw, sha256, 0, 32) ? raw.toString('latin1') : sha256
+}
+
+/** Every revision's blob as [blobKey, size]. */
+export function revisionBlobKeys(revisions: ReadonlyMap<number, IndexedRevision>): Iterable<[string, number]> {
+  if (revisions instanceof PackedRevisions) return revisions.blobKeys()
+  return [...revisions.values()].map((r): [string, number] => [blobKey(r.blob.sha256), r.blob.size])
 }

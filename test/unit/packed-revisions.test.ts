@@ -1,7 +1,7 @@
 // PackedRevisions (src/catalog/packed-revisions.ts): what goes in comes out, field for field,
 // whether a record holds it packed or keeps it as given, and it reads as the Map it replaces.
 import { describe, expect, it } from 'vitest'
-import { PackedRevisions, PackTables, RECORD_BYTES } from '../../src/catalog/packed-revisions.js'
+import { blobKey, PackedRevisions, PackTables, RECORD_BYTES, revisionBlobKeys } from '../../src/catalog/packed-revisions.js'
 import type { IndexedRevision } from '../../src/catalog/index.js'
 
 const hex = (seed: string, len: number): string => seed.repeat(len).slice(0, len)
@@ -104,5 +104,28 @@ describe('PackedRevisions', () => {
     const packed = PackedRevisions.pack([charm(1, { platforms })], new PackTables())
     platforms[0]!.architecture = 's390x'
     expect(packed.get(1)!.platforms[0]!.architecture).toBe('amd64')
+  })
+})
+
+describe('revisionBlobKeys', () => {
+  it('keys a blob the same whether its revision is packed, kept as given, or a plain Map entry', () => {
+    const plain = charm(1)
+    const odd = charm(2, { blob: { sha256: 'not-hex', sha384: 'x', sha3_384: 'y', size: 7 } })
+    const packed = PackedRevisions.pack([plain, odd], new PackTables())
+    const fromPacked = [...revisionBlobKeys(packed)]
+    const fromMap = [
+      ...revisionBlobKeys(
+        new Map([
+          [1, plain],
+          [2, odd],
+        ]),
+      ),
+    ]
+    expect(fromPacked).toEqual(fromMap)
+    expect(fromPacked).toEqual([
+      [blobKey(plain.blob.sha256), plain.blob.size],
+      ['not-hex', 7],
+    ])
+    expect(blobKey(plain.blob.sha256)).toHaveLength(32)
   })
 })
