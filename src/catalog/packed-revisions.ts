@@ -143,7 +143,10 @@ export class PackedRevisions implements ReadonlyMap<number, IndexedRevision> {
       const o = i * RECORD_BYTES
       let flags = r.subordinate ? F_SUBORDINATE : 0
       buf.writeInt32LE(r.revision, o + REVISION)
-      buf.writeUInt32LE(tables.intern(`v${r.version}`, () => r.version), o + VERSION)
+      buf.writeUInt32LE(
+        tables.intern(`v${r.version}`, () => r.version),
+        o + VERSION,
+      )
       buf.writeUInt32LE(tables.internJson('p', r.platforms), o + PLATFORMS)
       if (r.extra !== undefined) {
         flags |= F_EXTRA
@@ -153,7 +156,10 @@ export class PackedRevisions implements ReadonlyMap<number, IndexedRevision> {
       const ms = parseCreated(r.createdAt)
       if (ms === undefined) {
         flags |= F_TEXT_DATE
-        buf.writeDoubleLE(tables.intern(`d${r.createdAt}`, () => r.createdAt), o + CREATED)
+        buf.writeDoubleLE(
+          tables.intern(`d${r.createdAt}`, () => r.createdAt),
+          o + CREATED,
+        )
       } else buf.writeDoubleLE(ms, o + CREATED)
       if (
         Number.isFinite(r.blob.size) &&

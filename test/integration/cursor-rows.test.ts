@@ -71,7 +71,8 @@ describe.each(dialects)('%s: cursorRows', (dialect) => {
   it('passes the query parameters through', async () => {
     await db.transaction().execute(async (trx) => {
       const seen: number[] = []
-      for await (const rows of cursorRows(trx, all(trx).where('n', 'in', [3, 7, 21]).where('n', '>', 5), 1)) seen.push(...rows.map((r) => r.n))
+      for await (const rows of cursorRows(trx, all(trx).where('n', 'in', [3, 7, 21]).where('n', '>', 5), 1))
+        seen.push(...rows.map((r) => r.n))
       expect(seen).toEqual([7, 21])
     })
   })

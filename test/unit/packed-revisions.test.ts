@@ -28,7 +28,14 @@ describe('PackedRevisions', () => {
   it('gives back every field of every revision exactly', () => {
     const input = [
       charm(1),
-      charm(2, { subordinate: true, resources: [{ name: 'img', revision: 3 }, { name: 'file', revision: 1 }], version: 'v2-ü' }),
+      charm(2, {
+        subordinate: true,
+        resources: [
+          { name: 'img', revision: 3 },
+          { name: 'file', revision: 1 },
+        ],
+        version: 'v2-ü',
+      }),
       snap(7),
       charm(2_000_000_000, { blob: { sha256: hex('f', 64), sha384: hex('0', 96), sha3_384: hex('e', 96), size: 2 ** 52 } }),
       charm(0, { blob: { sha256: hex('1', 64), sha384: hex('2', 96), sha3_384: hex('3', 96), size: 0 }, platforms: [] }),

@@ -172,7 +172,17 @@ export async function loadPackages(trx: Db, ids?: readonly string[]): Promise<In
   const releaseRows = where(
     trx
       .selectFrom('channel_releases')
-      .select(['package_id', 'track', 'risk', 'branch', 'base_name', 'base_channel', 'architecture', 'revision', isoText('released_at').as('released_at')]),
+      .select([
+        'package_id',
+        'track',
+        'risk',
+        'branch',
+        'base_name',
+        'base_channel',
+        'architecture',
+        'revision',
+        isoText('released_at').as('released_at'),
+      ]),
     'package_id',
   )
   for await (const rows of cursorRows(trx, releaseRows)) {
@@ -191,23 +201,21 @@ export async function loadPackages(trx: Db, ids?: readonly string[]): Promise<In
   }
 
   const publishers = jsonValueInterner()
-  return pkgs.map(
-    (p): IndexedPackage => ({
-      id: p.id,
-      type: p.type,
-      name: p.name,
-      summary: p.summary,
-      description: p.description,
-      title: p.title,
-      publisher: publishers(p.publisher) as PublisherInfo | null,
-      details: (p.details as unknown as Record<string, unknown>) ?? {},
-      defaultTrack: 'latest',
-      revisions: revisions.get(p.id) ?? PackedRevisions.pack([], tables),
-      resources: resources.get(p.id) ?? new Map(),
-      releases: releases.get(p.id) ?? [],
-      searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
-    }),
-  )
+  return pkgs.map((p): IndexedPackage => ({
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    summary: p.summary,
+    description: p.description,
+    title: p.title,
+    publisher: publishers(p.publisher) as PublisherInfo | null,
+    details: (p.details as unknown as Record<string, unknown>) ?? {},
+    defaultTrack: 'latest',
+    revisions: revisions.get(p.id) ?? PackedRevisions.pack([], tables),
+    resources: resources.get(p.id) ?? new Map(),
+    releases: releases.get(p.id) ?? [],
+    searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
+  }))
 }
 
 const EMPTY = Object.freeze({})
