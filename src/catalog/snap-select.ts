@@ -91,14 +91,17 @@ export function epochOf(value: unknown): Epoch {
   return m[2] && n > 0 ? { read: [n - 1, n], write: [n] } : { read: [n], write: [n] }
 }
 
-const revisionEpochs = new WeakMap<IndexedRevision, Epoch>()
+// Keyed by `extra`, which revisions of one catalog load share when equal (packed-revisions.ts): a
+// revision object is built anew on every lookup.
+const revisionEpochs = new WeakMap<object, Epoch>()
 
-/** A revision's epoch (epochOf its `extra.epoch`), computed once per revision object. */
+/** A revision's epoch (epochOf its `extra.epoch`), computed once per distinct `extra`. */
 export function revisionEpoch(rev: IndexedRevision): Epoch {
-  let e = revisionEpochs.get(rev)
+  if (!rev.extra) return epochOf(undefined)
+  let e = revisionEpochs.get(rev.extra)
   if (!e) {
-    e = epochOf(rev.extra?.epoch)
-    revisionEpochs.set(rev, e)
+    e = epochOf(rev.extra.epoch)
+    revisionEpochs.set(rev.extra, e)
   }
   return e
 }

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CatalogView } from '../catalog/catalog-view.js'
 import type { PackageType } from '../catalog/model.js'
+import { blobKey, revisionBlobKeys } from '../catalog/packed-revisions.js'
 import { RequestCounts, type RouteCounts } from './request-counts.js'
 
 export type BlobKind = 'charm' | 'resource' | 'bundle' | 'snap'
@@ -229,15 +230,17 @@ export class ServerMetrics {
     if (this.blobBytes.generation === index.generation) return this.blobBytes.bytes
     const seen = new Set<string>()
     let bytes = 0
-    const add = (sha256: string, size: number): void => {
-      if (!seen.has(sha256)) {
-        seen.add(sha256)
+    const add = (key: string, size: number): void => {
+      if (!seen.has(key)) {
+        seen.add(key)
         bytes += size
       }
     }
+    // Keyed by blobKey: at a million revisions, a 64-character hex string per revision would be a
+    // burst of garbage on every catalog change (revisions are held packed, docs/decisions/0024).
     for (const p of index.all()) {
-      for (const r of p.revisions.values()) add(r.blob.sha256, r.blob.size)
-      for (const res of p.resources.values()) for (const rr of res.revisions.values()) add(rr.blob.sha256, rr.blob.size)
+      for (const [key, size] of revisionBlobKeys(p.revisions)) add(key, size)
+      for (const res of p.resources.values()) for (const rr of res.revisions.values()) add(blobKey(rr.blob.sha256), rr.blob.size)
     }
     this.blobBytes = { generation: index.generation, bytes }
     return bytes

@@ -1,12 +1,14 @@
 // Loads the catalog's read model (catalog/index.ts) from the database: all of it, or the packages
 // changed since the reader's last load, in one snapshot (catalog-changes.ts).
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Base } from '../../catalog/base.js'
 import type { Channel, Risk } from '../../catalog/channel.js'
-import type { IndexedPackage, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
+import type { IndexedPackage, IndexedRelease, IndexedResource, IndexedResourceRevision, IndexedRevision } from '../../catalog/index.js'
+import { PackedRevisions, PackTables } from '../../catalog/packed-revisions.js'
 import type { CatalogReader } from '../../catalog/ports.js'
 import type { Digests, PublisherInfo } from '../../catalog/model.js'
 import type { DB, Db } from './database.js'
+import { cursorRows } from './cursor-rows.js'
 import { changedSince, pruneChanges, snapshotCursor, DEFAULT_CHANGE_WINDOW_MS } from './catalog-changes.js'
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00')
@@ -39,89 +41,70 @@ function jsonInterner(): (text: string | null) => unknown {
   }
 }
 
-/** All packages, or only those ids (missing ids are simply absent from the result). */
-export async function loadPackages(db: Db, ids?: readonly string[]): Promise<IndexedPackage[]> {
+type PackageRow = Selectable<DB['packages']>
+
+/**
+ * All packages, or only those ids (missing ids are simply absent from the result). `trx` is the
+ * load's transaction: each table is read through a cursor in batches (cursor-rows.ts) and folded
+ * into the read model as it comes, revisions packed per package (catalog/packed-revisions.ts), so
+ * the rows of a full load are never all in memory at once (docs/decisions/0024).
+ */
+export async function loadPackages(trx: Db, ids?: readonly string[]): Promise<IndexedPackage[]> {
   if (ids && ids.length === 0) return []
   const where = <T extends { where: (...a: any[]) => T }>(q: T, col: string): T => (ids ? q.where(col, 'in', [...ids]) : q)
-  const [pkgs, revs, rels, res, resRevs, attached] = await Promise.all([
-    where(db.selectFrom('packages').selectAll(), 'id').execute(),
-    where(
-      db
-        .selectFrom('revisions')
-        .innerJoin('blobs', 'blobs.sha256', 'revisions.blob_sha256')
-        .select([
-          'package_id',
-          'revision',
-          'version',
-          'blobs.sha256',
-          'blobs.sha384',
-          'blobs.sha3_384',
-          'blobs.size',
-          sql<string>`platforms::text`.as('platforms'),
-          sql<string>`extra::text`.as('extra'),
-          isoText('revisions.created_at').as('created_at'),
-        ]),
-      'package_id',
-    ).execute(),
-    where(db.selectFrom('channel_releases').selectAll(), 'package_id').execute(),
-    where(db.selectFrom('resources').selectAll(), 'package_id').execute(),
-    where(
-      db
-        .selectFrom('resource_revisions')
-        .innerJoin('blobs', 'blobs.sha256', 'resource_revisions.blob_sha256')
-        .select([
-          'package_id',
-          'name',
-          'revision',
-          'type',
-          'image_name',
-          'resource_revisions.created_at',
-          'blobs.sha256',
-          'blobs.sha384',
-          'blobs.sha3_384',
-          'blobs.size',
-        ]),
-      'package_id',
-    ).execute(),
-    where(db.selectFrom('revision_resources').selectAll(), 'package_id').execute(),
-  ])
-  const group = <T extends { package_id: string }>(rows: T[]): Map<string, T[]> => {
-    const m = new Map<string, T[]>()
-    for (const r of rows) {
-      const l = m.get(r.package_id)
-      if (l) l.push(r)
-      else m.set(r.package_id, [r])
-    }
-    return m
-  }
   const json = jsonInterner()
-  const revBy = group(revs)
-  const relBy = group(rels)
-  const resBy = group(res)
-  const rrBy = group(resRevs)
-  const attBy = group(attached)
+  const tables = new PackTables()
+  const text = textInterner()
   const digest = (r: Digests): Digests => ({ sha256: r.sha256, sha384: r.sha384, sha3_384: r.sha3_384, size: Number(r.size) })
-  return pkgs.map((p): IndexedPackage => {
-    const att = attBy.get(p.id) ?? []
-    const revisions = new Map<number, IndexedRevision>()
-    for (const r of revBy.get(p.id) ?? []) {
-      const extra = (json(r.extra) ?? {}) as Record<string, unknown>
-      revisions.set(r.revision, {
-        revision: r.revision,
-        version: r.version,
-        createdAt: r.created_at,
-        platforms: json(r.platforms) as Base[],
-        blob: digest(r),
-        subordinate: extra.subordinate === true,
-        ...(p.type === 'snap' ? { extra } : {}),
-        resources: att.filter((a) => a.revision === r.revision).map((a) => ({ name: a.resource_name, revision: a.resource_revision })),
-      })
+
+  const pkgs: PackageRow[] = []
+  for await (const rows of cursorRows(trx, where(trx.selectFrom('packages').selectAll(), 'id').orderBy('id'))) pkgs.push(...rows)
+
+  // Resource revisions shipped with each revision, by package, then revision.
+  const attached = new Map<string, Map<number, Array<{ name: string; revision: number }>>>()
+  for await (const rows of cursorRows(trx, where(trx.selectFrom('revision_resources').selectAll(), 'package_id'))) {
+    for (const a of rows) {
+      let byRev = attached.get(a.package_id)
+      if (!byRev) attached.set(a.package_id, (byRev = new Map()))
+      const list = byRev.get(a.revision)
+      const item = { name: text(a.resource_name), revision: a.resource_revision }
+      if (list) list.push(item)
+      else byRev.set(a.revision, [item])
     }
-    const resources = new Map<string, IndexedResource>()
-    for (const r of resBy.get(p.id) ?? []) {
-      const revMap = new Map<number, IndexedResourceRevision>()
-      for (const x of (rrBy.get(p.id) ?? []).filter((x) => x.name === r.name)) {
-        revMap.set(x.revision, {
+  }
+
+  const resources = new Map<string, Map<string, IndexedResource & { revisions: Map<number, IndexedResourceRevision> }>>()
+  for await (const rows of cursorRows(trx, where(trx.selectFrom('resources').selectAll(), 'package_id'))) {
+    for (const r of rows) {
+      let m = resources.get(r.package_id)
+      if (!m) resources.set(r.package_id, (m = new Map()))
+      m.set(r.name, { name: r.name, type: r.type, filename: r.filename, description: r.description, revisions: new Map() })
+    }
+  }
+  const resourceRevisions = where(
+    trx
+      .selectFrom('resource_revisions')
+      .innerJoin('blobs', 'blobs.sha256', 'resource_revisions.blob_sha256')
+      .select([
+        'package_id',
+        'name',
+        'revision',
+        'type',
+        'image_name',
+        'resource_revisions.created_at',
+        'blobs.sha256',
+        'blobs.sha384',
+        'blobs.sha3_384',
+        'blobs.size',
+      ]),
+    'package_id',
+  )
+  for await (const rows of cursorRows(trx, resourceRevisions)) {
+    for (const x of rows) {
+      resources
+        .get(x.package_id)
+        ?.get(x.name)
+        ?.revisions.set(x.revision, {
           name: x.name,
           type: x.type,
           revision: x.revision,
@@ -129,30 +112,136 @@ export async function loadPackages(db: Db, ids?: readonly string[]): Promise<Ind
           imageName: x.image_name,
           createdAt: iso(x.created_at),
         })
+    }
+  }
+
+  // Revisions come ordered by package, so each package's rows arrive together and are packed as
+  // soon as the next package's begin.
+  const revisions = new Map<string, PackedRevisions>()
+  const revisionRows = where(
+    trx
+      .selectFrom('revisions')
+      .innerJoin('blobs', 'blobs.sha256', 'revisions.blob_sha256')
+      .select([
+        'package_id',
+        'revision',
+        'version',
+        'blobs.sha256',
+        'blobs.sha384',
+        'blobs.sha3_384',
+        'blobs.size',
+        sql<string>`platforms::text`.as('platforms'),
+        sql<string>`extra::text`.as('extra'),
+        isoText('revisions.created_at').as('created_at'),
+      ]),
+    'package_id',
+  ).orderBy('package_id')
+  const snaps = new Set(pkgs.filter((p) => p.type === 'snap').map((p) => p.id))
+  let current: string | undefined
+  let group: IndexedRevision[] = []
+  const flush = () => {
+    if (current !== undefined) revisions.set(current, PackedRevisions.pack(group, tables))
+    group = []
+  }
+  for await (const rows of cursorRows(trx, revisionRows)) {
+    for (const r of rows) {
+      if (r.package_id !== current) {
+        flush()
+        current = r.package_id
       }
-      resources.set(r.name, { name: r.name, type: r.type, filename: r.filename, description: r.description, revisions: revMap })
-    }
-    return {
-      id: p.id,
-      type: p.type,
-      name: p.name,
-      summary: p.summary,
-      description: p.description,
-      title: p.title,
-      publisher: (p.publisher as unknown as PublisherInfo | null) ?? null,
-      details: (p.details as unknown as Record<string, unknown>) ?? {},
-      defaultTrack: 'latest',
-      revisions,
-      resources,
-      releases: (relBy.get(p.id) ?? []).map((r) => ({
-        channel: { track: r.track, risk: r.risk as Risk, branch: r.branch } satisfies Channel,
-        base: { name: r.base_name, channel: r.base_channel, architecture: r.architecture },
+      const extra = (json(r.extra) ?? EMPTY) as Record<string, unknown>
+      group.push({
         revision: r.revision,
-        releasedAt: iso(r.released_at),
-      })),
-      searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
+        version: r.version,
+        createdAt: r.created_at,
+        platforms: json(r.platforms) as Base[],
+        blob: digest(r),
+        subordinate: extra.subordinate === true,
+        ...(snaps.has(r.package_id) ? { extra } : {}),
+        resources: attached.get(r.package_id)?.get(r.revision) ?? NONE,
+      })
     }
-  })
+  }
+  flush()
+  tables.seal()
+
+  // Releases repeat a handful of channels, bases and times across the catalog: one object each.
+  const releases = new Map<string, IndexedRelease[]>()
+  const channels = new Map<string, Channel>()
+  const bases = new Map<string, Base>()
+  const releaseRows = where(
+    trx
+      .selectFrom('channel_releases')
+      .select([
+        'package_id',
+        'track',
+        'risk',
+        'branch',
+        'base_name',
+        'base_channel',
+        'architecture',
+        'revision',
+        isoText('released_at').as('released_at'),
+      ]),
+    'package_id',
+  )
+  for await (const rows of cursorRows(trx, releaseRows)) {
+    for (const r of rows) {
+      const ck = `${r.track}\0${r.risk}\0${r.branch ?? ''}\0${r.branch === null ? 0 : 1}`
+      let channel = channels.get(ck)
+      if (!channel) channels.set(ck, (channel = Object.freeze({ track: r.track, risk: r.risk as Risk, branch: r.branch })))
+      const bk = `${r.base_name}\0${r.base_channel}\0${r.architecture}`
+      let base = bases.get(bk)
+      if (!base) bases.set(bk, (base = Object.freeze({ name: r.base_name, channel: r.base_channel, architecture: r.architecture })))
+      const rel: IndexedRelease = { channel, base, revision: r.revision, releasedAt: text(r.released_at) }
+      const list = releases.get(r.package_id)
+      if (list) list.push(rel)
+      else releases.set(r.package_id, [rel])
+    }
+  }
+
+  const publishers = jsonValueInterner()
+  return pkgs.map((p): IndexedPackage => ({
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    summary: p.summary,
+    description: p.description,
+    title: p.title,
+    publisher: publishers(p.publisher) as PublisherInfo | null,
+    details: (p.details as unknown as Record<string, unknown>) ?? {},
+    defaultTrack: 'latest',
+    revisions: revisions.get(p.id) ?? PackedRevisions.pack([], tables),
+    resources: resources.get(p.id) ?? new Map(),
+    releases: releases.get(p.id) ?? [],
+    searchText: `${p.name}\n${p.summary}\n${p.description}`.toLowerCase(),
+  }))
+}
+
+const EMPTY = Object.freeze({})
+const NONE: ReadonlyArray<{ name: string; revision: number }> = Object.freeze([])
+
+/** One string object per distinct text of one load. */
+function textInterner(): (s: string) => string {
+  const seen = new Map<string, string>()
+  return (s) => {
+    const had = seen.get(s)
+    if (had !== undefined) return had
+    seen.set(s, s)
+    return s
+  }
+}
+
+/** Equal JSON values (as the driver parsed them) shared: one frozen object per distinct value. */
+function jsonValueInterner(): (v: unknown) => unknown {
+  const seen = new Map<string, unknown>()
+  return (v) => {
+    if (v === null || v === undefined) return null
+    const key = JSON.stringify(v)
+    let had = seen.get(key)
+    if (had === undefined) seen.set(key, (had = deepFreeze(v)))
+    return had
+  }
 }
 
 const MAX_DELTA_PACKAGES = 500
