@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises'
 import { encodeAssertions, headerString, type Assertion } from '../assertions/parse.js'
 import type { TrustedRoots } from '../assertions/roots.js'
 import { snapAssertionChain, verifyChain } from './assertions.js'
-import { fetchAll, type ExportOptions, type ExportResult, type ExportedPackage, type Fetch } from './common.js'
+import { fetchAll, startDownloads, stopDownloads, type ExportOptions, type ExportResult, type ExportedPackage, type Fetch } from './common.js'
 import { about, ExportError } from './errors.js'
 import { runLimited } from './pool.js'
 import { SnapStoreClient, type ResolvedSnap } from './snap-client.js'
@@ -40,10 +40,11 @@ function crossCheck(r: ResolvedSnap, chain: readonly Assertion[]): void {
     throw new ExportError(`snap-declaration names ${JSON.stringify(h(decl, 'snap-name'))}, not ${r.name}`)
 }
 
-export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoots, opts: ExportOptions): Promise<ExportResult> {
+export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoots, given: ExportOptions): Promise<ExportResult> {
   if (wants.length === 0) throw new ExportError('no snap to export', 2)
-  const client = new SnapStoreClient(opts.from, opts.http)
-  const staging = await Staging.create(opts.exportDir)
+  const client = new SnapStoreClient(given.from, given.http)
+  const staging = await Staging.create(given.exportDir)
+  const opts = startDownloads(given)
   try {
     const resolved = await runLimited(wants, opts.concurrency, (w) =>
       client.resolve(w.name, w, w.architecture).catch((err: unknown) => {
@@ -110,6 +111,7 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
     return { files, packages }
   } finally {
     opts.progress.stop()
+    await stopDownloads(opts)
     await staging.close()
   }
 }
