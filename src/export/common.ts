@@ -94,24 +94,35 @@ export interface BlobFetch extends Omit<Fetch, 'dest' | 'placement' | 'done'> {
   readonly blob: number
 }
 
+/** One export tarball: its layout, and the blobs that fill it. */
+export interface ExportFileSpec {
+  readonly path: string
+  readonly members: readonly Member[]
+  readonly blobs: readonly BlobFetch[]
+}
+
 /**
- * Writes the tarball `members` describe at `path`, each blob downloaded straight into its place
- * and verified; the file is whole only when this resolves.
+ * Writes the tarballs `specs` describe, each blob downloaded straight into its place and verified,
+ * all of them sharing the download threads; the files are whole only when this resolves.
  */
-export async function writeExportFile(
-  path: string,
-  members: readonly Member[],
-  blobs: readonly BlobFetch[],
-  opts: ExportOptions,
-): Promise<void> {
-  const file = ExportFile.create(path, members, opts.now ?? new Date())
+export async function writeExportFiles(specs: readonly ExportFileSpec[], opts: ExportOptions): Promise<void> {
+  const files: ExportFile[] = []
   try {
-    await fetchAll(
-      blobs.map((b) => ({ ...b, dest: path, placement: file.placement(b.blob), done: (crcs) => file.blobDone(b.blob, crcs) })),
-      opts,
-    )
-    file.finish()
+    const fetches: Fetch[] = []
+    for (const spec of specs) {
+      const file = ExportFile.create(spec.path, spec.members, opts.now ?? new Date())
+      files.push(file)
+      for (const b of spec.blobs)
+        fetches.push({ ...b, dest: spec.path, placement: file.placement(b.blob), done: (crcs) => file.blobDone(b.blob, crcs) })
+    }
+    await fetchAll(fetches, opts)
+    for (const f of files) f.finish()
   } finally {
-    file.close()
+    for (const f of files) f.close()
   }
+}
+
+/** writeExportFiles for one tarball. */
+export function writeExportFile(path: string, members: readonly Member[], blobs: readonly BlobFetch[], opts: ExportOptions): Promise<void> {
+  return writeExportFiles([{ path, members, blobs }], opts)
 }
