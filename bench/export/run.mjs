@@ -3,6 +3,9 @@
 // one after another, side by side in one run. Target: export <= 1.25x curl.
 //
 //   node bench/export/run.mjs [--size 1GiB] [--reps 3] [--concurrency 4] [--quiet-wait 30]
+//        [--variant LABEL=ROOT ...]   (several built checkouts side by side in each repetition: each runs
+//                                     ROOT/bin/airlock.js export against the same server and the same
+//                                     curl timing; default: this checkout alone)
 //
 // Setup (untimed): bench/import/make-export.mjs generates a charm export of --size (4 charms, two
 // incompressible file resources each), a fresh `airlock serve` (embedded PGlite) imports it with
@@ -12,6 +15,7 @@
 //            fresh directory; timed from the first spawn to the last exit.
 //   airlock  `airlock export charms CHARMS.yaml --from <server>` into a fresh directory; timed from
 //            spawn to exit: resolution, info and assertion calls, verified downloads, the tarballs.
+//            With --variant, once per variant, in the order given.
 // `sync` runs (untimed) before each timed section. Medians and the ratio are printed and saved to
 // bench/export/out/results-*.json. Use a small --size (e.g. 32MiB) only to smoke-test the script.
 import { spawn, spawnSync } from 'node:child_process'
@@ -36,7 +40,13 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
     'quiet-wait': { type: 'string', default: '30' },
+    variant: { type: 'string', multiple: true },
   },
+})
+const VARIANTS = (args.variant ?? [`airlock=${ROOT}`]).map((v) => {
+  const m = /^([^=]+)=(.+)$/.exec(v)
+  if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT`)
+  return { label: m[1], bin: join(resolve(m[2]), 'bin/airlock.js') }
 })
 const SIZE = parseSize(args.size)
 const REPS = Number(args.reps)
@@ -114,38 +124,45 @@ try {
     let bytes = 0
     for (const f of await readdir(curlDir)) bytes += (await stat(join(curlDir, f))).size
     await rm(curlDir, { recursive: true })
-    const exportDir = await mkdtemp(join(work, 'export-'))
-    const airlock = await timed(() =>
-      run(process.execPath, [
-        BIN,
-        'export',
-        'charms',
-        charmsYaml,
-        '--from',
-        server.url,
-        '--export-dir',
-        exportDir,
-        '--concurrency',
-        args.concurrency,
-        '--json',
-      ]),
-    )
-    await rm(exportDir, { recursive: true })
-    rounds.push({ curl, airlock, bytes })
+    const times = {}
+    for (const v of VARIANTS) {
+      const exportDir = await mkdtemp(join(work, 'export-'))
+      times[v.label] = await timed(() =>
+        run(process.execPath, [
+          v.bin,
+          'export',
+          'charms',
+          charmsYaml,
+          '--from',
+          server.url,
+          '--export-dir',
+          exportDir,
+          '--concurrency',
+          args.concurrency,
+          '--json',
+        ]),
+      )
+      await rm(exportDir, { recursive: true })
+    }
+    rounds.push({ curl, ...times, bytes })
     log(
-      `rep ${rep + 1}: curl ${curl.toFixed(2)} s, airlock export ${airlock.toFixed(2)} s (${(airlock / curl).toFixed(2)}x) for ${(bytes / 2 ** 20).toFixed(0)} MiB`,
+      `rep ${rep + 1}: curl ${curl.toFixed(2)} s, ${VARIANTS.map((v) => `${v.label} ${times[v.label].toFixed(2)} s (${(times[v.label] / curl).toFixed(2)}x)`).join(', ')} for ${(bytes / 2 ** 20).toFixed(0)} MiB`,
     )
   }
   const c = median(rounds.map((r) => r.curl))
-  const a = median(rounds.map((r) => r.airlock))
+  const medians = {}
+  for (const v of VARIANTS) medians[v.label] = median(rounds.map((r) => r[v.label]))
+  // The ratio per variant is the median of the per-repetition ratios (each against the curl run beside it).
+  const ratios = {}
+  for (const v of VARIANTS) ratios[v.label] = median(rounds.map((r) => r[v.label] / r.curl))
   console.log(
-    `\n| blobs | curl one after another | airlock export | ratio (target <= 1.25x) |\n|---|---|---|---|\n| ${args.size} (${urls.length} files) | ${c.toFixed(2)} s | ${a.toFixed(2)} s | ${(a / c).toFixed(2)}x |`,
+    `\n| blobs | curl one after another | ${VARIANTS.map((v) => `airlock export (${v.label})`).join(' | ')} | ratio (target <= 1.25x) |\n|---|---|${VARIANTS.map(() => '---|').join('')}---|\n| ${args.size} (${urls.length} files) | ${c.toFixed(2)} s | ${VARIANTS.map((v) => `${medians[v.label].toFixed(2)} s`).join(' | ')} | ${VARIANTS.map((v) => `${v.label} ${ratios[v.label].toFixed(2)}x`).join(', ')} |`,
   )
   mkdirSync(OUT, { recursive: true })
   writeFileSync(
     join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
     JSON.stringify(
-      { size: args.size, concurrency: Number(args.concurrency), rounds, median: { curl: c, airlock: a, ratio: a / c } },
+      { size: args.size, concurrency: Number(args.concurrency), variants: VARIANTS, rounds, median: { curl: c, ...medians }, ratios },
       null,
       2,
     ),

@@ -4,10 +4,9 @@
 // it, and restarted from the first byte where it does not.
 import { createHash, type Hash } from 'node:crypto'
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
-import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { ExportError } from './errors.js'
-import { send, Transient, transientStatus, withRetries, type HttpOptions } from './http.js'
+import { get, type GetAnswer } from './http-get.js'
+import { parseUrl, Transient, transientAnswer, withRetries, type HttpOptions } from './http.js'
 
 export interface Expected {
   readonly size: number
@@ -71,6 +70,22 @@ export function fileTarget(dest: string, algorithms: readonly string[]): Downloa
   }
 }
 
+/** GETs `target`, following redirects (the stores send downloads to a CDN host), with a loop bound. */
+async function open(target: string, headers: Readonly<Record<string, string>>, opts: HttpOptions): Promise<GetAnswer> {
+  let url = parseUrl(target)
+  for (let hops = 0; ; hops++) {
+    const res = await get(url, headers, opts.idleTimeoutMs)
+    const location = res.headers.get('location')
+    if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
+      res.discard()
+      if (hops >= opts.maxRedirects) throw new ExportError(`more than ${opts.maxRedirects} redirects from ${target} (a redirect loop?)`)
+      url = parseUrl(location, url)
+      continue
+    }
+    return res
+  }
+}
+
 /**
  * GETs `url` into `target` and verifies size and every digest given. Throws ExportError naming the
  * problem ("sha256 mismatch", "truncated"); `onBytes` sees progress.
@@ -92,57 +107,47 @@ export async function download(
   try {
     await withRetries(opts, async () => {
       const resume = written > 0 && written < expected.size
-      const { res, url: at } = await send('GET', url, resume ? { range: `bytes=${written}-` } : {}, undefined, opts)
-      const t = transientStatus(res, at)
+      const res = await open(url, resume ? { Range: `bytes=${written}-` } : {}, opts)
+      const at = res.url
+      const t = transientAnswer(res.status, res.headers.get('retry-after'), at)
       if (t) {
-        res.resume()
+        res.discard()
         throw t
       }
-      const status = res.statusCode ?? 0
+      const status = res.status
       if (status === 404) {
-        res.resume()
+        res.discard()
         throw new ExportError(`download not found (HTTP 404 from ${at.href})`)
       }
       if (status === 206 && resume) {
-        const start = /^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]
+        const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]
         if (Number(start) !== written) {
           // Resumed somewhere else: start over from the first byte rather than splice.
-          res.resume()
+          res.discard()
           restart()
           throw new Transient(`${at.host} resumed the download at byte ${start ?? '?'}, not ${written}`, 0)
         }
       } else if (status === 200) {
         if (written > 0) restart()
       } else {
-        res.resume()
+        res.discard()
         throw new ExportError(`download failed: HTTP ${status} from ${at.href}`)
       }
-      const declared = res.headers['content-length']
+      const declared = res.headers.get('content-length')
       if (status === 200 && declared !== undefined && Number(declared) !== expected.size) {
-        res.destroy()
+        res.discard()
         throw new ExportError(`the download is ${declared} bytes, but the store said ${expected.size}`)
       }
       // Written synchronously, so `written` and the hashes always agree with the file, even when the
       // connection drops between two chunks.
-      const sink = new Writable({
-        highWaterMark: 1 << 20,
-        write(chunk: Buffer, _enc, cb) {
-          if (written + chunk.length > expected.size) {
-            cb(new ExportError(`the download is larger than the ${expected.size} bytes the store said`))
-            return
-          }
-          try {
-            target.write(chunk, written)
-            written += chunk.length
-            onBytes(chunk.length)
-            cb()
-          } catch (err) {
-            cb(err as Error)
-          }
-        },
-      })
       try {
-        await pipeline(res, sink)
+        await res.body((chunk) => {
+          if (written + chunk.length > expected.size)
+            throw new ExportError(`the download is larger than the ${expected.size} bytes the store said`)
+          target.write(chunk, written)
+          written += chunk.length
+          onBytes(chunk.length)
+        })
       } catch (err) {
         if (err instanceof ExportError) throw err
         throw new Transient(`connection lost after ${written} of ${expected.size} bytes`)

@@ -10,7 +10,7 @@ import { readExportApplications, type ExportApplication } from '../import/export
 import { parseYamlMapping } from '../import/yaml-text.js'
 import { stageCharms, type CharmWant } from './charm-set.js'
 import { CharmhubClient, type Base } from './charmhub-client.js'
-import { fetchAll, writeExportFile, type ExportOptions, type ExportResult } from './common.js'
+import { fetchAll, startDownloads, stopDownloads, writeExportFile, type ExportOptions, type ExportResult } from './common.js'
 import { about, ExportError } from './errors.js'
 import { readZipText } from './zip-text.js'
 import type { Member } from './export-file.js'
@@ -42,7 +42,7 @@ function readApplications(text: string, file: string): ExportApplication[] {
   }
 }
 
-export async function exportCharms(yamlFile: string, opts: CharmExportOptions): Promise<ExportResult> {
+export async function exportCharms(yamlFile: string, given: CharmExportOptions): Promise<ExportResult> {
   let text: string
   try {
     text = await readFile(yamlFile, 'utf8')
@@ -51,8 +51,9 @@ export async function exportCharms(yamlFile: string, opts: CharmExportOptions): 
   }
   const apps = readApplications(text, yamlFile)
   if (apps.length === 0) throw new ExportError(`${yamlFile}: names no charm (expected applications: {<app>: {charm: <name>}})`)
-  const client = new CharmhubClient(opts.from, opts.http)
-  const staging = await Staging.create(opts.exportDir)
+  const client = new CharmhubClient(given.from, given.http)
+  const staging = await Staging.create(given.exportDir)
+  const opts = startDownloads(given)
   try {
     const { members, blobs, packages } = await stageCharms(client, wantsOf(apps, DEFAULT_BASE), opts.assertionsFrom, staging, opts)
     const name = `charms-export-${exportTimestamp(opts.now)}.tar.gz`
@@ -62,13 +63,15 @@ export async function exportCharms(yamlFile: string, opts: CharmExportOptions): 
     return { files: await staging.publish([{ staged, name }]), packages }
   } finally {
     opts.progress.stop()
+    await stopDownloads(opts)
     await staging.close()
   }
 }
 
-export async function exportBundle(name: string, want: { channel: string; base: Base }, opts: CharmExportOptions): Promise<ExportResult> {
-  const client = new CharmhubClient(opts.from, opts.http)
-  const staging = await Staging.create(opts.exportDir)
+export async function exportBundle(name: string, want: { channel: string; base: Base }, given: CharmExportOptions): Promise<ExportResult> {
+  const client = new CharmhubClient(given.from, given.http)
+  const staging = await Staging.create(given.exportDir)
+  const opts = startDownloads(given)
   try {
     const bundle = await client.resolve(name, want.channel, want.base).catch((err: unknown) => {
       throw about(`bundle ${name}`, err)
@@ -131,6 +134,7 @@ export async function exportBundle(name: string, want: { channel: string; base: 
     }
   } finally {
     opts.progress.stop()
+    await stopDownloads(opts)
     await staging.close()
   }
 }

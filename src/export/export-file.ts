@@ -1,11 +1,10 @@
 // One export tarball written in place: its layout is computed up front (stored-tar-gz.ts), the known
 // bytes (tar headers, block headers, small members) are written first, each download goes straight to
-// its blob's place, and the gzip trailers close the file once every blob is in. Every byte of a blob
+// its blob's place (placed-target.ts, in a download thread), and the gzip trailers close the file once
+// every blob is in. Every byte of a blob
 // is written once; no staged copy, no second pass.
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
-import type { DownloadTarget } from './download.js'
-import { blobHasher } from './following-hasher.js'
-import { fileOffset, SEGMENT, TarGzLayout, type Member } from './stored-tar-gz.js'
+import { TarGzLayout, type Member, type Placement } from './stored-tar-gz.js'
 
 export type { Member }
 
@@ -40,30 +39,16 @@ export class ExportFile {
     for (let done = 0; done < len;) done += writeSync(this.fd, buf, from + done, len - done, at + done)
   }
 
-  /** Where the download of `blob` goes, hashed with `algorithms` on a hash thread. */
-  target(blob: number, algorithms: readonly string[]): DownloadTarget {
+  /** Where `blob`'s bytes go in the file. */
+  placement(blob: number): Placement {
     const place = this.layout.placements.get(blob)
     if (!place) throw new Error(`blob ${blob} is not in ${this.path}`)
-    const hasher = blobHasher(this.path, place, algorithms)
-    return {
-      write: (chunk, at) => {
-        // A chunk may span segment boundaries, where the block headers sit.
-        for (let from = 0; from < chunk.length;) {
-          const pos = at + from
-          const len = Math.min(chunk.length - from, SEGMENT - (pos % SEGMENT))
-          this.put(chunk, from, len, fileOffset(place, pos))
-          from += len
-        }
-        hasher.written(at + chunk.length, chunk)
-      },
-      restart: () => hasher.restart(),
-      finish: async (size) => {
-        const { digests, crcs } = await hasher.end(size)
-        this.crcs.set(blob, crcs)
-        return digests
-      },
-      close: () => hasher.close(),
-    }
+    return place
+  }
+
+  /** The segment CRCs of a blob, downloaded and verified. */
+  blobDone(blob: number, crcs: Uint32Array): void {
+    this.crcs.set(blob, crcs)
   }
 
   /** Writes the gzip trailers; every blob must have been downloaded and verified. */

@@ -2,15 +2,24 @@
 // `snap download` names them (<name>_<rev>.snap + <name>_<rev>.assert with the whole assertion chain)
 // and a metadata.json with the releases to make on import, in request order (the importer lets the
 // last release of an architecture and channel win).
-import { writeFile } from 'node:fs/promises'
 import { encodeAssertions, headerString, type Assertion } from '../assertions/parse.js'
 import type { TrustedRoots } from '../assertions/roots.js'
 import { snapAssertionChain, verifyChain } from './assertions.js'
-import { fetchAll, type ExportOptions, type ExportResult, type ExportedPackage, type Fetch } from './common.js'
+import {
+  startDownloads,
+  stopDownloads,
+  writeExportFiles,
+  type BlobFetch,
+  type ExportFileSpec,
+  type ExportOptions,
+  type ExportResult,
+  type ExportedPackage,
+} from './common.js'
+import type { Member } from './export-file.js'
 import { about, ExportError } from './errors.js'
 import { runLimited } from './pool.js'
 import { SnapStoreClient, type ResolvedSnap } from './snap-client.js'
-import { exportTimestamp, Staging, type TarMember } from './staging.js'
+import { exportTimestamp, Staging } from './staging.js'
 
 export interface SnapWant {
   readonly name: string
@@ -40,10 +49,11 @@ function crossCheck(r: ResolvedSnap, chain: readonly Assertion[]): void {
     throw new ExportError(`snap-declaration names ${JSON.stringify(h(decl, 'snap-name'))}, not ${r.name}`)
 }
 
-export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoots, opts: ExportOptions): Promise<ExportResult> {
+export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoots, given: ExportOptions): Promise<ExportResult> {
   if (wants.length === 0) throw new ExportError('no snap to export', 2)
-  const client = new SnapStoreClient(opts.from, opts.http)
-  const staging = await Staging.create(opts.exportDir)
+  const client = new SnapStoreClient(given.from, given.http)
+  const staging = await Staging.create(given.exportDir)
+  const opts = startDownloads(given)
   try {
     const resolved = await runLimited(wants, opts.concurrency, (w) =>
       client.resolve(w.name, w, w.architecture).catch((err: unknown) => {
@@ -53,25 +63,15 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
     // One blob per (name, revision), however many channels or architectures resolved to it.
     const unique = new Map<string, ResolvedSnap>()
     resolved.forEach((r) => unique.set(`${r.name}_${r.revision}`, r))
-    const fetches: Fetch[] = []
-    for (const [stem, r] of unique) {
-      opts.progress.say(
-        `Downloading ${r.name} revision ${r.revision} (${r.effectiveChannel ?? `revision ${r.revision}`} ${r.architecture})`,
-      )
-      fetches.push({
-        label: `snap ${r.name} revision ${r.revision}`,
-        url: r.download.url,
-        dest: await staging.path(r.name, `${stem}.snap`),
-        expected: { size: r.download.size, sha3_384: r.download.sha3_384 },
-      })
-    }
-    await fetchAll(fetches, opts)
+    // The assertions need only what the store answered (the digest it gave), so they are fetched and
+    // verified first, and each snap is then downloaded straight into its place in its tarball.
+    const asserts = new Map<string, Buffer>()
     await runLimited([...unique.entries()], opts.concurrency, async ([stem, r]) => {
       try {
         const chain = await snapAssertionChain(opts.from, digestOf(r.download.sha3_384), roots, opts.http)
         verifyChain(chain, roots)
         crossCheck(r, chain)
-        await writeFile(await staging.path(r.name, `${stem}.assert`), encodeAssertions(chain))
+        asserts.set(stem, encodeAssertions(chain))
       } catch (err) {
         throw about(`snap ${r.name} revision ${r.revision}`, err)
       }
@@ -80,7 +80,9 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
     const ts = exportTimestamp(opts.now)
     const names = [...new Set(resolved.map((r) => r.name))]
     const staged: Array<{ staged: string; name: string }> = []
+    const specs: ExportFileSpec[] = []
     const packages: ExportedPackage[] = []
+    let blob = 0
     for (const name of names) {
       const mine = resolved.map((r, i) => ({ r, w: wants[i]! })).filter((x) => x.r.name === name)
       const releases = mine.map(({ r, w }) =>
@@ -90,13 +92,26 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
       )
       const revisions = [...new Map(mine.map(({ r }) => [r.revision, r])).values()]
       const metadata = { name, 'snap-id': revisions[0]!.snapId, store: 'ubuntu', releases, revisions: revisions.map((r) => r.snap) }
-      const members: TarMember[] = revisions.flatMap((r) => [
-        { name: `${name}_${r.revision}.snap`, path: `${staging.dir}/${name}/${name}_${r.revision}.snap` },
-        { name: `${name}_${r.revision}.assert`, path: `${staging.dir}/${name}/${name}_${r.revision}.assert` },
-      ])
-      members.push({ name: 'metadata.json', data: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
-      staged.push({ staged: await staging.writeTarGz(`${name}-${ts}.tar.gz`, members), name: `${name}-${ts}.tar.gz` })
-      await staging.discard([`${staging.dir}/${name}`])
+      const members: Member[] = []
+      const blobs: BlobFetch[] = []
+      for (const r of revisions) {
+        opts.progress.say(
+          `Downloading ${r.name} revision ${r.revision} (${r.effectiveChannel ?? `revision ${r.revision}`} ${r.architecture})`,
+        )
+        const stem = `${name}_${r.revision}`
+        members.push({ name: `${stem}.snap`, blob, size: r.download.size }, { name: `${stem}.assert`, bytes: asserts.get(stem)! })
+        blobs.push({
+          blob: blob++,
+          label: `snap ${r.name} revision ${r.revision}`,
+          url: r.download.url,
+          expected: { size: r.download.size, sha3_384: r.download.sha3_384 },
+        })
+      }
+      members.push({ name: 'metadata.json', bytes: Buffer.from(JSON.stringify(metadata, null, 2) + '\n') })
+      const file = `${name}-${ts}.tar.gz`
+      const path = await staging.path(file)
+      specs.push({ path, members, blobs })
+      staged.push({ staged: path, name: file })
       for (const { r, w } of mine)
         packages.push({
           type: 'snap',
@@ -106,10 +121,12 @@ export async function exportSnaps(wants: readonly SnapWant[], roots: TrustedRoot
           architecture: r.architecture,
         })
     }
+    await writeExportFiles(specs, opts)
     const files = await staging.publish(staged)
     return { files, packages }
   } finally {
     opts.progress.stop()
+    await stopDownloads(opts)
     await staging.close()
   }
 }

@@ -43,8 +43,7 @@ export class Transient extends Error {
   }
 }
 
-function retryAfter(res: IncomingMessage): number | undefined {
-  const v = res.headers['retry-after']
+function retryAfter(v: string | string[] | undefined): number | undefined {
   if (typeof v !== 'string' || v.trim() === '') return undefined
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000
   const t = Date.parse(v)
@@ -52,10 +51,13 @@ function retryAfter(res: IncomingMessage): number | undefined {
 }
 
 /** 429 and 5xx are the server asking to be tried again later. */
+export function transientAnswer(status: number, retryAfterHeader: string | string[] | undefined, url: URL): Transient | undefined {
+  if (status !== 429 && (status < 500 || status > 599)) return undefined
+  return new Transient(`${url.host} answered HTTP ${status}`, retryAfter(retryAfterHeader))
+}
+
 export function transientStatus(res: IncomingMessage, url: URL): Transient | undefined {
-  const s = res.statusCode ?? 0
-  if (s !== 429 && (s < 500 || s > 599)) return undefined
-  return new Transient(`${url.host} answered HTTP ${s}`, retryAfter(res))
+  return transientAnswer(res.statusCode ?? 0, res.headers['retry-after'], url)
 }
 
 function once(

@@ -2,20 +2,10 @@
 // finished tarballs are hard-linked into place, never copied). Nothing appears under its final name until
 // every download has been verified and every tarball written; a failure, SIGINT or SIGTERM removes
 // the directory and everything in it.
-import { createReadStream, createWriteStream, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { access, constants, link, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { createGzip, constants as zlib } from 'node:zlib'
-import tar from 'tar-stream'
 import { ExportError } from './errors.js'
-
-export interface TarMember {
-  readonly name: string
-  /** A staged file, streamed in; or `data` for small generated members. */
-  readonly path?: string
-  readonly data?: Buffer
-}
 
 const active = new Set<Staging>()
 
@@ -54,38 +44,6 @@ export class Staging {
     const p = join(this.dir, ...parts)
     await mkdir(dirname(p), { recursive: true })
     return p
-  }
-
-  /**
-   * Writes a .tar.gz of `members` inside the staging directory. Its members are mostly already
-   * compressed (charm zips, xz squashfs), so gzip runs without compression: still a gzip stream any
-   * reader takes, at the speed of a copy (docs/decisions/0015-airlock-export.md).
-   */
-  async writeTarGz(relative: string, members: readonly TarMember[]): Promise<string> {
-    const out = await this.path(relative)
-    const pack = tar.pack()
-    const done = pipeline(pack, createGzip({ level: zlib.Z_NO_COMPRESSION, chunkSize: 1 << 20 }), createWriteStream(out, { flags: 'wx' }))
-    // Awaited below; a write error while members are still being added must not count as unhandled.
-    done.catch(() => {})
-    try {
-      for (const m of members) {
-        const data = m.data
-        if (data) {
-          await new Promise<void>((ok, fail) =>
-            pack.entry({ name: m.name, mode: 0o644, mtime: new Date() }, data, (err) => (err ? fail(err) : ok())),
-          )
-          continue
-        }
-        const size = (await stat(m.path!)).size
-        const entry = pack.entry({ name: m.name, size, mode: 0o644, mtime: new Date() })
-        await pipeline(createReadStream(m.path!, { highWaterMark: 1 << 20 }), entry)
-      }
-      pack.finalize()
-    } catch (err) {
-      pack.destroy(err as Error)
-    }
-    await done
-    return out
   }
 
   /** Drops staged files already packed into a tarball, so the export needs about twice its size on disk, not more. */

@@ -46,7 +46,7 @@ interface Gz {
 }
 
 export const segments = (size: number) => Math.ceil(size / SEGMENT)
-const segmentLength = (size: number, k: number) => Math.min(SEGMENT, size - k * SEGMENT)
+export const segmentLength = (size: number, k: number) => Math.min(SEGMENT, size - k * SEGMENT)
 
 function atomLength(a: Atom): number {
   if (a.kind === 'lit') return a.head.length + (a.trailer ? 8 : 0)

@@ -1,8 +1,10 @@
 // A small fake Charmhub on loopback for export failure cases: one charm, "fake", whose refresh answer,
 // info answer and download misbehave as `mode` says. With `cdn`, downloads redirect there
-// ("redirect-elsewhere"), as the public stores send downloads to a CDN host.
+// ("redirect-elsewhere"), as the public stores send downloads to a CDN host. With `tls`, it answers
+// HTTPS on https://localhost:<port>.
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { buildCharm } from './charm-builder.js'
 
@@ -18,7 +20,7 @@ export interface FakeUpstream {
 
 const ID = 'FakeCharm0000000000000000000000a'
 
-export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpstream> {
+export async function fakeUpstream(mode: string, cdn?: string, tls?: { key: string; cert: string }): Promise<FakeUpstream> {
   const charm = await buildCharm({ name: 'fake', bases: ['ubuntu@22.04/amd64'] })
   const hash = createHash('sha256').update(charm).digest('hex')
   const state: FakeUpstream = { url: '', mode, downloads: 0, ranges: [], close: async () => {} }
@@ -141,7 +143,7 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
     res.writeHead(200, { 'content-length': charm.length, 'content-type': 'application/octet-stream' }).end(charm)
   }
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const url = req.url ?? ''
     req.resume()
     if (req.method === 'POST' && url === '/v2/charms/refresh') {
@@ -152,9 +154,11 @@ export async function fakeUpstream(mode: string, cdn?: string): Promise<FakeUpst
       return json(res, 200, { type: 'charm', id: ID, name: 'fake', 'channel-map': [], result: { summary: 'fake' } })
     if (url.startsWith('/api/v1/charms/download/')) return download(req, res)
     res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"error-list":[{"code":"not-found","message":"not found"}]}')
-  })
+  }
+  const server = tls ? createTlsServer(tls, handler) : createServer(handler)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const port = (server.address() as AddressInfo).port
+  state.url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`
   state.close = () =>
     new Promise<void>((r) => {
       server.closeAllConnections()

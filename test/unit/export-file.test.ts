@@ -1,5 +1,5 @@
-// ExportFile: downloads written straight into their place, hashed inline (small blobs) or by a hash
-// thread reading the file back (large ones), restarts included; the finished file gunzips and untars.
+// ExportFile and placedTarget: downloads written straight into their place around the block headers,
+// hashed as they go, restarts included; the finished file gunzips and untars.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { untar } from '../support/untar.js'
 import { ExportFile } from '../../src/export/export-file.js'
-import { INLINE_BYTES } from '../../src/export/following-hasher.js'
+import { placedTarget } from '../../src/export/placed-target.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-export-file-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -16,9 +16,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const sha = (a: string, b: Buffer) => createHash(a).update(b).digest('hex')
 
 describe('ExportFile', () => {
-  it('takes chunks of any size, a restart, small and large blobs, and reports their digests', async () => {
+  it('takes chunks of any size, a restart, blobs spanning many segments, and reports their digests', async () => {
     const small = randomBytes(100_000)
-    const large = randomBytes(INLINE_BYTES + 300_001)
+    const large = randomBytes((4 << 20) + 300_001)
     const path = join(dir, 'x.tar.gz')
     const file = ExportFile.create(
       path,
@@ -35,12 +35,13 @@ describe('ExportFile', () => {
       new Date('2024-01-01T00:00:00Z'),
     )
     const feed = async (blob: number, data: Buffer, algorithms: string[]) => {
-      const t = file.target(blob, algorithms)
+      const t = placedTarget(path, file.placement(blob), algorithms)
       // A first attempt that breaks off, then the whole blob again in odd-sized chunks.
       t.write(randomBytes(70_000), 0)
       t.restart()
       for (let at = 0, n = 1; at < data.length; at += n, n = ((n * 7 + 12_345) % 200_000) + 1) t.write(data.subarray(at, at + n), at)
       const digests = await t.finish(data.length)
+      file.blobDone(blob, t.crcs())
       await t.close()
       return digests
     }
