@@ -6,6 +6,7 @@
 //   node bench/metrics/run.mjs --variant on=. --variant off=.+AIRLOCK_METRICS=off
 //   node bench/metrics/run.mjs --variant before=/tmp/main --variant after=.
 //        [--rounds 8] [--duration 5] [--connections 32] [--charms 2000] [--snaps 5000] [--kinds refresh,info,snap-refresh]
+//        [--fresh-servers]
 //
 // Every variant's servers (one on a Charmhub catalog, one on a snap catalog, each on its own copy of
 // the seeded data dir) run for the whole bench, idle while another is measured. Each round measures
@@ -14,7 +15,9 @@
 // (autocannon, closed loop) and the server's CPU per request (/proc, all threads). Reported: each
 // variant against the first, as the median of the per-round ratios with their range. CPU per
 // request is the steadier figure: it does not move when another process takes the load generator's
-// core. Results go to bench/metrics/out/results-<time>.{md,json}.
+// core. Two servers of one build and configuration can settle at throughputs apart by more than
+// the cost measured here, for the life of the process; --fresh-servers starts new ones for every
+// round so that each round's pair is a new draw. Results go to bench/metrics/out/results-<time>.{md,json}.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -38,6 +41,7 @@ const { values: opt } = parseArgs({
     snaps: { type: 'string', default: '5000' },
     kinds: { type: 'string', default: 'refresh,info,snap-refresh' },
     'log-level': { type: 'string', default: 'info' },
+    'fresh-servers': { type: 'boolean', default: false },
   },
 })
 const ROUNDS = Number(opt.rounds)
@@ -107,12 +111,16 @@ async function main() {
   const bodies = deviceBodies(snaps.ids, { count: 512, perDevice: 30 })
   const servers = []
   try {
-    for (const v of vs) {
-      v.charm = await startAirlock(v, charms.dir, 'charms')
-      v.snap = await startAirlock(v, snaps.dir, 'snaps')
-      servers.push(v.charm, v.snap)
-      log(`${v.label}: ${v.charm.url} (charms), ${v.snap.url} (snaps) ${JSON.stringify(v.env)}`)
+    const startAll = async () => {
+      for (const s of servers.splice(0)) await s.stop({ keepLog: false })
+      for (const v of vs) {
+        v.charm = await startAirlock(v, charms.dir, 'charms')
+        v.snap = await startAirlock(v, snaps.dir, 'snaps')
+        servers.push(v.charm, v.snap)
+        log(`${v.label}: ${v.charm.url} (charms), ${v.snap.url} (snaps) ${JSON.stringify(v.env)}`)
+      }
     }
+    await startAll()
     const run = {
       refresh: (v, seconds) =>
         charmLoad({ url: v.charm.url, kind: 'refresh', next: nameCycle(charms.names, 1), connections: CONNECTIONS, duration: seconds }),
@@ -121,27 +129,34 @@ async function main() {
       'snap-refresh': (v, seconds) => refreshLoad({ url: v.snap.url, next: cycle(bodies, 3), connections: CONNECTIONS, duration: seconds }),
     }
     const server = (v, kind) => (kind === 'snap-refresh' ? v.snap : v.charm)
-    log('warming up: every name / device once, then 3 s of each kind per variant')
-    for (const v of vs) {
-      await charmLoad({
-        url: v.charm.url,
-        kind: 'refresh',
-        next: nameCycle(charms.names, 1),
-        connections: CONNECTIONS,
-        amount: charms.names.length,
-      })
-      await charmLoad({
-        url: v.charm.url,
-        kind: 'info',
-        next: nameCycle(charms.names, 2),
-        connections: CONNECTIONS,
-        amount: charms.names.length,
-      })
-      await refreshLoad({ url: v.snap.url, next: cycle(bodies, 0), connections: CONNECTIONS, amount: bodies.length })
-      for (const k of KINDS) await run[k](v, 3)
+    const warmUp = async (seconds) => {
+      for (const v of vs) {
+        await charmLoad({
+          url: v.charm.url,
+          kind: 'refresh',
+          next: nameCycle(charms.names, 1),
+          connections: CONNECTIONS,
+          amount: charms.names.length,
+        })
+        await charmLoad({
+          url: v.charm.url,
+          kind: 'info',
+          next: nameCycle(charms.names, 2),
+          connections: CONNECTIONS,
+          amount: charms.names.length,
+        })
+        await refreshLoad({ url: v.snap.url, next: cycle(bodies, 0), connections: CONNECTIONS, amount: bodies.length })
+        for (const k of KINDS) await run[k](v, seconds)
+      }
     }
+    log('warming up: every name / device once, then 3 s of each kind per variant')
+    await warmUp(3)
     const rounds = []
     for (let i = 0; i < ROUNDS; i++) {
+      if (opt['fresh-servers'] && i > 0) {
+        await startAll()
+        await warmUp(1)
+      }
       const order = i % 2 ? [...vs].reverse() : vs
       const r = {}
       for (const k of KINDS) {
@@ -167,7 +182,7 @@ function report(vs, rounds) {
   const ref = vs[0]
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–')
   const lines = [
-    `bench/metrics: ${ROUNDS} rounds × ${DURATION} s per kind and variant, ${CONNECTIONS} connections, ${opt.charms} charms × 5 revisions, ${opt.snaps} snaps, AIRLOCK_LOG_LEVEL=${opt['log-level']}, node ${process.version}.`,
+    `bench/metrics: ${ROUNDS} rounds × ${DURATION} s per kind and variant, ${CONNECTIONS} connections, ${opt.charms} charms × 5 revisions, ${opt.snaps} snaps, AIRLOCK_LOG_LEVEL=${opt['log-level']}${opt['fresh-servers'] ? ', new servers every round' : ''}, node ${process.version}.`,
     `Variants: ${vs.map((v) => `${v.label} = ${v.root}${Object.keys(v.env).length ? ` ${JSON.stringify(v.env)}` : ''}`).join('; ')}.`,
     '',
     `| kind | variant | req/s (median) | CPU µs/request (median) | req/s vs ${ref.label}: median [min–max] | CPU/request vs ${ref.label}: median [min–max] |`,
