@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AccessLog, lazyRequestLogger } from './http/access-log.js'
 import { requestDeadlines, serverTimeouts } from './http/timeouts.js'
+import { drainRefusedBodies } from './http/refused-body.js'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import type { Database } from './storage/db/connect.js'
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: lazyRequestLogger,
   })
   requestDeadlines(app)
+  drainRefusedBodies(app)
   await view.loadAll()
   const changes = watchCatalog(view, deps.database, deps.logger)
   app.addHook('onClose', async () => {
