@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, ensureBuilt, runCli } from '../support/server-process.js'
 import { startS3Server, type S3Server } from '../support/s3-server.js'
@@ -65,14 +66,28 @@ describe('airlock blobs migrate and verify', () => {
     expect(verified.code).toBe(0)
     expect(verified.stdout).toMatch(new RegExp(`verified ${digests.length} blobs .* every digest matches`))
 
-    // Kill the first migration once it has copied some blobs.
+    // Kill the first migration once it has copied some blobs (and not all of them, or the resume
+    // would have nothing to do). Its exit is awaited from the spawn: a listener added after it has
+    // exited would wait for ever.
     const first = spawn(process.execPath, [BIN, 'blobs', 'migrate', '--to', 's3', '--data-dir', dir], {
       env: { ...process.env, ...env },
       stdio: 'ignore',
     })
-    await new Promise((r) => setTimeout(r, 1500))
+    const exited = new Promise<number | null>((r) => first.once('exit', r))
+    const bucket = new S3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    })
+    const landed = async (): Promise<number> =>
+      (await bucket.send(new ListObjectsV2Command({ Bucket: 'migrated', Prefix: 'blobs/' })).catch(() => undefined))?.KeyCount ?? 0
+    for (let waited = 0; first.exitCode === null && waited < 60_000 && (await landed()) < 3; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
     first.kill('SIGKILL')
-    await new Promise((r) => first.once('exit', r))
+    await exited
+    bucket.destroy()
 
     const resumed = await runCli(['blobs', 'migrate', '--to', 's3', '--data-dir', dir], env)
     expect(resumed.stderr).toBe('')
@@ -80,6 +95,7 @@ describe('airlock blobs migrate and verify', () => {
     const m = /copied (\d+) blobs? .* (\d+) already there and verified/.exec(resumed.stdout)
     expect(m, resumed.stdout).not.toBeNull()
     expect(Number(m![1]) + Number(m![2])).toBe(digests.length)
+    expect(Number(m![2])).toBeGreaterThan(0)
     expect(resumed.stdout).toContain('AIRLOCK_BLOB_STORE=s3')
     // The source is untouched.
     expect([...(await blobFiles(dir)).keys()].sort()).toEqual([...digests].sort())
