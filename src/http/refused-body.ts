@@ -11,13 +11,14 @@ import type { FastifyInstance } from 'fastify'
 export const DRAIN_REFUSED_MAX_BYTES = 64 << 20
 
 export function drainRefusedBodies(app: FastifyInstance, maxBytes = DRAIN_REFUSED_MAX_BYTES): void {
-  app.addHook('onSend', (req, reply, payload, done) => {
-    if (reply.statusCode === 413 && reply.getHeader('connection') === 'close') {
+  // onError, not onSend: it runs only for errors, before the error handler answers.
+  app.addHook('onError', (req, reply, err, done) => {
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && reply.getHeader('connection') === 'close') {
       const declared = Number(req.headers['content-length'])
       // Node drops an unread body only if nothing started reading it; fastify refuses by the
       // declared length before it reads, and a chunked body it cut off midway has been read from.
       if (Number.isSafeInteger(declared) && declared <= maxBytes && !req.raw.readableDidRead) reply.removeHeader('connection')
     }
-    done(null, payload)
+    done()
   })
 }

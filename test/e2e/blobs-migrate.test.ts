@@ -81,7 +81,8 @@ describe('airlock blobs migrate and verify', () => {
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     })
     const landed = async (): Promise<number> =>
-      (await bucket.send(new ListObjectsV2Command({ Bucket: 'migrated', Prefix: 'blobs/' })).catch(() => undefined))?.KeyCount ?? 0
+      (await bucket.send(new ListObjectsV2Command({ Bucket: env.AIRLOCK_S3_BUCKET, Prefix: 'blobs/' })).catch(() => undefined))?.KeyCount ??
+      0
     for (let waited = 0; first.exitCode === null && waited < 60_000 && (await landed()) < 3; waited += 20) {
       await new Promise((r) => setTimeout(r, 20))
     }
