@@ -16,6 +16,7 @@ import { InvalidInput } from './catalog/errors.js'
 import { DataDirInUse, lockDataDir } from './storage/data-dir-lock.js'
 import { databaseFailure, listenFailure, openCheckedDriver, prepareDataDir } from './startup.js'
 import type { Database } from './storage/db/connect.js'
+import { stopPretenuring } from './gc-tuning.js'
 
 /**
  * The data dir checked (and, for the embedded database, locked to this process), then the database
@@ -81,6 +82,8 @@ export async function serve(config: Config): Promise<void> {
     // Only the trusted assertions are read from files while the app is built.
     throw err instanceof InvalidInput ? new StartupError(`invalid trusted-assertions: ${err.message}`) : err
   })
+  // The catalog is loaded; what is allocated from here on is mostly per request.
+  stopPretenuring()
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {

@@ -11,7 +11,7 @@
 //        [--cpu-prof] [--skip-refresh] [--skip-downloads] [--skip-baseline] [--skip-nginx] [--fakestore]
 //        [--no-wait]   (smoke tests: neither wait for a quiet machine nor repeat disturbed measurements)
 //        [--airlock-root DIR]   (run Airlock from another built checkout: DIR/bin/airlock.js, for trying changes)
-//        [--variant LABEL=ROOT ...]   (several built checkouts side by side in each repetition, each paired
+//        [--variant LABEL=ROOT[+NAME=VALUE...] ...]   (several built checkouts side by side in each repetition, each paired
 //                                      with the minimal route; the report adds each one's ratio to the first)
 //
 // Targets (the issue): refresh ≥ 0.5 × the minimal route's requests/s; each download mode ≥ 0.8 ×
@@ -150,11 +150,20 @@ async function catalog() {
   return { dir, ...info }
 }
 
-/** The Airlock builds to measure: --variant LABEL=ROOT (repeatable), else --airlock-root or this checkout. */
+/**
+ * The Airlock builds to measure: --variant LABEL=ROOT[+NAME=VALUE...] (repeatable; environment
+ * variables for that variant's server, NODE_OPTIONS included), else --airlock-root or this checkout.
+ */
 const VARIANTS = (opt.variant ?? [`Airlock=${opt['airlock-root'] ?? ROOT}`]).map((v, i) => {
-  const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(v)
-  if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT`)
-  return { label: m[1], root: m[2], key: i === 0 ? 'airlock' : `airlock-${m[1]}` }
+  const m = /^([A-Za-z0-9_.-]+)=([^+]+)((?:\+\w+=[^+]*)*)$/.exec(v)
+  if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT[+NAME=VALUE...]`)
+  const env = Object.fromEntries(
+    m[3]
+      .split('+')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  )
+  return { label: m[1], root: m[2], env, key: i === 0 ? 'airlock' : `airlock-${m[1]}` }
 })
 
 async function startAirlock(dataDir, variant) {
@@ -170,7 +179,7 @@ async function startAirlock(dataDir, variant) {
       cwd: variant.root,
       logFile: join(OUT, `${variant.label}.log`),
       ready: probeUrl(`http://127.0.0.1:${port}`, '/_status/check'),
-      env: { AIRLOCK_LOG_LEVEL: opt['log-level'] },
+      env: { AIRLOCK_LOG_LEVEL: opt['log-level'], ...variant.env },
     },
   )
 }
