@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuMeter, freePort, log, median, probeUrl, startProcess } from '../lib/processes.mjs'
+import { parseVariant } from '../lib/variants.mjs'
 import { seed as seedCharms } from '../charmhub/seed.mjs'
 import { load as charmLoad, nameCycle } from '../charmhub/load.mjs'
 import { seed as seedSnaps } from '../snapstore/seed.mjs'
@@ -54,17 +55,10 @@ function variants() {
   const list = opt.variant ?? []
   if (list.length < 2) throw new Error('give two or more --variant LABEL=ROOT[+NAME=VALUE...]')
   return list.map((v) => {
-    const m = /^([\w.-]+)=([^+]+)((?:\+\w+=[^+]*)*)$/.exec(v)
-    if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT[+NAME=VALUE...]`)
-    const env = Object.fromEntries(
-      m[3]
-        .split('+')
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-    )
-    const root = resolve(m[2])
+    const { label, root: given, env } = parseVariant(v)
+    const root = resolve(given)
     if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error(`--variant ${v}: ${root} is not built (npm run build)`)
-    return { label: m[1], root, env }
+    return { label, root, env }
   })
 }
 

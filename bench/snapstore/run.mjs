@@ -35,6 +35,7 @@ import { seed, SEED_FORMAT } from './seed.mjs'
 import { cycle, deviceBodies, refreshLoad, REFRESH_HEADERS } from './refresh-load.mjs'
 import { blobLoad, checkRanges, downloadDigest, warmPageCache } from './blob-load.mjs'
 import { startNginx } from './nginx.mjs'
+import { parseVariant } from '../lib/variants.mjs'
 import { cpuMeter, freePort, jsonLineUrl, log, median, probeUrl, startProcess, waitQuiet as waitQuietFor } from '../lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -155,15 +156,8 @@ async function catalog() {
  * variables for that variant's server, NODE_OPTIONS included), else --airlock-root or this checkout.
  */
 const VARIANTS = (opt.variant ?? [`Airlock=${opt['airlock-root'] ?? ROOT}`]).map((v, i) => {
-  const m = /^([A-Za-z0-9_.-]+)=([^+]+)((?:\+\w+=[^+]*)*)$/.exec(v)
-  if (!m) throw new Error(`--variant ${v}: expected LABEL=ROOT[+NAME=VALUE...]`)
-  const env = Object.fromEntries(
-    m[3]
-      .split('+')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  )
-  return { label: m[1], root: m[2], env, key: i === 0 ? 'airlock' : `airlock-${m[1]}` }
+  const { label, root, env } = parseVariant(v)
+  return { label, root, env, key: i === 0 ? 'airlock' : `airlock-${label}` }
 })
 
 async function startAirlock(dataDir, variant) {
