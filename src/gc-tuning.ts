@@ -16,11 +16,7 @@
 // collection gathers the feedback, so changing it at run time is safe.
 import { setFlagsFromString } from 'node:v8'
 
-let settled = false
-
 /** Stops V8 from moving more allocation sites to the old generation; for serving, after startup. */
 export function stopPretenuring(): void {
-  if (settled) return
-  settled = true
   setFlagsFromString('--no-allocation-site-pretenuring')
 }
